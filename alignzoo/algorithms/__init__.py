@@ -1,0 +1,12 @@
+"""The algorithm interface that every alignment-method plugin implements."""
+
+from alignzoo.algorithms.algorithm import (
+    Algorithm,
+    AlgorithmContext,
+    Consumes,
+    Metrics,
+    Record,
+    Updater,
+)
+
+__all__ = ["Algorithm", "AlgorithmContext", "Consumes", "Metrics", "Record", "Updater"]

@@ -1,0 +1,73 @@
+"""The algorithm interface: what an alignment method consumes and how it takes one step.
+
+Like torchtune's recipe interface, this is a contract, not a vehicle for code reuse: shared
+pieces (log-probs, generation, micro-batching) are plain functions in ``alignzoo.models``.
+The runner owns the loop, devices, logging, evaluation and checkpoints.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal, Protocol
+
+import torch
+from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+from alignzoo.data.records import PreferencePair, PromptRecord
+from alignzoo.models.reference import ReferenceModel
+from alignzoo.rewards.source import RewardSource
+
+Consumes = Literal["pairs", "prompts"]
+Record = PreferencePair | PromptRecord
+Metrics = dict[str, float]
+
+
+class Updater(Protocol):
+    """The runner's optimizer step, handed to ``train_step`` (backward, clip, step, schedule)."""
+
+    def backward(self, loss: torch.Tensor) -> None:
+        """Accumulate gradients of ``loss``."""
+
+    def step(self) -> Metrics:
+        """Clip, apply and clear the accumulated gradients; return ``train/*`` metrics."""
+
+
+@dataclass
+class AlgorithmContext:
+    """Everything the runner builds for an algorithm before training starts."""
+
+    policy: PreTrainedModel
+    reference: ReferenceModel
+    tokenizer: PreTrainedTokenizerBase
+    device: torch.device
+    max_length: int
+    #: split each batch into micro-batches of this size and accumulate (None: whole batch)
+    micro_batch_size: int | None = None
+    reward: RewardSource | None = None
+
+
+class Algorithm(ABC):
+    """An alignment method: says what it consumes, and takes one training step on a batch.
+
+    Subclasses set ``consumes`` and implement ``train_step``. ``config`` is the plugin's own
+    typed dataclass, already validated by Hydra.
+    """
+
+    consumes: ClassVar[Consumes]
+
+    def __init__(self, config: Any, context: AlgorithmContext) -> None:
+        self.config = config
+        self.ctx = context
+
+    def prepare(self, train_records: Sequence[Record]) -> None:  # noqa: B027 - optional hook
+        """Called once with the whole training set before the first step (default: nothing)."""
+
+    def trainable_parameters(self) -> Iterable[torch.nn.Parameter]:
+        """Parameters the runner's optimizer updates (default: the policy's trainable ones)."""
+        return (p for p in self.ctx.policy.parameters() if p.requires_grad)
+
+    @abstractmethod
+    def train_step(self, batch: Sequence[Record], updater: Updater) -> Metrics:
+        """Compute the loss on ``batch``, update through ``updater`` and return metrics."""

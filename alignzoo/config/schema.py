@@ -1,0 +1,95 @@
+"""The typed schema of a run. Hydra validates every override against it at compose time.
+
+Groups filled by plugins (``algorithm``, ``data``) are typed by the plugin's own dataclass,
+stored in the ConfigStore when the plugin registers; the rest is defined here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from hydra.core.config_store import ConfigStore
+from omegaconf import MISSING
+
+SCHEMA_NAME = "alignzoo_schema"
+
+
+class DType(str, Enum):
+    """Weight dtype of the policy and reference models."""
+
+    float32 = "float32"
+    bfloat16 = "bfloat16"
+    float16 = "float16"
+
+
+@dataclass
+class ModelConfig:
+    """The policy's base model: any Hugging Face causal LM id or local directory."""
+
+    #: None uses the data source's own base model (the built-in task trains and caches one)
+    name_or_path: str | None = None
+    revision: str | None = None
+    dtype: DType = DType.float32
+    #: off by default: remote code runs with your privileges
+    trust_remote_code: bool = False
+    #: tokens of prompt + completion; longer prompts are cut from the left
+    max_length: int = 64
+
+
+@dataclass
+class TrainConfig:
+    """The optimisation budget, shared by every algorithm so comparisons are fair."""
+
+    steps: int = 250
+    batch_size: int = 32
+    #: split each batch into micro-batches of this size and accumulate gradients (None: whole)
+    micro_batch_size: int | None = None
+    learning_rate: float = 3e-4
+    weight_decay: float = 0.0
+    warmup_steps: int = 10
+    #: a transformers scheduler name: linear, cosine, constant_with_warmup, ...
+    scheduler: str = "cosine"
+    max_grad_norm: float = 1.0
+
+
+@dataclass
+class SamplingConfig:
+    """How completions are sampled (evaluation here; RL rollouts reuse the same shape)."""
+
+    max_new_tokens: int = 24
+    temperature: float = 1.0
+    #: 0 disables top-k filtering
+    top_k: int = 0
+    top_p: float = 1.0
+
+
+@dataclass
+class EvalConfig:
+    """Held-out evaluation: every ``every`` steps, at step 0 (the reference) and at the end."""
+
+    every: int = 50
+    num_prompts: int = 256
+    batch_size: int = 128
+    sampling: SamplingConfig = field(default_factory=SamplingConfig)
+
+
+@dataclass
+class RunConfig:
+    """A whole run: what to train, on what, from which model, for how long."""
+
+    algorithm: Any = MISSING
+    data: Any = MISSING
+    model: ModelConfig = field(default_factory=ModelConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    eval: EvalConfig = field(default_factory=EvalConfig)
+    seed: int = 0
+    #: "auto" picks CUDA when present, else CPU
+    device: str = "auto"
+    save_policy: bool = True
+
+
+def register_schema(store: ConfigStore | None = None) -> None:
+    """Store the run schema so ``conf/config.yaml`` can name it first in its defaults list."""
+    (store or ConfigStore.instance()).store(name=SCHEMA_NAME, node=RunConfig)

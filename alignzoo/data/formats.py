@@ -1,0 +1,239 @@
+"""Turn one raw row of any public preference-data shape into a record.
+
+Each shape has one small function; ``detect_shape`` picks it from the row's keys and value
+types, so a new shape is one function plus one table entry, not another branch.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+
+from alignzoo.data.records import PreferencePair, PromptRecord
+from alignzoo.errors import DataFormatError
+
+Row = Mapping[str, Any]
+Message = dict[str, str]
+
+
+class ChatTokenizer(Protocol):
+    """The part of a Hugging Face tokenizer we use: its chat template."""
+
+    chat_template: str | None
+
+    def apply_chat_template(self, conversation: list[Message], **kwargs: Any) -> Any: ...
+
+
+PairFn = Callable[[Row, int | None, str, ChatTokenizer | None], PreferencePair]
+ASSISTANT = "Assistant:"
+
+
+def _type_name(value: object) -> str:
+    return "null" if value is None else type(value).__name__
+
+
+def _get(row: Row, field: str, source: str, index: int | None, label: str | None = None) -> Any:
+    if field not in row:
+        raise DataFormatError(source, index, label or field, f"missing field (has {sorted(row)})")
+    return row[field]
+
+
+def _str(row: Row, field: str, source: str, index: int | None, label: str | None = None) -> str:
+    value = _get(row, field, source, index, label)
+    if not isinstance(value, str):
+        raise DataFormatError(
+            source, index, label or field, f"expected a string, got {_type_name(value)}"
+        )
+    return value
+
+
+def _messages(row: Row, field: str, source: str, index: int | None) -> list[Message]:
+    value = _get(row, field, source, index)
+    if not isinstance(value, list):
+        raise DataFormatError(
+            source, index, field, f"expected a list of messages, got {_type_name(value)}"
+        )
+    for i, msg in enumerate(value):
+        if not (
+            isinstance(msg, Mapping)
+            and isinstance(msg.get("role"), str)
+            and isinstance(msg.get("content"), str)
+        ):
+            raise DataFormatError(
+                source,
+                index,
+                field,
+                f"message {i}: expected a dict with string 'role' and 'content', got {msg!r:.80}",
+            )
+    return [{"role": m["role"], "content": m["content"]} for m in value]
+
+
+def _render(
+    messages: list[Message],
+    tokenizer: ChatTokenizer | None,
+    field: str,
+    source: str,
+    index: int | None,
+    add_generation_prompt: bool,
+) -> str:
+    """Render with the model's own chat template, so prompts match what it was trained on."""
+    if tokenizer is None or not getattr(tokenizer, "chat_template", None):
+        raise DataFormatError(
+            source, index, field, "conversational rows need a tokenizer with a chat template"
+        )
+    return tokenizer.apply_chat_template(
+        messages, tokenize=False, add_generation_prompt=add_generation_prompt
+    )
+
+
+def explicit_pair(
+    row: Row, index: int | None, source: str, tokenizer: ChatTokenizer | None = None
+) -> PreferencePair:
+    """Plain ``prompt``/``chosen``/``rejected`` strings."""
+    fields = ("prompt", "chosen", "rejected")
+    return PreferencePair(*(_str(row, f, source, index) for f in fields))
+
+
+def conversational_pair(
+    row: Row, index: int | None, source: str, tokenizer: ChatTokenizer | None = None
+) -> PreferencePair:
+    """Message lists: full conversations, or TRL's split form (``prompt`` list + reply turns).
+
+    A string ``prompt`` next to full conversations (e.g. UltraFeedback) is ignored: the
+    conversations already hold it, rendered the way the model expects.
+    """
+    chosen, rejected = (_messages(row, f, source, index) for f in ("chosen", "rejected"))
+    if isinstance(row.get("prompt"), list):
+        prefix, field = _messages(row, "prompt", source, index), "prompt"
+    else:
+        for field, conv in (("chosen", chosen), ("rejected", rejected)):
+            if not conv or conv[-1]["role"] != "assistant":
+                last = conv[-1]["role"] if conv else "none"
+                raise DataFormatError(
+                    source, index, field, f"must end with an assistant turn (last role: {last})"
+                )
+        shared, limit = 0, min(len(chosen), len(rejected)) - 1  # last turn is never prompt
+        while shared < limit and chosen[shared] == rejected[shared]:
+            shared += 1
+        prefix, field = chosen[:shared], "chosen"
+        chosen, rejected = chosen[shared:], rejected[shared:]
+    prompt = _render(prefix, tokenizer, field, source, index, add_generation_prompt=True)
+
+    def completion(turns: list[Message], name: str) -> str:
+        if not turns:
+            raise DataFormatError(source, index, name, "no completion messages")
+        full = _render(prefix + turns, tokenizer, name, source, index, add_generation_prompt=False)
+        return full[len(prompt) :] if full.startswith(prompt) else turns[-1]["content"]
+
+    return PreferencePair(prompt, completion(chosen, "chosen"), completion(rejected, "rejected"))
+
+
+def hh_pair(
+    row: Row, index: int | None, source: str, tokenizer: ChatTokenizer | None = None
+) -> PreferencePair:
+    """Anthropic-HH transcripts: the prompt is the shared text up to the last ``Assistant:``."""
+    chosen, rejected = (_str(row, f, source, index) for f in ("chosen", "rejected"))
+    cut = os.path.commonprefix([chosen, rejected]).rfind(ASSISTANT)
+    if cut < 0:
+        raise DataFormatError(
+            source, index, "chosen", f"no {ASSISTANT!r} marker in the text shared with 'rejected'"
+        )
+    end = cut + len(ASSISTANT)
+    return PreferencePair(chosen[:end], chosen[end:], rejected[end:])
+
+
+def tldr_pair(
+    row: Row, index: int | None, source: str, tokenizer: ChatTokenizer | None = None
+) -> PreferencePair:
+    """OpenAI summarize-from-feedback comparisons, with the usual TL;DR prompt."""
+    info, summaries = _get(row, "info", source, index), _get(row, "summaries", source, index)
+    if not isinstance(info, Mapping):
+        raise DataFormatError(source, index, "info", f"expected a dict, got {_type_name(info)}")
+    post, title, sub = (
+        _str(info, k, source, index, f"info.{k}") for k in ("post", "title", "subreddit")
+    )
+    if not (isinstance(summaries, list) and len(summaries) == 2):
+        raise DataFormatError(source, index, "summaries", "expected a list of two summaries")
+    texts = []
+    for i, summary in enumerate(summaries):
+        if not isinstance(summary, Mapping):
+            got = _type_name(summary)
+            raise DataFormatError(source, index, f"summaries[{i}]", f"expected a dict, got {got}")
+        text = _str(summary, "text", source, index, f"summaries[{i}].text")
+        texts.append(text if text[:1].isspace() else " " + text)
+    choice = _get(row, "choice", source, index)
+    if isinstance(choice, bool) or choice not in (0, 1):
+        raise DataFormatError(source, index, "choice", f"expected 0 or 1, got {choice!r}")
+    prompt = f"SUBREDDIT: r/{sub}\nTITLE: {title}\nPOST: {post}\n\nTL;DR:"
+    return PreferencePair(prompt, texts[choice], texts[1 - choice])
+
+
+def prompt_only(
+    row: Row, index: int | None, source: str, tokenizer: ChatTokenizer | None = None
+) -> PromptRecord:
+    """A ``prompt`` string, or a message list rendered ready for the assistant to answer."""
+    if isinstance(row.get("prompt"), list):
+        messages = _messages(row, "prompt", source, index)
+        return PromptRecord(
+            _render(messages, tokenizer, "prompt", source, index, add_generation_prompt=True)
+        )
+    return PromptRecord(_str(row, "prompt", source, index))
+
+
+def _pair_key(row: Row) -> bool:
+    return "chosen" in row or "rejected" in row
+
+
+def _listy(row: Row, *keys: str) -> bool:
+    return any(isinstance(row.get(k), list) for k in keys)
+
+
+# Checked in order; the first match names the shape.
+_DETECTORS: tuple[tuple[str, Callable[[Row], bool]], ...] = (
+    ("tldr", lambda r: "summaries" in r or "info" in r),
+    (
+        "conversational",
+        lambda r: _listy(r, "chosen", "rejected") or (_listy(r, "prompt") and _pair_key(r)),
+    ),
+    ("explicit", lambda r: "prompt" in r and _pair_key(r)),
+    ("hh", _pair_key),
+    ("prompt", lambda r: "prompt" in r),
+)
+PAIR_SHAPES: dict[str, PairFn] = {
+    "tldr": tldr_pair,
+    "conversational": conversational_pair,
+    "explicit": explicit_pair,
+    "hh": hh_pair,
+}
+
+
+def detect_shape(row: Any, *, source: str = "<row>", index: int | None = None) -> str:
+    """Name the shape of ``row``: one of ``PAIR_SHAPES`` or ``"prompt"``."""
+    if not isinstance(row, Mapping):
+        raise DataFormatError(source, index, None, f"expected an object row, got {_type_name(row)}")
+    for name, matches in _DETECTORS:
+        if matches(row):
+            return name
+    raise DataFormatError(source, index, None, f"unrecognised row shape, keys {sorted(row)}")
+
+
+def normalize_pair(
+    row: Any, index: int | None, source: str, tokenizer: ChatTokenizer | None = None
+) -> PreferencePair:
+    """Turn a raw row of any known pair shape into a ``PreferencePair``."""
+    shape = detect_shape(row, source=source, index=index)
+    if shape not in PAIR_SHAPES:
+        problem = "missing field: a preference pair needs 'chosen' and 'rejected'"
+        raise DataFormatError(source, index, "chosen", problem)
+    return PAIR_SHAPES[shape](row, index, source, tokenizer)
+
+
+def normalize_prompt(
+    row: Any, index: int | None, source: str, tokenizer: ChatTokenizer | None = None
+) -> PromptRecord:
+    """Turn a raw row into a ``PromptRecord``; pair-shaped rows give their prompt."""
+    detect_shape(row, source=source, index=index)
+    if "prompt" in row:
+        return prompt_only(row, index, source, tokenizer)
+    return PromptRecord(normalize_pair(row, index, source, tokenizer).prompt)

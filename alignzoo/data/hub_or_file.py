@@ -1,0 +1,59 @@
+"""A data source over a Hugging Face data set name or a local JSONL/JSON/Parquet/CSV file."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from omegaconf import MISSING
+
+from alignzoo.data.loading import load_pairs, load_prompts
+from alignzoo.data.records import PreferencePair, PromptRecord
+from alignzoo.data.source import DataSource, Split
+from alignzoo.errors import ConfigError
+
+
+@dataclass
+class HubOrFileDataConfig:
+    """``data=hf data.path=<hub id or file>``: records in any of the supported shapes."""
+
+    path: str = MISSING
+    train_split: str = "train"
+    #: a split of the source to evaluate on; None holds out ``heldout_fraction`` of train
+    heldout_split: str | None = None
+    heldout_fraction: float = 0.05
+    #: read at most this many rows of each split (None: all)
+    limit: int | None = None
+    seed: int = 0
+
+
+class HubOrFileData(DataSource):
+    """Loads records lazily and holds part of the training split out when there is no test split."""
+
+    def __init__(self, config: HubOrFileDataConfig) -> None:
+        if not 0.0 < config.heldout_fraction < 1.0:
+            raise ConfigError(
+                f"data.heldout_fraction must be in (0, 1), got {config.heldout_fraction}"
+            )
+        self.config = config
+
+    def preference_pairs(self, split: Split, tokenizer: Any = None) -> list[PreferencePair]:
+        """Pairs of ``split`` normalised from whichever public shape the rows have."""
+        return self._split(split, lambda name: load_pairs(
+            self.config.path, name, tokenizer=tokenizer, limit=self.config.limit))
+
+    def prompts(self, split: Split, tokenizer: Any = None) -> list[PromptRecord]:
+        """Prompts of ``split`` (from prompt-only rows, or the prompts of pair rows)."""
+        return self._split(split, lambda name: load_prompts(
+            self.config.path, name, tokenizer=tokenizer, limit=self.config.limit))
+
+    def _split(self, split: Split, load: Any) -> list[Any]:
+        if self.config.heldout_split is not None:
+            return load(self.config.train_split if split == "train" else self.config.heldout_split)
+        records = load(self.config.train_split)
+        order = list(range(len(records)))
+        random.Random(self.config.seed).shuffle(order)
+        cut = max(1, round(len(records) * self.config.heldout_fraction))
+        chosen = order[cut:] if split == "train" else order[:cut]
+        return [records[i] for i in sorted(chosen)]

@@ -1,0 +1,12 @@
+"""Registers the generic data source ``hf`` (hub name or local file) through the plugin door."""
+
+from __future__ import annotations
+
+from alignzoo.data.hub_or_file import HubOrFileData, HubOrFileDataConfig
+from alignzoo.registry import PluginRegistry, hookimpl
+
+
+@hookimpl
+def alignzoo_register_datasets(registry: PluginRegistry) -> None:
+    """``data=hf data.path=...``."""
+    registry.add_dataset("hf", HubOrFileData, HubOrFileDataConfig)

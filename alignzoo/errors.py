@@ -1,0 +1,32 @@
+"""Errors that name what is at fault, so a user can fix their input without reading our code."""
+
+from __future__ import annotations
+
+
+class AlignzooError(Exception):
+    """Base class of every error alignzoo raises on purpose."""
+
+
+class DataFormatError(AlignzooError, ValueError):
+    """A data row (or file) does not have the shape we expected.
+
+    The message always names the source, the row index and the field, e.g.
+    ``pairs.jsonl, row 17, field 'chosen': expected a string, got int``.
+    """
+
+    def __init__(self, source: str, row: int | None, field: str | None, problem: str) -> None:
+        self.source, self.row, self.field, self.problem = source, row, field, problem
+        where = [source]
+        if row is not None:
+            where.append(f"row {row}")
+        if field is not None:
+            where.append(f"field {field!r}")
+        super().__init__(f"{', '.join(where)}: {problem}")
+
+
+class PluginError(AlignzooError):
+    """A plugin failed to load, register, or clashes with another plugin."""
+
+
+class ConfigError(AlignzooError, ValueError):
+    """A configuration value is missing, mistyped or inconsistent."""

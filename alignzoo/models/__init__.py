@@ -1,0 +1,1 @@
+"""Policy and reference models: loading, tokenizing, log-probs and sampling (plain functions)."""

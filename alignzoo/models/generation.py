@@ -1,0 +1,82 @@
+"""Sample completions with transformers' ``generate`` (KV cache, temperature, top-k, top-p)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+from alignzoo.config.schema import SamplingConfig
+from alignzoo.models.tokenize import TokenizedCompletions
+
+
+@torch.no_grad()
+def sample_completions(
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    prompts: Sequence[str],
+    sampling: SamplingConfig,
+    batch_size: int,
+    seed: int | None = None,
+) -> tuple[list[str], TokenizedCompletions]:
+    """Sample one completion per prompt; return the texts and the token rows that produced them.
+
+    The rows (left-padded prompt + sampled tokens up to and including EOS) are what log-probs
+    must be computed on: re-tokenizing decoded text can differ. A ``seed`` makes the draw
+    repeatable without disturbing the caller's random state.
+    """
+    texts: list[str] = []
+    rows: list[TokenizedCompletions] = []
+    was_training = model.training
+    model.eval()
+    device = next(model.parameters()).device
+    padding_side, tokenizer.padding_side = tokenizer.padding_side, "left"
+    try:
+        with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+            if seed is not None:
+                torch.manual_seed(seed)
+            for start in range(0, len(prompts), batch_size):
+                chunk = list(prompts[start : start + batch_size])
+                encoded = tokenizer(chunk, return_tensors="pt", padding=True).to(device)
+                output = model.generate(
+                    **encoded,
+                    do_sample=True,
+                    max_new_tokens=sampling.max_new_tokens,
+                    temperature=sampling.temperature,
+                    top_k=sampling.top_k,
+                    top_p=sampling.top_p,
+                    pad_token_id=tokenizer.pad_token_id,
+                    eos_token_id=tokenizer.eos_token_id,
+                )
+                new = output[:, encoded["input_ids"].shape[1] :]
+                texts += tokenizer.batch_decode(new, skip_special_tokens=True)
+                rows.append(_completion_rows(encoded["attention_mask"], output, new, tokenizer))
+    finally:
+        tokenizer.padding_side = padding_side
+        model.train(was_training)
+    return texts, _concatenate(rows, tokenizer.pad_token_id or 0)
+
+
+def _completion_rows(prompt_mask, output, new, tokenizer) -> TokenizedCompletions:  # noqa: ANN001
+    # a sampled token counts until (and including) the first EOS; later ones are padding
+    eos = tokenizer.eos_token_id
+    is_eos = new == eos if eos is not None else torch.zeros_like(new, dtype=torch.bool)
+    after_eos = (is_eos.cumsum(-1) - is_eos.long()) > 0
+    new_mask = (~after_eos).long()
+    completion_mask = torch.cat([torch.zeros_like(prompt_mask), new_mask], dim=1)
+    attention_mask = torch.cat([prompt_mask, new_mask], dim=1)
+    return TokenizedCompletions(output.cpu(), attention_mask.cpu(), completion_mask.cpu())
+
+
+def _concatenate(rows: list[TokenizedCompletions], pad_id: int) -> TokenizedCompletions:
+    width = max(r.input_ids.shape[1] for r in rows)
+
+    def pad(t: torch.Tensor, value: int) -> torch.Tensor:
+        return torch.nn.functional.pad(t, (0, width - t.shape[1]), value=value)
+
+    return TokenizedCompletions(
+        torch.cat([pad(r.input_ids, pad_id) for r in rows]),
+        torch.cat([pad(r.attention_mask, 0) for r in rows]),
+        torch.cat([pad(r.completion_mask, 0) for r in rows]),
+    )

@@ -1,0 +1,43 @@
+"""Load a causal LM and its tokenizer from a Hugging Face hub id or a local directory."""
+
+from __future__ import annotations
+
+import torch
+from transformers import (
+    AutoModelForCausalLM,
+    AutoTokenizer,
+    PreTrainedModel,
+    PreTrainedTokenizerBase,
+)
+
+from alignzoo.config.schema import ModelConfig
+from alignzoo.errors import ConfigError
+
+
+def load_tokenizer(name_or_path: str, config: ModelConfig) -> PreTrainedTokenizerBase:
+    """The tokenizer, with a pad token (EOS when the model has none)."""
+    tokenizer = AutoTokenizer.from_pretrained(
+        name_or_path, revision=config.revision, trust_remote_code=config.trust_remote_code
+    )
+    if tokenizer.pad_token is None:
+        if tokenizer.eos_token is None:
+            raise ConfigError(f"model.name_or_path={name_or_path!r}: tokenizer has no pad or EOS")
+        tokenizer.pad_token = tokenizer.eos_token
+    return tokenizer
+
+
+def load_causal_lm(name_or_path: str, config: ModelConfig) -> PreTrainedModel:
+    """The causal LM in ``config.dtype``, in eval mode (the runner switches to train)."""
+    try:
+        model = AutoModelForCausalLM.from_pretrained(
+            name_or_path,
+            revision=config.revision,
+            dtype=getattr(torch, config.dtype.value),
+            trust_remote_code=config.trust_remote_code,
+        )
+    except OSError as error:
+        raise ConfigError(
+            f"model.name_or_path={name_or_path!r}: could not load a causal LM "
+            f"(expected a Hugging Face hub id or a local directory): {error}"
+        ) from error
+    return model.eval()

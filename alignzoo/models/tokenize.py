@@ -1,0 +1,60 @@
+"""Turn (prompt, completion) text pairs into one padded batch with a completion mask."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+from transformers import PreTrainedTokenizerBase
+
+
+@dataclass
+class TokenizedCompletions:
+    """Right-padded ``prompt + completion (+ EOS)`` rows; ``completion_mask`` marks the scored tokens."""
+
+    input_ids: torch.Tensor
+    attention_mask: torch.Tensor
+    completion_mask: torch.Tensor
+
+    def to(self, device: torch.device) -> TokenizedCompletions:
+        """The same batch on ``device``."""
+        return TokenizedCompletions(
+            self.input_ids.to(device), self.attention_mask.to(device),
+            self.completion_mask.to(device),
+        )
+
+
+def tokenize_completions(
+    tokenizer: PreTrainedTokenizerBase,
+    prompts: Sequence[str],
+    completions: Sequence[str],
+    max_length: int,
+    append_eos: bool = True,
+) -> TokenizedCompletions:
+    """Tokenize prompt and completion separately and concatenate the ids.
+
+    Separate tokenization (as TRL does) keeps the prompt/completion boundary exact for any
+    tokenizer. Rows longer than ``max_length`` lose prompt tokens from the left first, then
+    completion tokens from the right, so the scored part is kept where possible.
+    """
+    prompt_ids = tokenizer(list(prompts), add_special_tokens=True)["input_ids"]
+    completion_ids = tokenizer(list(completions), add_special_tokens=False)["input_ids"]
+    rows, scored = [], []
+    for p, c in zip(prompt_ids, completion_ids, strict=True):
+        if append_eos and tokenizer.eos_token_id is not None:
+            c = [*c, tokenizer.eos_token_id]
+        c = c[: max_length - 1]  # keep at least one prompt token to condition on
+        p = p[max(0, len(p) + len(c) - max_length):]
+        rows.append(p + c)
+        scored.append([0] * len(p) + [1] * len(c))
+    width = max(len(r) for r in rows)
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+    input_ids = torch.full((len(rows), width), pad, dtype=torch.long)
+    attention_mask = torch.zeros((len(rows), width), dtype=torch.long)
+    completion_mask = torch.zeros((len(rows), width), dtype=torch.long)
+    for i, (row, mask) in enumerate(zip(rows, scored, strict=True)):
+        input_ids[i, : len(row)] = torch.tensor(row)
+        attention_mask[i, : len(row)] = 1
+        completion_mask[i, : len(row)] = torch.tensor(mask)
+    return TokenizedCompletions(input_ids, attention_mask, completion_mask)

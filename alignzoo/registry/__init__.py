@@ -1,0 +1,21 @@
+"""Plugin machinery: hook specifications, the registry, and the PluginManager."""
+
+from alignzoo.registry.hookspecs import hookimpl, hookspec
+from alignzoo.registry.manager import (
+    LoadedPlugins,
+    create_plugin_manager,
+    describe_plugins,
+    load_plugins,
+)
+from alignzoo.registry.registry import Component, PluginRegistry
+
+__all__ = [
+    "Component",
+    "LoadedPlugins",
+    "PluginRegistry",
+    "create_plugin_manager",
+    "describe_plugins",
+    "hookimpl",
+    "hookspec",
+    "load_plugins",
+]

@@ -1,0 +1,64 @@
+"""Every hook a plugin can implement, in one place (pytest/tox style).
+
+A plugin is a module (or object) with functions marked ``@hookimpl`` and named exactly like
+the specifications below; it enters through the ``alignzoo`` entry-point group. Registration
+hooks receive a :class:`~alignzoo.registry.registry.PluginRegistry`, which records what each
+plugin adds and stores its typed config in Hydra's ConfigStore. Observer hooks see the run;
+no hook reaches inside loss math.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from alignzoo.registry.registry import PluginRegistry
+
+PROJECT = "alignzoo"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec
+def alignzoo_register_algorithms(registry: PluginRegistry) -> None:
+    """Add algorithms with ``registry.add_algorithm(name, AlgorithmClass, ConfigDataclass)``.
+
+    Called once per process when plugins load, before Hydra composes the config, so that
+    ``algorithm=<name>`` resolves. All implementations are called; return values are ignored.
+    """
+
+
+@hookspec
+def alignzoo_register_rewards(registry: PluginRegistry) -> None:
+    """Add reward sources with ``registry.add_reward(name, factory, ConfigDataclass)``.
+
+    ``factory(config)`` returns a :class:`~alignzoo.rewards.RewardSource`. Called like
+    ``alignzoo_register_algorithms``.
+    """
+
+
+@hookspec
+def alignzoo_register_datasets(registry: PluginRegistry) -> None:
+    """Add data sources with ``registry.add_dataset(name, factory, ConfigDataclass)``.
+
+    ``factory(config)`` returns a :class:`~alignzoo.data.source.DataSource`. Called like
+    ``alignzoo_register_algorithms``.
+    """
+
+
+@hookspec
+def alignzoo_on_step_end(step: int, metrics: dict[str, float]) -> None:
+    """Observe the metrics of training step ``step`` (1-based), after the update.
+
+    Called by the runner on every step on the main process; return values are ignored.
+    """
+
+
+@hookspec
+def alignzoo_on_run_end(run_dir: str, summary: dict[str, Any]) -> None:
+    """Observe a finished run: its output directory and the summary written to summary.json.
+
+    Called once per run, after the policy is saved; return values are ignored.
+    """

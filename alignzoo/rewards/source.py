@@ -1,0 +1,23 @@
+"""The reward-source interface: anything that scores completions of prompts."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+
+import torch
+
+
+class RewardSource(ABC):
+    """Scores completions in batches: learned models, rules, AI judges and their sums.
+
+    ``score`` returns one float per (prompt, completion) pair, higher is better. Sources
+    are plain objects; the runner never needs to know which family one belongs to.
+    """
+
+    #: the metric name under which this source's mean is logged (``rewards/<name>``)
+    name: str = "reward"
+
+    @abstractmethod
+    def score(self, prompts: Sequence[str], completions: Sequence[str]) -> torch.Tensor:
+        """Return a float tensor of shape [len(prompts)]."""

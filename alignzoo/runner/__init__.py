@@ -1,0 +1,1 @@
+"""The runner: the training loop, optimizer step, metrics log and checkpoints."""

@@ -1,0 +1,30 @@
+"""Atomic checkpoints: write beside the target, then swap, so a crash keeps the last good one."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+
+def save_policy(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, target: Path) -> Path:
+    """``save_pretrained`` (safetensors) into ``target``, replacing any previous checkpoint.
+
+    The new checkpoint is complete on disk before the old one is moved aside, and the old
+    one is deleted only after the swap.
+    """
+    target = Path(target)
+    staging, retired = target.with_name(f".{target.name}.new"), target.with_name(
+        f".{target.name}.old"
+    )
+    for leftover in (staging, retired):
+        shutil.rmtree(leftover, ignore_errors=True)
+    model.save_pretrained(staging, safe_serialization=True)
+    tokenizer.save_pretrained(staging)
+    if target.exists():
+        os.replace(target, retired)
+    os.replace(staging, target)
+    shutil.rmtree(retired, ignore_errors=True)
+    return target

@@ -1,0 +1,179 @@
+"""One run, read top to bottom: build the parts -> evaluate the start -> train -> evaluate -> save.
+
+The runner owns everything around the algorithm: seeds, devices (through accelerate), data,
+models, the optimizer, logging, evaluation and checkpoints. Algorithms are found only through
+the plugin registry, by the type of their composed config.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import resource
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import torch
+from accelerate import Accelerator
+from omegaconf import DictConfig, OmegaConf
+from tqdm.auto import tqdm
+from transformers import get_scheduler, set_seed
+
+from alignzoo.algorithms import AlgorithmContext, Metrics
+from alignzoo.config.schema import ModelConfig
+from alignzoo.errors import ConfigError
+from alignzoo.evaluation import HeldoutEvaluator
+from alignzoo.models.loading import load_causal_lm, load_tokenizer
+from alignzoo.models.reference import ReferenceModel
+from alignzoo.registry import LoadedPlugins
+from alignzoo.runner.checkpoint import save_policy
+from alignzoo.runner.metrics_log import MetricsLog
+from alignzoo.runner.updater import OptimizerUpdater
+
+T = TypeVar("T")
+DEVICES = ("auto", "cpu", "cuda")
+
+
+def run(cfg: DictConfig, plugins: LoadedPlugins, run_dir: Path) -> dict[str, Any]:
+    """Train the configured algorithm and return the summary also written to summary.json."""
+    started = time.perf_counter()
+    registry, hooks = plugins.registry, plugins.manager.hook
+    if cfg.device not in DEVICES:
+        raise ConfigError(f"device must be one of {', '.join(DEVICES)}, got {cfg.device!r}")
+    accelerator = Accelerator(cpu=cfg.device == "cpu")
+    set_seed(cfg.seed)
+
+    # --- data: the registered source the config names ---
+    data_component = registry.for_config("data", cfg.data)
+    data = data_component.build(cfg.data)
+
+    # --- models: the policy and its frozen reference, from any HF id or local directory ---
+    model_cfg: ModelConfig = OmegaConf.to_object(cfg.model)  # type: ignore[assignment]
+    name_or_path = model_cfg.name_or_path or data.base_model()
+    if name_or_path is None:
+        raise ConfigError(
+            f"model.name_or_path is not set and data={data_component.name} has no base model "
+            "of its own; set model.name_or_path to a Hugging Face id or a local directory"
+        )
+    tokenizer = load_tokenizer(name_or_path, model_cfg)
+    policy = load_causal_lm(name_or_path, model_cfg)
+    reference = ReferenceModel.frozen_copy_of(policy)
+    reference.model.to(accelerator.device)
+    policy = accelerator.prepare_model(policy)
+
+    # --- the algorithm, and what it consumes ---
+    algorithm_component = registry.for_config("algorithm", cfg.algorithm)
+    context = AlgorithmContext(
+        policy=policy, reference=reference, tokenizer=tokenizer, device=accelerator.device,
+        max_length=model_cfg.max_length, micro_batch_size=cfg.train.micro_batch_size,
+    )
+    algorithm = algorithm_component.build(cfg.algorithm, context)
+    train_records: Sequence[Any] = (
+        data.preference_pairs("train", tokenizer)
+        if algorithm.consumes == "pairs"
+        else data.prompts("train", tokenizer)
+    )
+    if not train_records:
+        raise ConfigError(
+            f"data={data_component.name} has no training {algorithm.consumes}, "
+            f"which algorithm={algorithm_component.name} consumes"
+        )
+    algorithm.prepare(train_records)
+
+    # --- optimizer and learning-rate schedule ---
+    parameters = list(algorithm.trainable_parameters())
+    optimizer = torch.optim.AdamW(
+        parameters, lr=cfg.train.learning_rate, weight_decay=cfg.train.weight_decay
+    )
+    scheduler = get_scheduler(
+        cfg.train.scheduler, optimizer, num_warmup_steps=cfg.train.warmup_steps,
+        num_training_steps=cfg.train.steps,
+    )
+    optimizer, scheduler = accelerator.prepare(optimizer, scheduler)
+    updater = OptimizerUpdater(accelerator, optimizer, scheduler, parameters,
+                               cfg.train.max_grad_norm)
+
+    # --- held-out evaluation, and its step-0 point: the reference itself ---
+    evaluator = HeldoutEvaluator(
+        prompts=[p.prompt for p in data.prompts("heldout", tokenizer)],
+        pairs=data.preference_pairs("heldout", tokenizer),
+        tokenizer=tokenizer, reference=reference, gold_reward=data.gold_reward(),
+        config=OmegaConf.to_object(cfg.eval),  # type: ignore[arg-type]
+        max_length=model_cfg.max_length, seed=cfg.seed,
+    )
+    log = MetricsLog(run_dir / "metrics.jsonl")
+    unwrapped = accelerator.unwrap_model(policy)
+    initial = evaluator(unwrapped)
+    log.write(0, initial)
+
+    # --- the training loop ---
+    batches = _shuffled_batches(train_records, cfg.train.batch_size, cfg.seed)
+    progress = tqdm(range(1, cfg.train.steps + 1), desc=algorithm_component.name,
+                    disable=not accelerator.is_main_process, file=sys.stdout)
+    train_seconds, tokens = 0.0, 0
+    metrics: Metrics = {}
+    latest_eval = initial
+    for step in progress:
+        policy.train()
+        step_started = time.perf_counter()
+        metrics = algorithm.train_step(next(batches), updater)
+        elapsed = time.perf_counter() - step_started
+        train_seconds += elapsed
+        tokens += int(metrics.pop("perf/tokens", 0))
+        metrics |= {"perf/step_s": elapsed, "perf/tokens_per_s": tokens / train_seconds}
+        log.write(step, metrics)
+        hooks.alignzoo_on_step_end(step=step, metrics=metrics)
+        progress.set_postfix(loss=f"{metrics.get('loss', float('nan')):.3f}")
+        if step % cfg.eval.every == 0 or step == cfg.train.steps:
+            latest_eval = evaluator(unwrapped)
+            log.write(step, latest_eval)
+            progress.write(_format_eval(step, latest_eval))
+
+    # --- save the policy (safetensors, atomically) and the summary ---
+    policy_dir = None
+    if cfg.save_policy and accelerator.is_main_process:
+        policy_dir = str(save_policy(unwrapped, tokenizer, run_dir / "policy"))
+    summary = {
+        "algorithm": algorithm_component.name,
+        "data": data_component.name,
+        "model": name_or_path,
+        "steps": cfg.train.steps,
+        "final": latest_eval,
+        "initial": initial,
+        "train": metrics,
+        "wall_time_s": time.perf_counter() - started,
+        "train_time_s": train_seconds,
+        "tokens_per_s": tokens / train_seconds if train_seconds else 0.0,
+        "peak_memory_mb": _peak_memory_mb(accelerator.device),
+        "policy_dir": policy_dir,
+        "config": OmegaConf.to_container(cfg, resolve=True, enum_to_str=True),
+    }
+    (run_dir / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
+    hooks.alignzoo_on_run_end(run_dir=str(run_dir), summary=summary)
+    return summary
+
+
+def _shuffled_batches(records: Sequence[T], batch_size: int, seed: int) -> Iterator[list[T]]:
+    """Endless epochs of shuffled, full batches (the whole set when it is smaller)."""
+    if batch_size < 1:
+        raise ConfigError(f"train.batch_size must be >= 1, got {batch_size}")
+    rng = random.Random(seed)
+    size = min(batch_size, len(records))
+    while True:
+        order = list(range(len(records)))
+        rng.shuffle(order)
+        for start in range(0, len(order) - size + 1, size):
+            yield [records[i] for i in order[start : start + size]]
+
+
+def _peak_memory_mb(device: torch.device) -> float:
+    if device.type == "cuda":
+        return torch.cuda.max_memory_allocated(device) / 2**20
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+
+
+def _format_eval(step: int, metrics: dict[str, float]) -> str:
+    return f"step {step}: " + "  ".join(f"{k}={v:.3f}" for k, v in sorted(metrics.items()))

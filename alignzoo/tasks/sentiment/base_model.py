@@ -1,0 +1,114 @@
+"""The built-in task's tiny base language model: a word-level tokenizer and a small Llama.
+
+Built from a seed on the synthetic corpus and cached, then loaded like any Hugging Face model
+(``AutoModelForCausalLM.from_pretrained(directory)``), so the rest of alignzoo never treats it
+specially. It stands in for the SFT model of the RLHF pipeline.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+from tokenizers import Tokenizer, models, pre_tokenizers, processors
+from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+
+from alignzoo.cache import cached_directory
+from alignzoo.tasks.sentiment.grammar import vocabulary, write_review
+
+SPECIAL_TOKENS = {"pad_token": "<pad>", "bos_token": "<s>", "eos_token": "</s>",
+                  "unk_token": "<unk>"}
+#: bump when the grammar, tokenizer or training code changes, so caches rebuild
+BUILD_VERSION = 1
+
+
+@dataclass(frozen=True)
+class BaseModelConfig:
+    """Size and training budget of the tiny base model (all part of its cache key)."""
+
+    hidden_size: int = 128
+    num_layers: int = 2
+    num_heads: int = 4
+    intermediate_size: int = 384
+    max_positions: int = 64
+    corpus_size: int = 30_000
+    tagged_fraction: float = 0.5
+    train_steps: int = 700
+    batch_size: int = 64
+    learning_rate: float = 5e-3
+    seed: int = 1234
+
+
+def build_tokenizer() -> PreTrainedTokenizerFast:
+    """A whitespace word-level tokenizer over the grammar's closed vocabulary."""
+    words = list(SPECIAL_TOKENS.values()) + vocabulary()
+    core = Tokenizer(models.WordLevel({w: i for i, w in enumerate(words)}, unk_token="<unk>"))
+    core.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+    core.post_processor = processors.TemplateProcessing(
+        single="<s> $A", special_tokens=[("<s>", words.index("<s>"))]
+    )
+    return PreTrainedTokenizerFast(tokenizer_object=core, **SPECIAL_TOKENS)
+
+
+def _training_texts(config: BaseModelConfig) -> list[str]:
+    rng = random.Random(config.seed)
+    return [
+        write_review(rng).text(tagged=rng.random() < config.tagged_fraction)
+        for _ in range(config.corpus_size)
+    ]
+
+
+def train_base_model(config: BaseModelConfig, out_dir: Path) -> None:
+    """Train the tiny LM on the synthetic corpus and ``save_pretrained`` it into ``out_dir``."""
+    torch.manual_seed(config.seed)
+    tokenizer = build_tokenizer()
+    model = LlamaForCausalLM(
+        LlamaConfig(
+            vocab_size=len(tokenizer),
+            hidden_size=config.hidden_size,
+            intermediate_size=config.intermediate_size,
+            num_hidden_layers=config.num_layers,
+            num_attention_heads=config.num_heads,
+            num_key_value_heads=config.num_heads,
+            max_position_embeddings=config.max_positions,
+            pad_token_id=tokenizer.pad_token_id,
+            bos_token_id=tokenizer.bos_token_id,
+            eos_token_id=tokenizer.eos_token_id,
+            tie_word_embeddings=True,
+        )
+    )
+    texts = [t + " " + tokenizer.eos_token for t in _training_texts(config)]
+    encoded = tokenizer(texts, padding=True, return_tensors="pt")
+    ids, mask = encoded["input_ids"], encoded["attention_mask"]
+    labels = ids.masked_fill(mask == 0, -100)  # no loss on padding
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=0.01)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(
+        optimizer, max_lr=config.learning_rate, total_steps=config.train_steps, pct_start=0.05
+    )
+    generator = torch.Generator().manual_seed(config.seed)
+    model.train()
+    for _ in range(config.train_steps):
+        rows = torch.randint(0, len(texts), (config.batch_size,), generator=generator)
+        width = int(mask[rows].sum(1).max())  # trim the batch to its longest row
+        loss = model(
+            input_ids=ids[rows, :width], attention_mask=mask[rows, :width],
+            labels=labels[rows, :width],
+        ).loss
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        schedule.step()
+        optimizer.zero_grad(set_to_none=True)
+    model.eval()
+    model.generation_config.pad_token_id = tokenizer.pad_token_id
+    model.save_pretrained(out_dir)  # safetensors
+    tokenizer.save_pretrained(out_dir)
+    (out_dir / "final_loss.txt").write_text(f"{loss.item():.4f}\n")
+
+
+def base_model_directory(config: BaseModelConfig) -> Path:
+    """The cached base model for ``config``, trained on first use (tens of seconds on a CPU)."""
+    spec = {"build_version": BUILD_VERSION, **asdict(config)}
+    return cached_directory("base_model", spec, lambda d: train_base_model(config, d))

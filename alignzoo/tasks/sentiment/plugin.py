@@ -1,0 +1,22 @@
+"""Registers the built-in task: data source ``sentiment`` and its gold reward ``gold``.
+
+It enters through the ``alignzoo`` entry-point group like any third-party plugin.
+"""
+
+from __future__ import annotations
+
+from alignzoo.registry import PluginRegistry, hookimpl
+from alignzoo.tasks.sentiment.gold_reward import GoldSentimentConfig, GoldSentimentReward
+from alignzoo.tasks.sentiment.task import SentimentTask, SentimentTaskConfig
+
+
+@hookimpl
+def alignzoo_register_datasets(registry: PluginRegistry) -> None:
+    """The built-in controlled-sentiment task."""
+    registry.add_dataset("sentiment", SentimentTask, SentimentTaskConfig)
+
+
+@hookimpl
+def alignzoo_register_rewards(registry: PluginRegistry) -> None:
+    """The task's gold lexicon reward, usable as a training reward too."""
+    registry.add_reward("gold", GoldSentimentReward, GoldSentimentConfig)

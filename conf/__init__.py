@@ -1,0 +1,1 @@
+"""alignzoo's Hydra configs, importable as ``alignzoo.conf`` so an installed wheel finds them."""

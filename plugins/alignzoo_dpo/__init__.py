@@ -1,0 +1,16 @@
+"""alignzoo's DPO plugin: Direct Preference Optimization and its loss variants.
+
+Registered through the ``alignzoo`` entry-point group, exactly like a third-party package.
+"""
+
+from __future__ import annotations
+
+from alignzoo.registry import PluginRegistry, hookimpl
+from alignzoo_dpo.algorithm import DPOAlgorithm
+from alignzoo_dpo.config import DPOConfig
+
+
+@hookimpl
+def alignzoo_register_algorithms(registry: PluginRegistry) -> None:
+    """``algorithm=dpo``."""
+    registry.add_algorithm("dpo", DPOAlgorithm, DPOConfig)

@@ -1,0 +1,110 @@
+"""Direct Preference Optimization (Rafailov et al. 2023), one step read top to bottom."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import torch
+
+from alignzoo.algorithms import Algorithm, AlgorithmContext, Metrics, Record, Updater
+from alignzoo.algorithms.batching import micro_batches
+from alignzoo.data.records import PreferencePair
+from alignzoo.models.logprobs import sequence_logprobs
+from alignzoo.models.tokenize import TokenizedCompletions, tokenize_completions
+from alignzoo_dpo.config import DPOConfig
+from alignzoo_dpo.loss import make_loss
+
+#: pairs scored at once when precomputing reference log-probs
+REFERENCE_BATCH = 64
+
+
+class DPOAlgorithm(Algorithm):
+    """Fits the policy to preference pairs directly, with the reference as implicit-reward anchor.
+
+    Supports the sigmoid, cDPO, robust, IPO and hinge losses (``algorithm.loss``); reference
+    log-probs precomputed once or computed every step; chosen and rejected in one concatenated
+    forward pass or two; gradient accumulation over ``train.micro_batch_size``.
+    Raises ``ValueError`` for a bad ``beta``, ``loss`` or ``label_smoothing``.
+    """
+
+    consumes = "pairs"
+
+    def __init__(self, config: DPOConfig, context: AlgorithmContext) -> None:
+        super().__init__(config, context)
+        self.loss = make_loss(config.loss.value, config.beta, config.label_smoothing)
+        self._cached_reference: dict[PreferencePair, tuple[float, float]] = {}
+        self._policy_tokens = 0  # tokens through the policy this step, for perf/tokens_per_s
+
+    def prepare(self, train_records: Sequence[Record]) -> None:
+        """Precompute reference log-probs of every training pair once, if configured."""
+        if not self.config.precompute_reference:
+            return
+        pairs = list(dict.fromkeys(train_records))  # unique, in order
+        for chunk in micro_batches(pairs, REFERENCE_BATCH):
+            chosen, rejected = self._score(self.ctx.reference.sequence_logprobs, chunk)
+            for pair, c, r in zip(chunk, chosen.tolist(), rejected.tolist(), strict=True):
+                self._cached_reference[pair] = (c, r)
+
+    def train_step(self, batch: Sequence[Record], updater: Updater) -> Metrics:
+        """One optimizer step on ``batch``, accumulated over micro-batches."""
+        totals: dict[str, float] = {}
+        self._policy_tokens = 0
+        for micro in micro_batches(batch, self.ctx.micro_batch_size):
+            weight = len(micro) / len(batch)
+            # --- policy log-probs of chosen and rejected completions ---
+            policy_chosen, policy_rejected = self._score(self._policy_logprobs, micro)
+            # --- reference log-probs: cached, or a no-grad forward now ---
+            reference_chosen, reference_rejected = self._reference_logprobs(micro)
+            # --- the preference loss and its gradient ---
+            out = self.loss(policy_chosen, policy_rejected, reference_chosen, reference_rejected)
+            loss = out.losses.mean()
+            updater.backward(loss * weight)
+            # --- metrics, averaged over the micro-batches by size ---
+            margins = out.chosen_rewards - out.rejected_rewards
+            for key, value in {
+                "loss": loss.item(),
+                "rewards/chosen": out.chosen_rewards.mean().item(),
+                "rewards/rejected": out.rejected_rewards.mean().item(),
+                "rewards/margins": margins.mean().item(),
+                "rewards/accuracy": (margins > 0).float().mean().item(),
+                "logps/chosen": policy_chosen.detach().mean().item(),
+                "logps/rejected": policy_rejected.detach().mean().item(),
+            }.items():
+                totals[key] = totals.get(key, 0.0) + value * weight
+        # --- optimizer step ---
+        return totals | {"perf/tokens": float(self._policy_tokens)} | updater.step()
+
+    def _policy_logprobs(self, tokens: TokenizedCompletions) -> torch.Tensor:
+        self._policy_tokens += int(tokens.attention_mask.sum())
+        return sequence_logprobs(self.ctx.policy, tokens)
+
+    def _reference_logprobs(
+        self, pairs: Sequence[PreferencePair]
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        if not self.config.precompute_reference:
+            return self._score(self.ctx.reference.sequence_logprobs, pairs)
+        try:
+            cached = [self._cached_reference[pair] for pair in pairs]
+        except KeyError:  # a pair prepare() did not see: score it now
+            return self._score(self.ctx.reference.sequence_logprobs, pairs)
+        values = torch.tensor(cached, device=self.ctx.device)
+        return values[:, 0], values[:, 1]
+
+    def _score(
+        self, logprobs: Callable[[TokenizedCompletions], torch.Tensor], pairs: Sequence[PreferencePair]
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Summed log-probs of chosen and rejected, in one forward of 2B rows or two of B."""
+        prompts = [p.prompt for p in pairs]
+        chosen = [p.chosen for p in pairs]
+        rejected = [p.rejected for p in pairs]
+        if self.config.concatenated_forward:
+            tokens = self._tokenize(prompts + prompts, chosen + rejected)
+            both = logprobs(tokens)
+            return both[: len(pairs)], both[len(pairs) :]
+        chosen_logps = logprobs(self._tokenize(prompts, chosen))
+        rejected_logps = logprobs(self._tokenize(prompts, rejected))
+        return chosen_logps, rejected_logps
+
+    def _tokenize(self, prompts: list[str], completions: list[str]) -> TokenizedCompletions:
+        tokens = tokenize_completions(self.ctx.tokenizer, prompts, completions, self.ctx.max_length)
+        return tokens.to(self.ctx.device)
