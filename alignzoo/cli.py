@@ -49,8 +49,10 @@ def _hydra_main(cfg: DictConfig) -> None:
 def format_summary(summary: dict, run_dir: Path) -> str:
     """The final figures beside the reference's, as the last thing a run prints."""
     final, initial = summary["final"], summary["initial"]
-    lines = [f"\n{summary['algorithm']} on {summary['data']} - {summary['steps']} steps, "
-             f"{summary['wall_time_s']:.0f} s, peak memory {summary['peak_memory_mb']:.0f} MB"]
+    lines = [
+        f"\n{summary['algorithm']} on {summary['data']} - {summary['steps']} steps, "
+        f"{summary['wall_time_s']:.0f} s, peak memory {summary['peak_memory_mb']:.0f} MB"
+    ]
     for key in sorted(final):
         start = initial.get(key)
         before = f"   (reference: {start:.3f})" if start is not None else ""

@@ -7,7 +7,7 @@ stored in the ConfigStore when the plugin registers; the rest is defined here.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from hydra.core.config_store import ConfigStore
@@ -16,7 +16,7 @@ from omegaconf import MISSING
 SCHEMA_NAME = "alignzoo_schema"
 
 
-class DType(str, Enum):
+class DType(StrEnum):
     """Weight dtype of the policy and reference models."""
 
     float32 = "float32"
@@ -42,11 +42,11 @@ class ModelConfig:
 class TrainConfig:
     """The optimisation budget, shared by every algorithm so comparisons are fair."""
 
-    steps: int = 250
+    steps: int = 300
     batch_size: int = 32
     #: split each batch into micro-batches of this size and accumulate gradients (None: whole)
     micro_batch_size: int | None = None
-    learning_rate: float = 3e-4
+    learning_rate: float = 1e-3
     weight_decay: float = 0.0
     warmup_steps: int = 10
     #: a transformers scheduler name: linear, cosine, constant_with_warmup, ...
@@ -81,6 +81,8 @@ class RunConfig:
 
     algorithm: Any = MISSING
     data: Any = MISSING
+    #: the training reward of algorithms that sample (``reward=<name>``); DPO needs none
+    reward: Any = None
     model: ModelConfig = field(default_factory=ModelConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)

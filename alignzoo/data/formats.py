@@ -134,7 +134,7 @@ def hh_pair(
 ) -> PreferencePair:
     """Anthropic-HH transcripts: the prompt is the shared text up to the last ``Assistant:``."""
     chosen, rejected = (_str(row, f, source, index) for f in ("chosen", "rejected"))
-    cut = os.path.commonprefix([chosen, rejected]).rfind(ASSISTANT)
+    cut = os.path.commonprefix([chosen, rejected]).rfind(ASSISTANT)  # noqa: RUF071 - text
     if cut < 0:
         raise DataFormatError(
             source, index, "chosen", f"no {ASSISTANT!r} marker in the text shared with 'rejected'"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from omegaconf import MISSING
@@ -14,11 +15,20 @@ from alignzoo.data.source import DataSource, Split
 from alignzoo.errors import ConfigError
 
 
+class RecordKind(StrEnum):
+    """What the rows hold."""
+
+    pairs = "pairs"
+    prompts = "prompts"
+
+
 @dataclass
 class HubOrFileDataConfig:
     """``data=hf data.path=<hub id or file>``: records in any of the supported shapes."""
 
     path: str = MISSING
+    #: "pairs" (prompt/chosen/rejected in any shape) or "prompts" (prompt-only rows)
+    kind: RecordKind = RecordKind.pairs
     train_split: str = "train"
     #: a split of the source to evaluate on; None holds out ``heldout_fraction`` of train
     heldout_split: str | None = None
@@ -40,13 +50,23 @@ class HubOrFileData(DataSource):
 
     def preference_pairs(self, split: Split, tokenizer: Any = None) -> list[PreferencePair]:
         """Pairs of ``split`` normalised from whichever public shape the rows have."""
-        return self._split(split, lambda name: load_pairs(
-            self.config.path, name, tokenizer=tokenizer, limit=self.config.limit))
+        if self.config.kind is RecordKind.prompts:
+            return []
+        return self._split(
+            split,
+            lambda name: load_pairs(
+                self.config.path, name, tokenizer=tokenizer, limit=self.config.limit
+            ),
+        )
 
     def prompts(self, split: Split, tokenizer: Any = None) -> list[PromptRecord]:
         """Prompts of ``split`` (from prompt-only rows, or the prompts of pair rows)."""
-        return self._split(split, lambda name: load_prompts(
-            self.config.path, name, tokenizer=tokenizer, limit=self.config.limit))
+        return self._split(
+            split,
+            lambda name: load_prompts(
+                self.config.path, name, tokenizer=tokenizer, limit=self.config.limit
+            ),
+        )
 
     def _split(self, split: Split, load: Any) -> list[Any]:
         if self.config.heldout_split is not None:

@@ -69,7 +69,11 @@ class HeldoutEvaluator:
     def _sampled_metrics(self, policy: PreTrainedModel) -> dict[str, float]:
         reference = self._reference_samples()
         texts, rows = sample_completions(
-            policy, self.tokenizer, self.prompts, self.config.sampling, self.config.batch_size,
+            policy,
+            self.tokenizer,
+            self.prompts,
+            self.config.sampling,
+            self.config.batch_size,
             seed=self.seed,
         )
         device = next(policy.parameters()).device
@@ -95,8 +99,12 @@ class HeldoutEvaluator:
         """Reference completions, sampled once with a seed of their own."""
         if self._reference is None:
             texts, _ = sample_completions(
-                self.reference.model, self.tokenizer, self.prompts, self.config.sampling,
-                self.config.batch_size, seed=self.seed + 1,
+                self.reference.model,
+                self.tokenizer,
+                self.prompts,
+                self.config.sampling,
+                self.config.batch_size,
+                seed=self.seed + 1,
             )
             gold = self.gold.score(self.prompts, texts) if self.gold is not None else None
             self._reference = _ReferenceSamples(texts, gold)
@@ -118,9 +126,9 @@ class HeldoutEvaluator:
             chunk = self.pairs[start : start + self.config.batch_size]
             prompts = [p.prompt for p in chunk] * 2
             completions = [p.chosen for p in chunk] + [p.rejected for p in chunk]
-            tokens = tokenize_completions(
-                self.tokenizer, prompts, completions, self.max_length
-            ).to(device)
+            tokens = tokenize_completions(self.tokenizer, prompts, completions, self.max_length).to(
+                device
+            )
             log_ratio = sequence_logprobs(policy, tokens) - self.reference.sequence_logprobs(tokens)
             margins.append(log_ratio[: len(chunk)] - log_ratio[len(chunk) :])
         directions = self._pair_directions
@@ -133,6 +141,7 @@ class HeldoutEvaluator:
 
 def _slice(rows: TokenizedCompletions, start: int, stop: int) -> TokenizedCompletions:
     return TokenizedCompletions(
-        rows.input_ids[start:stop], rows.attention_mask[start:stop],
+        rows.input_ids[start:stop],
+        rows.attention_mask[start:stop],
         rows.completion_mask[start:stop],
     )

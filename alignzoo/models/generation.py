@@ -58,7 +58,7 @@ def sample_completions(
     return texts, _concatenate(rows, tokenizer.pad_token_id or 0)
 
 
-def _completion_rows(prompt_mask, output, new, tokenizer) -> TokenizedCompletions:  # noqa: ANN001
+def _completion_rows(prompt_mask, output, new, tokenizer) -> TokenizedCompletions:
     # a sampled token counts until (and including) the first EOS; later ones are padding
     eos = tokenizer.eos_token_id
     is_eos = new == eos if eos is not None else torch.zeros_like(new, dtype=torch.bool)

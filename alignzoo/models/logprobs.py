@@ -14,14 +14,18 @@ def token_logprobs(model: PreTrainedModel, batch: TokenizedCompletions) -> torch
     Position ids come from the attention mask so left- and right-padded rows score alike.
     """
     position_ids = (batch.attention_mask.cumsum(-1) - 1).clamp(min=0)
-    logits = model(
-        input_ids=batch.input_ids, attention_mask=batch.attention_mask, position_ids=position_ids
-    ).logits[:, :-1].float()
+    logits = (
+        model(
+            input_ids=batch.input_ids,
+            attention_mask=batch.attention_mask,
+            position_ids=position_ids,
+        )
+        .logits[:, :-1]
+        .float()
+    )
     targets = batch.input_ids[:, 1:]
     # log_softmax gathered at the target = -cross_entropy, without a [B, T, V] log-prob copy
-    logps = -torch.nn.functional.cross_entropy(
-        logits.transpose(1, 2), targets, reduction="none"
-    )
+    logps = -torch.nn.functional.cross_entropy(logits.transpose(1, 2), targets, reduction="none")
     return logps * batch.completion_mask[:, 1:]
 
 

@@ -11,7 +11,7 @@ from transformers import PreTrainedTokenizerBase
 
 @dataclass
 class TokenizedCompletions:
-    """Right-padded ``prompt + completion (+ EOS)`` rows; ``completion_mask`` marks the scored tokens."""
+    """Right-padded ``prompt + completion (+ EOS)`` rows; ``completion_mask`` marks scored ones."""
 
     input_ids: torch.Tensor
     attention_mask: torch.Tensor
@@ -20,7 +20,8 @@ class TokenizedCompletions:
     def to(self, device: torch.device) -> TokenizedCompletions:
         """The same batch on ``device``."""
         return TokenizedCompletions(
-            self.input_ids.to(device), self.attention_mask.to(device),
+            self.input_ids.to(device),
+            self.attention_mask.to(device),
             self.completion_mask.to(device),
         )
 
@@ -45,7 +46,7 @@ def tokenize_completions(
         if append_eos and tokenizer.eos_token_id is not None:
             c = [*c, tokenizer.eos_token_id]
         c = c[: max_length - 1]  # keep at least one prompt token to condition on
-        p = p[max(0, len(p) + len(c) - max_length):]
+        p = p[max(0, len(p) + len(c) - max_length) :]
         rows.append(p + c)
         scored.append([0] * len(p) + [1] * len(c))
     width = max(len(r) for r in rows)

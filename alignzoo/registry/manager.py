@@ -1,8 +1,9 @@
-"""The one PluginManager: loads plugins from the ``alignzoo`` entry-point group and registers them."""
+"""The one PluginManager: loads the ``alignzoo`` entry-point group and collects registrations."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
 import pluggy
 
 from alignzoo.registry import hookspecs

@@ -16,13 +16,18 @@ def save_policy(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, targ
     one is deleted only after the swap.
     """
     target = Path(target)
-    staging, retired = target.with_name(f".{target.name}.new"), target.with_name(
-        f".{target.name}.old"
+    staging, retired = (
+        target.with_name(f".{target.name}.new"),
+        target.with_name(f".{target.name}.old"),
     )
     for leftover in (staging, retired):
         shutil.rmtree(leftover, ignore_errors=True)
-    model.save_pretrained(staging, safe_serialization=True)
-    tokenizer.save_pretrained(staging)
+    try:
+        model.save_pretrained(staging, safe_serialization=True)
+        tokenizer.save_pretrained(staging)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)  # the old checkpoint was never touched
+        raise
     if target.exists():
         os.replace(target, retired)
     os.replace(staging, target)

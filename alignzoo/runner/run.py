@@ -64,11 +64,19 @@ def run(cfg: DictConfig, plugins: LoadedPlugins, run_dir: Path) -> dict[str, Any
     reference.model.to(accelerator.device)
     policy = accelerator.prepare_model(policy)
 
+    # --- the training reward, for algorithms that sample and score ---
+    reward = registry.for_config("reward", cfg.reward).build(cfg.reward) if cfg.reward else None
+
     # --- the algorithm, and what it consumes ---
     algorithm_component = registry.for_config("algorithm", cfg.algorithm)
     context = AlgorithmContext(
-        policy=policy, reference=reference, tokenizer=tokenizer, device=accelerator.device,
-        max_length=model_cfg.max_length, micro_batch_size=cfg.train.micro_batch_size,
+        policy=policy,
+        reference=reference,
+        tokenizer=tokenizer,
+        device=accelerator.device,
+        max_length=model_cfg.max_length,
+        micro_batch_size=cfg.train.micro_batch_size,
+        reward=reward,
     )
     algorithm = algorithm_component.build(cfg.algorithm, context)
     train_records: Sequence[Any] = (
@@ -89,20 +97,26 @@ def run(cfg: DictConfig, plugins: LoadedPlugins, run_dir: Path) -> dict[str, Any
         parameters, lr=cfg.train.learning_rate, weight_decay=cfg.train.weight_decay
     )
     scheduler = get_scheduler(
-        cfg.train.scheduler, optimizer, num_warmup_steps=cfg.train.warmup_steps,
+        cfg.train.scheduler,
+        optimizer,
+        num_warmup_steps=cfg.train.warmup_steps,
         num_training_steps=cfg.train.steps,
     )
     optimizer, scheduler = accelerator.prepare(optimizer, scheduler)
-    updater = OptimizerUpdater(accelerator, optimizer, scheduler, parameters,
-                               cfg.train.max_grad_norm)
+    updater = OptimizerUpdater(
+        accelerator, optimizer, scheduler, parameters, cfg.train.max_grad_norm
+    )
 
     # --- held-out evaluation, and its step-0 point: the reference itself ---
     evaluator = HeldoutEvaluator(
         prompts=[p.prompt for p in data.prompts("heldout", tokenizer)],
         pairs=data.preference_pairs("heldout", tokenizer),
-        tokenizer=tokenizer, reference=reference, gold_reward=data.gold_reward(),
+        tokenizer=tokenizer,
+        reference=reference,
+        gold_reward=data.gold_reward(),
         config=OmegaConf.to_object(cfg.eval),  # type: ignore[arg-type]
-        max_length=model_cfg.max_length, seed=cfg.seed,
+        max_length=model_cfg.max_length,
+        seed=cfg.seed,
     )
     log = MetricsLog(run_dir / "metrics.jsonl")
     unwrapped = accelerator.unwrap_model(policy)
@@ -111,8 +125,12 @@ def run(cfg: DictConfig, plugins: LoadedPlugins, run_dir: Path) -> dict[str, Any
 
     # --- the training loop ---
     batches = _shuffled_batches(train_records, cfg.train.batch_size, cfg.seed)
-    progress = tqdm(range(1, cfg.train.steps + 1), desc=algorithm_component.name,
-                    disable=not accelerator.is_main_process, file=sys.stdout)
+    progress = tqdm(
+        range(1, cfg.train.steps + 1),
+        desc=algorithm_component.name,
+        disable=not accelerator.is_main_process,
+        file=sys.stdout,
+    )
     train_seconds, tokens = 0.0, 0
     metrics: Metrics = {}
     latest_eval = initial

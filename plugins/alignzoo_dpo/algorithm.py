@@ -91,7 +91,9 @@ class DPOAlgorithm(Algorithm):
         return values[:, 0], values[:, 1]
 
     def _score(
-        self, logprobs: Callable[[TokenizedCompletions], torch.Tensor], pairs: Sequence[PreferencePair]
+        self,
+        logprobs: Callable[[TokenizedCompletions], torch.Tensor],
+        pairs: Sequence[PreferencePair],
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Summed log-probs of chosen and rejected, in one forward of 2B rows or two of B."""
         prompts = [p.prompt for p in pairs]

@@ -1,4 +1,4 @@
-"""The typed config of ``algorithm=dpo``: every field is a Hydra override (``algorithm.beta=0.5``)."""
+"""The typed config of ``algorithm=dpo``: every field is an override (``algorithm.beta=0.5``)."""
 
 from __future__ import annotations
 

@@ -18,13 +18,17 @@ from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 from alignzoo.cache import cached_directory
 from alignzoo.tasks.sentiment.grammar import vocabulary, write_review
 
-SPECIAL_TOKENS = {"pad_token": "<pad>", "bos_token": "<s>", "eos_token": "</s>",
-                  "unk_token": "<unk>"}
+SPECIAL_TOKENS = {
+    "pad_token": "<pad>",
+    "bos_token": "<s>",
+    "eos_token": "</s>",
+    "unk_token": "<unk>",
+}
 #: bump when the grammar, tokenizer or training code changes, so caches rebuild
 BUILD_VERSION = 1
 
 
-@dataclass(frozen=True)
+@dataclass
 class BaseModelConfig:
     """Size and training budget of the tiny base model (all part of its cache key)."""
 
@@ -93,7 +97,8 @@ def train_base_model(config: BaseModelConfig, out_dir: Path) -> None:
         rows = torch.randint(0, len(texts), (config.batch_size,), generator=generator)
         width = int(mask[rows].sum(1).max())  # trim the batch to its longest row
         loss = model(
-            input_ids=ids[rows, :width], attention_mask=mask[rows, :width],
+            input_ids=ids[rows, :width],
+            attention_mask=mask[rows, :width],
             labels=labels[rows, :width],
         ).loss
         loss.backward()

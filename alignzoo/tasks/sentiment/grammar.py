@@ -28,29 +28,61 @@ SUBJECTS: dict[str, tuple[str, ...]] = {
 #: openings are "<when> <who> <action> <link>": neutral, so the prompt leaves sentiment open
 ACTIONS: dict[str, tuple[str, ...]] = {
     "movie": ("watched the movie", "saw the film", "went to the cinema", "rented the movie"),
-    "restaurant": ("ate at the restaurant", "ordered the pasta", "had dinner there",
-                   "tried the menu"),
+    "restaurant": (
+        "ate at the restaurant",
+        "ordered the pasta",
+        "had dinner there",
+        "tried the menu",
+    ),
     "hotel": ("stayed at the hotel", "booked the room", "checked in", "spent a night there"),
     "phone": ("bought the phone", "got the phone", "used the phone", "tested the camera"),
     "book": ("read the book", "finished the book", "started the book", "bought the book"),
 }
-WHEN = ("yesterday", "last night", "last week", "last month", "on monday", "on friday",
-        "this weekend", "after work", "on holiday", "recently")
+WHEN = (
+    "yesterday",
+    "last night",
+    "last week",
+    "last month",
+    "on monday",
+    "on friday",
+    "this weekend",
+    "after work",
+    "on holiday",
+    "recently",
+)
 WHO = ("i", "we", "my friend and i", "my family")
 LINKS = ("and", ",", ":")
 ADJECTIVES: dict[Polarity, tuple[str, ...]] = {
     "positive": tuple(w for w in POSITIVE if not w.endswith("ed") and w != "recommend"),
     "negative": tuple(w for w in NEGATIVE if not w.endswith("ed") and w not in ("regret", "avoid")),
-    "neutral": ("okay", "fine", "average", "ordinary", "long", "short", "new", "old", "big",
-                "small", "expensive", "cheap", "quiet", "loud", "simple"),
+    "neutral": (
+        "okay",
+        "fine",
+        "average",
+        "ordinary",
+        "long",
+        "short",
+        "new",
+        "old",
+        "big",
+        "small",
+        "expensive",
+        "cheap",
+        "quiet",
+        "loud",
+        "simple",
+    ),
 }
 VERBS: dict[Polarity, tuple[str, ...]] = {
     "positive": ("loved", "enjoyed", "adored", "recommend"),
     "negative": ("hated", "disliked", "regret", "avoid"),
     "neutral": ("saw", "tried", "used", "noticed"),
 }
-OPPOSITE: dict[Polarity, Polarity] = {"positive": "negative", "negative": "positive",
-                                      "neutral": "neutral"}
+OPPOSITE: dict[Polarity, Polarity] = {
+    "positive": "negative",
+    "negative": "positive",
+    "neutral": "neutral",
+}
 #: how each review label mixes clause polarities (positive, negative, neutral)
 CLAUSE_MIX: dict[Label, tuple[float, float, float]] = {
     "positive": (0.75, 0.05, 0.20),
@@ -58,8 +90,12 @@ CLAUSE_MIX: dict[Label, tuple[float, float, float]] = {
     "neutral": (0.10, 0.10, 0.80),
     "mixed": (0.45, 0.45, 0.10),
 }
-LABEL_WEIGHTS: dict[Label, float] = {"positive": 0.35, "negative": 0.35, "neutral": 0.15,
-                                     "mixed": 0.15}
+LABEL_WEIGHTS: dict[Label, float] = {
+    "positive": 0.35,
+    "negative": 0.35,
+    "neutral": 0.15,
+    "mixed": 0.15,
+}
 TAGS: dict[Label, str] = {label: f"<{label}>" for label in LABEL_WEIGHTS}
 CONNECTIVES = (" . ", " and ", " , ")
 

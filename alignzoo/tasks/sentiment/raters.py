@@ -39,6 +39,7 @@ def rate_pairs(
     )
     return [
         PreferencePair(p, a, b) if pick else PreferencePair(p, b, a)
-        for p, a, b, pick in zip(prompts, completions_a, completions_b, prefers_a.tolist(),
-                                 strict=True)
+        for p, a, b, pick in zip(
+            prompts, completions_a, completions_b, prefers_a.tolist(), strict=True
+        )
     ]

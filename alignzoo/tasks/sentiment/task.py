@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 import random
-from typing import Any
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -40,7 +40,7 @@ class SentimentTaskConfig:
     #: completions sampled from the base model to form pairs
     pair_max_new_tokens: int = 24
     seed: int = 0
-    base_model: BaseModelConfig = BaseModelConfig()  # noqa: RUF009 - frozen, safe default
+    base_model: BaseModelConfig = field(default_factory=BaseModelConfig)
 
 
 class SentimentTask(DataSource):
@@ -59,7 +59,7 @@ class SentimentTask(DataSource):
         return GoldSentimentReward()
 
     def prompts(self, split: Split, tokenizer: Any = None) -> list[PromptRecord]:
-        """Review openings; held-out ones are a fixed part of the grammar no training prompt uses."""
+        """Review openings; held-out ones are a fixed part no training prompt ever uses."""
         count = self.config.train_prompts if split == "train" else self.config.heldout_prompts
         rng = random.Random(f"{self.config.seed}-{split}")
         prompts: list[PromptRecord] = []
@@ -94,8 +94,13 @@ class SentimentTask(DataSource):
             a, _ = sample_completions(model, tokenizer, prompts, sampling, 256, seed=seed)
             b, _ = sample_completions(model, tokenizer, prompts, sampling, 256, seed=seed + 500)
             pairs = rate_pairs(
-                prompts, a, b, gold.score(prompts, a), gold.score(prompts, b),
-                self.config.rater_temperature, seed=seed,
+                prompts,
+                a,
+                b,
+                gold.score(prompts, a),
+                gold.score(prompts, b),
+                self.config.rater_temperature,
+                seed=seed,
             )
             stored[split] = [asdict(p) for p in pairs]
         (out_dir / "pairs.json").write_text(json.dumps(stored))

@@ -6,6 +6,8 @@ import math
 
 import pytest
 import torch
+from torch.testing import assert_close
+
 from alignzoo_dpo.loss import (
     LOSSES,
     ConservativeDPOLoss,
@@ -17,7 +19,6 @@ from alignzoo_dpo.loss import (
     RobustDPOLoss,
     make_loss,
 )
-from torch.testing import assert_close
 
 # Three pairs. Log-ratios: chosen [1, 0, 1], rejected [-2, 1, -1], so margins h = [3, -1, 2].
 POLICY_CHOSEN = [-10.0, -12.0, -8.0]

@@ -1,0 +1,83 @@
+"""Every config in conf/ composes, overrides reach the plugin's dataclass, typos name the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hydra import compose, initialize_config_module
+from hydra.errors import ConfigCompositionException
+from omegaconf import OmegaConf
+
+from alignzoo.cli import prepare
+from alignzoo_dpo.config import DPOConfig
+
+CONF = Path(__file__).parents[3] / "conf"
+
+
+def _compose(*overrides: str):
+    prepare()
+    with initialize_config_module("alignzoo.conf", version_base="1.3"):
+        return compose("config", overrides=list(overrides))
+
+
+def _group_members() -> list[tuple[str, str]]:
+    return sorted((p.parent.name, p.stem) for p in CONF.glob("*/*.yaml"))
+
+
+def test_default_config_composes_to_dpo_on_the_builtin_task() -> None:
+    cfg = _compose()
+    assert OmegaConf.get_type(cfg.algorithm) is DPOConfig
+    assert cfg.data.train_prompts > 0 and cfg.model.name_or_path is None
+
+
+@pytest.mark.parametrize(("group", "name"), _group_members())
+def test_every_yaml_in_conf_composes(group: str, name: str) -> None:
+    extra = ["model.name_or_path=some/model"] if (group, name) == ("model", "hf") else []
+    if group == "data" and name == "hf":
+        extra = ["data.path=pairs.jsonl"]
+    cfg = _compose(f"{group}={name}", *extra)
+    OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)
+
+
+@pytest.mark.parametrize(
+    ("group", "name"),
+    [("algorithm", "dpo"), ("data", "sentiment"), ("data", "hf"), ("reward", "gold")],
+)
+def test_plugin_registered_members_compose(group: str, name: str) -> None:
+    cfg = _compose(f"{group}={name}")
+    assert group in cfg
+
+
+def test_algorithm_overrides_reach_the_typed_config() -> None:
+    cfg = _compose("algorithm.beta=0.5", "algorithm.loss=ipo")
+    dpo = OmegaConf.to_object(cfg.algorithm)
+    assert isinstance(dpo, DPOConfig)
+    assert dpo.beta == 0.5 and dpo.loss.value == "ipo"
+
+
+def test_preset_selects_a_loss_variant() -> None:
+    cfg = _compose("algorithm=ipo")
+    assert OmegaConf.get_type(cfg.algorithm) is DPOConfig and cfg.algorithm.loss.value == "ipo"
+
+
+@pytest.mark.parametrize(
+    ("override", "named"),
+    [
+        ("algorithm.bta=0.5", "bta"),
+        ("algorithm.beta=strong", "beta"),
+        ("algorithm.loss=nope", "loss"),
+        ("train.stepz=3", "stepz"),
+        ("model.dtype=float8", "dtype"),
+    ],
+)
+def test_bad_override_fails_at_compose_time_naming_the_key(override: str, named: str) -> None:
+    with pytest.raises(ConfigCompositionException) as error:
+        _compose(override)
+    message = f"{error.value} {error.value.__cause__}"
+    assert named in message
+
+
+def test_unknown_algorithm_lists_the_available_ones() -> None:
+    with pytest.raises(Exception, match=r"(?s)algorithm.*dpo"):
+        _compose("algorithm=nonexistent")

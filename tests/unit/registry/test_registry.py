@@ -1,0 +1,70 @@
+"""The registry: names -> components, typed configs in the ConfigStore, clear clashes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from hydra.core.config_store import ConfigStore
+from omegaconf import OmegaConf
+
+from alignzoo.errors import ConfigError, PluginError
+from alignzoo.registry import PluginRegistry
+
+
+@dataclass
+class ToyConfig:
+    strength: float = 1.0
+
+
+class Toy:
+    def __init__(self, config: ToyConfig) -> None:
+        self.config = config
+
+
+@pytest.fixture
+def registry() -> PluginRegistry:
+    return PluginRegistry(ConfigStore.instance())
+
+
+def test_added_component_is_found_by_name_and_by_config_type(registry: PluginRegistry) -> None:
+    with registry.registering_for("toy-plugin"):
+        registry.add_algorithm("toy", Toy, ToyConfig)
+    component = registry.get("algorithm", "toy")
+    assert component.plugin == "toy-plugin"
+    node = OmegaConf.structured(ToyConfig(strength=2.0))
+    assert registry.for_config("algorithm", node) is component
+    built = component.build(node)
+    assert isinstance(built, Toy) and built.config == ToyConfig(strength=2.0)
+
+
+def test_config_is_stored_in_hydra_config_store_under_its_group(
+    registry: PluginRegistry,
+) -> None:
+    registry.add_reward("toy_reward", Toy, ToyConfig)
+    stored = ConfigStore.instance().repo["reward"]["toy_reward.yaml"]
+    assert OmegaConf.get_type(stored.node) is ToyConfig
+
+
+def test_name_clash_names_both_plugins(registry: PluginRegistry) -> None:
+    with registry.registering_for("first"):
+        registry.add_dataset("same", Toy, ToyConfig)
+    with registry.registering_for("second"), pytest.raises(PluginError) as error:
+        registry.add_dataset("same", Toy, ToyConfig)
+    assert "'first'" in str(error.value) and "'second'" in str(error.value)
+
+
+def test_config_must_be_a_dataclass_type(registry: PluginRegistry) -> None:
+    with registry.registering_for("sloppy"), pytest.raises(PluginError, match="sloppy.*dataclass"):
+        registry.add_algorithm("bad", Toy, dict)
+
+
+def test_unknown_name_lists_the_known_ones(registry: PluginRegistry) -> None:
+    registry.add_algorithm("toy", Toy, ToyConfig)
+    with pytest.raises(ConfigError, match=r"no algorithm named 'ppo'.*known: toy"):
+        registry.get("algorithm", "ppo")
+
+
+def test_config_of_unregistered_type_is_an_error(registry: PluginRegistry) -> None:
+    with pytest.raises(ConfigError, match="ToyConfig"):
+        registry.for_config("algorithm", OmegaConf.structured(ToyConfig))
