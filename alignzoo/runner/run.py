@@ -118,13 +118,18 @@ def run(cfg: DictConfig, plugins: LoadedPlugins, run_dir: Path) -> dict[str, Any
         max_length=model_cfg.max_length,
         seed=cfg.seed,
     )
+    # only the main process evaluates, logs and saves; the others just train
+    main = accelerator.is_main_process
     log = MetricsLog(run_dir / "metrics.jsonl")
     unwrapped = accelerator.unwrap_model(policy)
-    initial = evaluator(unwrapped)
-    log.write(0, initial)
+    initial = evaluator(unwrapped) if main else {}
+    if main:
+        log.write(0, initial)
 
-    # --- the training loop ---
-    batches = _shuffled_batches(train_records, cfg.train.batch_size, cfg.seed)
+    # --- the training loop (each process draws its own batches) ---
+    batches = _shuffled_batches(
+        train_records, cfg.train.batch_size, cfg.seed + accelerator.process_index
+    )
     progress = tqdm(
         range(1, cfg.train.steps + 1),
         desc=algorithm_component.name,
@@ -142,6 +147,8 @@ def run(cfg: DictConfig, plugins: LoadedPlugins, run_dir: Path) -> dict[str, Any
         train_seconds += elapsed
         tokens += int(metrics.pop("perf/tokens", 0))
         metrics |= {"perf/step_s": elapsed, "perf/tokens_per_s": tokens / train_seconds}
+        if not main:
+            continue
         log.write(step, metrics)
         hooks.alignzoo_on_step_end(step=step, metrics=metrics)
         progress.set_postfix(loss=f"{metrics.get('loss', float('nan')):.3f}")
@@ -151,8 +158,9 @@ def run(cfg: DictConfig, plugins: LoadedPlugins, run_dir: Path) -> dict[str, Any
             progress.write(_format_eval(step, latest_eval))
 
     # --- save the policy (safetensors, atomically) and the summary ---
+    accelerator.wait_for_everyone()
     policy_dir = None
-    if cfg.save_policy and accelerator.is_main_process:
+    if cfg.save_policy and main:
         policy_dir = str(save_policy(unwrapped, tokenizer, run_dir / "policy"))
     summary = {
         "algorithm": algorithm_component.name,
@@ -169,8 +177,9 @@ def run(cfg: DictConfig, plugins: LoadedPlugins, run_dir: Path) -> dict[str, Any
         "policy_dir": policy_dir,
         "config": OmegaConf.to_container(cfg, resolve=True, enum_to_str=True),
     }
-    (run_dir / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
-    hooks.alignzoo_on_run_end(run_dir=str(run_dir), summary=summary)
+    if main:
+        (run_dir / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
+        hooks.alignzoo_on_run_end(run_dir=str(run_dir), summary=summary)
     return summary
 
 

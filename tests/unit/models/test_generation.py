@@ -6,46 +6,17 @@ import math
 
 import pytest
 import torch
-from transformers import LlamaConfig, LlamaForCausalLM
 
 from alignzoo.config.schema import SamplingConfig
 from alignzoo.models.generation import _completion_rows, sample_completions
-from alignzoo.tasks.sentiment.base_model import build_tokenizer
 
 PROMPTS = ["yesterday i watched the movie and", "i", "last week we checked in :", "we", "i saw"]
 SAMPLING = SamplingConfig(max_new_tokens=6)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Tiny matrices: one intra-op thread avoids oversubscription on a busy 2-core machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.fixture
-def tok():
-    return build_tokenizer()
-
-
-@pytest.fixture
-def model(tok):
-    torch.manual_seed(0)
-    config = LlamaConfig(
-        vocab_size=len(tok),
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        num_key_value_heads=2,
-        max_position_embeddings=64,
-        pad_token_id=tok.pad_token_id,
-        bos_token_id=tok.bos_token_id,
-        eos_token_id=tok.eos_token_id,
-    )
-    return LlamaForCausalLM(config).eval()
+def model(tiny_llama):
+    return tiny_llama()
 
 
 @pytest.fixture

@@ -6,41 +6,9 @@ from pathlib import Path
 
 import pytest
 import torch
-from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaConfig, LlamaForCausalLM
+from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from alignzoo.runner.checkpoint import save_policy
-from alignzoo.tasks.sentiment.base_model import build_tokenizer
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Tiny matrices: one intra-op thread avoids oversubscription on a busy 2-core machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-@pytest.fixture(scope="module")
-def tok():
-    return build_tokenizer()
-
-
-def make_model(tok, seed: int) -> LlamaForCausalLM:
-    torch.manual_seed(seed)
-    config = LlamaConfig(
-        vocab_size=len(tok),
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        num_key_value_heads=2,
-        max_position_embeddings=64,
-        pad_token_id=tok.pad_token_id,
-        bos_token_id=tok.bos_token_id,
-        eos_token_id=tok.eos_token_id,
-    )
-    return LlamaForCausalLM(config).eval()
 
 
 def assert_same_weights(loaded, model) -> None:
@@ -51,8 +19,8 @@ def assert_same_weights(loaded, model) -> None:
         assert torch.equal(got[name], tensor), name
 
 
-def test_writes_complete_checkpoint(tok, tmp_path):
-    model = make_model(tok, 0)
+def test_writes_complete_checkpoint(tok, tiny_llama, tmp_path):
+    model = tiny_llama(0)
     target = save_policy(model, tok, tmp_path / "policy")
     assert target == tmp_path / "policy"
     names = {p.name for p in target.iterdir()}
@@ -66,8 +34,8 @@ def test_writes_complete_checkpoint(tok, tmp_path):
     assert loaded_tok.pad_token_id == tok.pad_token_id
 
 
-def test_saving_twice_replaces(tok, tmp_path):
-    first, second = make_model(tok, 0), make_model(tok, 1)
+def test_saving_twice_replaces(tok, tiny_llama, tmp_path):
+    first, second = tiny_llama(0), tiny_llama(1)
     target = save_policy(first, tok, tmp_path / "policy")
     (target / "stale.txt").write_text("from the first save")
     save_policy(second, tok, target)
@@ -76,12 +44,12 @@ def test_saving_twice_replaces(tok, tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["policy"]  # no staging or retired dirs
 
 
-def test_failed_save_keeps_previous_checkpoint(tok, tmp_path, monkeypatch):
-    good = make_model(tok, 0)
+def test_failed_save_keeps_previous_checkpoint(tok, tiny_llama, tmp_path, monkeypatch):
+    good = tiny_llama(0)
     target = save_policy(good, tok, tmp_path / "policy")
     before = {p.name: p.read_bytes() for p in target.iterdir()}
 
-    broken = make_model(tok, 1)
+    broken = tiny_llama(1)
 
     def crash_midway(directory, *args, **kwargs):
         directory = Path(directory)
@@ -102,7 +70,7 @@ def test_failed_save_keeps_previous_checkpoint(tok, tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.glob("policy*")] == ["policy"]
 
     # the next good save clears the leftovers
-    third = make_model(tok, 2)
+    third = tiny_llama(2)
     save_policy(third, tok, target)
     assert [p.name for p in tmp_path.iterdir()] == ["policy"]
     assert_same_weights(AutoModelForCausalLM.from_pretrained(target), third)

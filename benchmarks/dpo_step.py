@@ -1,0 +1,76 @@
+"""DPO step throughput on the built-in base model: each execution option against the default.
+
+Prints train tokens per second and the ratio to the default (concatenated forward, reference
+log-probs precomputed) measured in the same process, since machines are noisy.
+
+    python benchmarks/dpo_step.py [--steps 30] [--batch-size 32]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import torch
+from accelerate import Accelerator
+from transformers import AutoModelForCausalLM, AutoTokenizer
+
+from alignzoo.algorithms import AlgorithmContext
+from alignzoo.models.reference import ReferenceModel
+from alignzoo.runner.updater import OptimizerUpdater
+from alignzoo.tasks.sentiment.task import SentimentTask, SentimentTaskConfig
+from alignzoo_dpo.algorithm import DPOAlgorithm
+from alignzoo_dpo.config import DPOConfig
+
+VARIANTS = {
+    "default (concatenated, precomputed reference)": DPOConfig(),
+    "two forward passes": DPOConfig(concatenated_forward=False),
+    "reference on the fly": DPOConfig(precompute_reference=False),
+}
+
+
+def tokens_per_second(config: DPOConfig, task: SentimentTask, steps: int, batch: int) -> float:
+    """Train ``steps`` DPO steps from the base model; return policy tokens per second."""
+    path = task.base_model()
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    policy = AutoModelForCausalLM.from_pretrained(path)
+    context = AlgorithmContext(
+        policy, ReferenceModel.frozen_copy_of(policy), tokenizer, torch.device("cpu"), max_length=64
+    )
+    algorithm = DPOAlgorithm(config, context)
+    pairs = task.preference_pairs("train")
+    algorithm.prepare(pairs)  # untimed: a one-off cost, amortised over a run
+    parameters = list(algorithm.trainable_parameters())
+    optimizer = torch.optim.AdamW(parameters, lr=1e-3)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda _: 1.0)
+    updater = OptimizerUpdater(Accelerator(cpu=True), optimizer, scheduler, parameters, 1.0)
+    policy.train()
+    tokens, started = 0.0, time.perf_counter()
+    for step in range(steps):
+        tokens += algorithm.train_step(pairs[step * batch : (step + 1) * batch], updater)[
+            "perf/tokens"
+        ]
+    return tokens / (time.perf_counter() - started)
+
+
+def main() -> None:
+    """Print one row per execution option."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--steps", type=int, default=30)
+    parser.add_argument("--batch-size", type=int, default=32)
+    args = parser.parse_args()
+    task = SentimentTask(SentimentTaskConfig())
+    results = {
+        name: tokens_per_second(cfg, task, args.steps, args.batch_size)
+        for name, cfg in VARIANTS.items()
+    }
+    baseline = next(iter(results.values()))
+    print(
+        f"DPO step, batch {args.batch_size}, {args.steps} steps, {torch.get_num_threads()} threads"
+    )
+    for name, rate in results.items():
+        print(f"  {name:<48} {rate:9.0f} tokens/s   x{rate / baseline:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,49 @@
+"""Shared fixtures of the unit tests: the built-in tokenizer and tiny random causal LMs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+import torch
+from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+
+from alignzoo.tasks.sentiment.base_model import build_tokenizer
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _one_thread() -> Iterator[None]:
+    """Tiny matrices: one intra-op thread avoids oversubscription on a busy 2-core machine."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="session")
+def tok() -> PreTrainedTokenizerFast:
+    """The built-in task's word-level tokenizer (BOS on prompts, EOS and pad set)."""
+    return build_tokenizer()
+
+
+@pytest.fixture(scope="session")
+def tiny_llama(tok: PreTrainedTokenizerFast) -> Callable[..., LlamaForCausalLM]:
+    """A factory of one-layer random Llamas over ``tok``'s vocabulary, seeded for repeatability."""
+
+    def make(seed: int = 0) -> LlamaForCausalLM:
+        torch.manual_seed(seed)
+        config = LlamaConfig(
+            vocab_size=len(tok),
+            hidden_size=32,
+            intermediate_size=64,
+            num_hidden_layers=1,
+            num_attention_heads=2,
+            num_key_value_heads=2,
+            max_position_embeddings=64,
+            pad_token_id=tok.pad_token_id,
+            bos_token_id=tok.bos_token_id,
+            eos_token_id=tok.eos_token_id,
+        )
+        return LlamaForCausalLM(config).eval()
+
+    return make
