@@ -64,6 +64,10 @@ class Algorithm(ABC):
     def prepare(self, train_records: Sequence[Record]) -> None:  # noqa: B027 - optional hook
         """Called once with the whole training set before the first step (default: nothing)."""
 
+    def updates_per_step(self) -> int:
+        """Optimizer steps one ``train_step`` takes (PPO: epochs x mini-batches)."""
+        return 1
+
     def trainable_parameters(self) -> Iterable[torch.nn.Parameter]:
         """Parameters the runner's optimizer updates (default: the policy's trainable ones)."""
         return (p for p in self.ctx.policy.parameters() if p.requires_grad)

@@ -35,7 +35,8 @@ class HeldoutEvaluator:
     sequence, on policy samples); ``eval/win_rate`` (policy sample beats the reference sample
     of the same prompt under the gold reward, ties count half); ``eval/preference_accuracy``
     (the policy's implicit reward log pi/pi_ref orders held-out pairs as the gold reward does,
-    or as their labels do when there is no gold reward).
+    or as their labels do when there is no gold reward); ``eval/proxy_reward`` (the training
+    reward of policy samples, if any: its gap to the gold reward shows over-optimisation).
     """
 
     def __init__(
@@ -48,10 +49,12 @@ class HeldoutEvaluator:
         config: EvalConfig,
         max_length: int,
         seed: int,
+        proxy_reward: RewardSource | None = None,
     ) -> None:
         self.prompts = list(prompts[: config.num_prompts])
         self.pairs = list(pairs)
         self.tokenizer, self.reference, self.gold = tokenizer, reference, gold_reward
+        self.proxy = proxy_reward
         self.config, self.max_length, self.seed = config, max_length, seed
         self._reference: _ReferenceSamples | None = None
         self._pair_directions = self._gold_directions() if self.pairs else None
@@ -85,6 +88,8 @@ class HeldoutEvaluator:
         kl = torch.cat(policy_logps) - torch.cat(reference_logps)
         lengths = rows.completion_mask.sum(-1).float()
         metrics = {"eval/kl": kl.mean().item(), "eval/completion_tokens": lengths.mean().item()}
+        if self.proxy is not None:  # the training reward beside the gold: over-optimisation
+            metrics["eval/proxy_reward"] = self.proxy.score(self.prompts, texts).mean().item()
         if self.gold is not None and reference.gold is not None:
             gold = self.gold.score(self.prompts, texts)
             wins = (gold > reference.gold).float() + 0.5 * (gold == reference.gold).float()

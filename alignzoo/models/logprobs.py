@@ -2,31 +2,46 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 from transformers import PreTrainedModel
 
 from alignzoo.models.tokenize import TokenizedCompletions
 
 
-def token_logprobs(model: PreTrainedModel, batch: TokenizedCompletions) -> torch.Tensor:
-    """Per-token log p(token | prefix) for every completion token, 0 elsewhere; shape [B, T-1].
+def causal_forward(
+    model: PreTrainedModel, batch: TokenizedCompletions, output_hidden_states: bool = False
+) -> Any:
+    """The model's forward on ``batch``, with position ids from the attention mask.
 
-    Position ids come from the attention mask so left- and right-padded rows score alike.
+    Deriving positions from the mask makes left- and right-padded rows score alike.
     """
     position_ids = (batch.attention_mask.cumsum(-1) - 1).clamp(min=0)
-    logits = (
-        model(
-            input_ids=batch.input_ids,
-            attention_mask=batch.attention_mask,
-            position_ids=position_ids,
-        )
-        .logits[:, :-1]
-        .float()
+    return model(
+        input_ids=batch.input_ids,
+        attention_mask=batch.attention_mask,
+        position_ids=position_ids,
+        output_hidden_states=output_hidden_states,
     )
+
+
+def completion_logprobs(
+    logits: torch.Tensor, batch: TokenizedCompletions, temperature: float = 1.0
+) -> torch.Tensor:
+    """log softmax(logits / temperature) at each next token, 0 outside completions; [B, T-1]."""
+    shifted = logits[:, :-1].float() / temperature
     targets = batch.input_ids[:, 1:]
     # log_softmax gathered at the target = -cross_entropy, without a [B, T, V] log-prob copy
-    logps = -torch.nn.functional.cross_entropy(logits.transpose(1, 2), targets, reduction="none")
+    logps = -torch.nn.functional.cross_entropy(shifted.transpose(1, 2), targets, reduction="none")
     return logps * batch.completion_mask[:, 1:]
+
+
+def token_logprobs(
+    model: PreTrainedModel, batch: TokenizedCompletions, temperature: float = 1.0
+) -> torch.Tensor:
+    """Per-token log p(token | prefix) for every completion token, 0 elsewhere; shape [B, T-1]."""
+    return completion_logprobs(causal_forward(model, batch).logits, batch, temperature)
 
 
 def sequence_logprobs(model: PreTrainedModel, batch: TokenizedCompletions) -> torch.Tensor:

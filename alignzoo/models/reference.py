@@ -32,6 +32,6 @@ class ReferenceModel:
         return sequence_logprobs(self.model, batch)
 
     @torch.no_grad()
-    def token_logprobs(self, batch: TokenizedCompletions) -> torch.Tensor:
-        """Per-token reference log-probs; shape [B, T-1]."""
-        return token_logprobs(self.model, batch)
+    def token_logprobs(self, batch: TokenizedCompletions, temperature: float = 1.0) -> torch.Tensor:
+        """Per-token reference log-probs (of logits / temperature); shape [B, T-1]."""
+        return token_logprobs(self.model, batch, temperature)

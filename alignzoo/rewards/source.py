@@ -21,3 +21,7 @@ class RewardSource(ABC):
     @abstractmethod
     def score(self, prompts: Sequence[str], completions: Sequence[str]) -> torch.Tensor:
         """Return a float tensor of shape [len(prompts)]."""
+
+    def metrics(self) -> dict[str, float]:
+        """Figures about the last ``score`` call worth logging (composites: each component)."""
+        return {}

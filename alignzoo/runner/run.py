@@ -65,7 +65,9 @@ def run(cfg: DictConfig, plugins: LoadedPlugins, run_dir: Path) -> dict[str, Any
     policy = accelerator.prepare_model(policy)
 
     # --- the training reward, for algorithms that sample and score ---
-    reward = registry.for_config("reward", cfg.reward).build(cfg.reward) if cfg.reward else None
+    reward = None
+    if cfg.reward is not None:
+        reward = registry.for_config("reward", cfg.reward).build(cfg.reward)
 
     # --- the algorithm, and what it consumes ---
     algorithm_component = registry.for_config("algorithm", cfg.algorithm)
@@ -96,11 +98,12 @@ def run(cfg: DictConfig, plugins: LoadedPlugins, run_dir: Path) -> dict[str, Any
     optimizer = torch.optim.AdamW(
         parameters, lr=cfg.train.learning_rate, weight_decay=cfg.train.weight_decay
     )
+    per_step = algorithm.updates_per_step()  # PPO: several optimizer steps per rollout
     scheduler = get_scheduler(
         cfg.train.scheduler,
         optimizer,
-        num_warmup_steps=cfg.train.warmup_steps,
-        num_training_steps=cfg.train.steps,
+        num_warmup_steps=cfg.train.warmup_steps * per_step,
+        num_training_steps=cfg.train.steps * per_step,
     )
     optimizer, scheduler = accelerator.prepare(optimizer, scheduler)
     updater = OptimizerUpdater(
@@ -114,6 +117,7 @@ def run(cfg: DictConfig, plugins: LoadedPlugins, run_dir: Path) -> dict[str, Any
         tokenizer=tokenizer,
         reference=reference,
         gold_reward=data.gold_reward(),
+        proxy_reward=reward,
         config=OmegaConf.to_object(cfg.eval),  # type: ignore[arg-type]
         max_length=model_cfg.max_length,
         seed=cfg.seed,

@@ -1,0 +1,111 @@
+"""A weighted sum of reward sources, each optionally normalised, is itself a reward source."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from omegaconf import MISSING, OmegaConf
+
+from alignzoo.errors import ConfigError
+from alignzoo.rewards.source import RewardSource
+
+
+@dataclass
+class RewardComponent:
+    """One term of a composite: a registered reward, its weight and its own config fields."""
+
+    name: str = MISSING
+    weight: float = 1.0
+    #: rescale by running mean and std, so terms of different ranges weigh as their weights say
+    normalize: bool = False
+    #: fields of that reward's own config, e.g. {target: 12} for ``length``
+    config: dict[str, Any] = field(default_factory=dict)
+    #: the metric label (``rewards/<label>``); defaults to the name
+    label: str | None = None
+
+
+@dataclass
+class CompositeRewardConfig:
+    """``reward=composite`` with ``reward.components=[...]``; see conf/reward/ for presets."""
+
+    components: list[RewardComponent] = field(default_factory=list)
+
+
+class RunningMoments:
+    """Running mean and variance of every value seen (Welford / Chan's parallel update)."""
+
+    def __init__(self) -> None:
+        self.count, self.mean, self.m2 = 0, 0.0, 0.0
+
+    def update(self, values: torch.Tensor) -> None:
+        """Fold a batch of values into the moments."""
+        n = values.numel()
+        if n == 0:
+            return
+        batch_mean = values.double().mean().item()
+        batch_m2 = ((values.double() - batch_mean) ** 2).sum().item()
+        delta, total = batch_mean - self.mean, self.count + n
+        self.mean += delta * n / total
+        self.m2 += batch_m2 + delta**2 * self.count * n / total
+        self.count = total
+
+    @property
+    def std(self) -> float:
+        """Population standard deviation of everything seen so far."""
+        return (self.m2 / self.count) ** 0.5 if self.count else 1.0
+
+
+class CompositeReward(RewardSource):
+    """sum_i w_i * norm_i(r_i(prompt, completion)), logging each r_i's mean as rewards/<label>."""
+
+    name = "composite"
+
+    def __init__(
+        self,
+        config: CompositeRewardConfig,
+        build: Callable[[str, dict[str, Any]], RewardSource],
+    ) -> None:
+        if not config.components:
+            raise ConfigError("reward.components is empty: list at least one {name, weight}")
+        self.terms = []
+        for i, term in enumerate(config.components):
+            label = term.label or term.name
+            if any(label == other for other, *_ in self.terms):
+                raise ConfigError(f"reward.components[{i}]: label {label!r} is used twice")
+            moments = RunningMoments() if term.normalize else None
+            self.terms.append((label, term.weight, moments, build(term.name, term.config)))
+        self._last: dict[str, float] = {}
+
+    def score(self, prompts: Sequence[str], completions: Sequence[str]) -> torch.Tensor:
+        """Weighted sum of the (normalised) component scores."""
+        total = torch.zeros(len(completions))
+        self._last = {}
+        for label, weight, moments, source in self.terms:
+            raw = source.score(prompts, completions).float().cpu()
+            self._last[f"rewards/{label}"] = raw.mean().item()
+            if moments is not None:
+                moments.update(raw)
+                raw = (raw - moments.mean) / (moments.std + 1e-8)
+            total += weight * raw
+        return total
+
+    def metrics(self) -> dict[str, float]:
+        """Each component's raw mean on the last batch."""
+        return dict(self._last)
+
+
+def component_builder(registry: Any) -> Callable[[str, dict[str, Any]], RewardSource]:
+    """Build a registered reward by name from a plain dict, validated against its dataclass."""
+
+    def build(name: str, fields: dict[str, Any]) -> RewardSource:
+        component = registry.get("reward", name)
+        try:
+            node = OmegaConf.merge(OmegaConf.structured(component.config_class), fields)
+        except Exception as error:  # omegaconf names the offending key
+            raise ConfigError(f"reward.components: config of {name!r}: {error}") from error
+        return component.build(node)
+
+    return build

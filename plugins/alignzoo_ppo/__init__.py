@@ -1,0 +1,16 @@
+"""alignzoo's PPO plugin: RLHF with a KL penalty to the reference and a shared value head.
+
+Registered through the ``alignzoo`` entry-point group, exactly like a third-party package.
+"""
+
+from __future__ import annotations
+
+from alignzoo.registry import PluginRegistry, hookimpl
+from alignzoo_ppo.algorithm import PPOAlgorithm
+from alignzoo_ppo.config import PPOConfig
+
+
+@hookimpl
+def alignzoo_register_algorithms(registry: PluginRegistry) -> None:
+    """``algorithm=ppo``."""
+    registry.add_algorithm("ppo", PPOAlgorithm, PPOConfig)

@@ -1,0 +1,194 @@
+"""PPO with a KL penalty to the reference: one rollout-and-update step read top to bottom."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import torch
+
+from alignzoo.algorithms import Algorithm, AlgorithmContext, Metrics, Record, Updater
+from alignzoo.algorithms.batching import micro_batches
+from alignzoo.errors import ConfigError
+from alignzoo.models.generation import sample_completions
+from alignzoo.models.logprobs import causal_forward, completion_logprobs
+from alignzoo.models.tokenize import TokenizedCompletions
+from alignzoo_ppo.advantages import generalized_advantages, masked_mean, masked_var, whiten
+from alignzoo_ppo.config import PPOConfig
+from alignzoo_ppo.kl_controller import AdaptiveKLController, FixedKLController
+from alignzoo_ppo.loss import (
+    KL_ESTIMATORS,
+    clipped_policy_loss,
+    clipped_value_loss,
+    entropy_from_logits,
+)
+
+
+class PPOAlgorithm(Algorithm):
+    """RLHF's classic optimizer: sample, score, penalise KL per token, then clipped PPO updates.
+
+    Supports: sampling knobs (temperature, top-k, top-p, max new tokens) and a missing-EOS
+    penalty; reward scaling and clipping; k1 or k3 KL estimators; fixed or adaptive KL
+    coefficient; GAE; advantage whitening; clipped policy and value losses; a value head that
+    shares the policy's trunk; several epochs over mini-batches per rollout; an entropy bonus.
+    Raises ``ConfigError`` without a training reward or with an impossible mini-batch split.
+    """
+
+    consumes = "prompts"
+
+    def __init__(self, config: PPOConfig, context: AlgorithmContext) -> None:
+        super().__init__(config, context)
+        if context.reward is None:
+            raise ConfigError("algorithm=ppo needs a training reward: add reward=<name>")
+        if config.ppo_epochs < 1 or config.num_minibatches < 1:
+            raise ConfigError("algorithm.ppo_epochs and algorithm.num_minibatches must be >= 1")
+        hidden = context.policy.config.get_text_config().hidden_size
+        # the value head reads the policy's last hidden state: one trunk, two heads
+        self.value_head = torch.nn.Linear(hidden, 1).to(context.device)
+        torch.nn.init.zeros_(self.value_head.weight)
+        torch.nn.init.zeros_(self.value_head.bias)
+        self.kl_estimator = KL_ESTIMATORS[config.kl_estimator.value]
+        self.kl_control = (
+            AdaptiveKLController(config.kl_coef, config.target_kl, config.kl_horizon)
+            if config.adaptive_kl
+            else FixedKLController(config.kl_coef)
+        )
+
+    def updates_per_step(self) -> int:
+        """One optimizer step per mini-batch per epoch."""
+        return self.config.ppo_epochs * self.config.num_minibatches
+
+    def trainable_parameters(self) -> Iterable[torch.nn.Parameter]:
+        """The policy and its value head."""
+        yield from super().trainable_parameters()
+        yield from self.value_head.parameters()
+
+    def train_step(self, batch: Sequence[Record], updater: Updater) -> Metrics:
+        """Roll out on ``batch``'s prompts, then run the PPO epochs over the rollout."""
+        cfg, temperature = self.config, self.config.rollout.temperature
+        if len(batch) % cfg.num_minibatches:
+            raise ConfigError(
+                f"train.batch_size={len(batch)} is not divisible by "
+                f"algorithm.num_minibatches={cfg.num_minibatches}"
+            )
+        prompts = [record.prompt for record in batch]
+
+        # --- rollout: sample completions with the current policy ---
+        policy = getattr(
+            self.ctx.policy, "module", self.ctx.policy
+        )  # generate needs the bare model
+        texts, rows = sample_completions(
+            policy, self.ctx.tokenizer, prompts, cfg.rollout, batch_size=len(prompts)
+        )
+        rows = rows.to(self.ctx.device)
+        mask = rows.completion_mask[:, 1:].float()  # actions: the sampled tokens, EOS included
+
+        # --- scores from the reward source, scaled, clipped, penalised without EOS ---
+        scores = self.ctx.reward.score(prompts, texts).float().to(self.ctx.device)
+        raw_scores = scores.clone()
+        if cfg.missing_eos_penalty is not None:
+            ended = (rows.input_ids[:, 1:] == self.ctx.tokenizer.eos_token_id) & (mask > 0)
+            scores = scores - cfg.missing_eos_penalty * (~ended.any(dim=1)).float()
+        scores = scores * cfg.reward_scale
+        if cfg.reward_clip is not None:
+            scores = scores.clamp(-cfg.reward_clip, cfg.reward_clip)
+
+        # --- the rollout's log-probs and values (old policy) and the reference's log-probs ---
+        with torch.no_grad():
+            old_logprobs, old_values, _ = self._forward(rows, temperature)
+            reference_logprobs = self.ctx.reference.token_logprobs(rows, temperature)
+
+        # --- per-token rewards: -beta * KL at every token, plus the score at the last one ---
+        kl = self.kl_estimator(old_logprobs, reference_logprobs) * mask
+        rewards = -self.kl_control.value * kl
+        last = mask.shape[1] - 1 - mask.flip(1).argmax(dim=1)
+        rewards[torch.arange(len(batch)), last] += scores
+
+        # --- advantages (GAE), optionally whitened ---
+        advantages, returns = generalized_advantages(rewards, old_values, mask, cfg.gamma, cfg.lam)
+        if cfg.whiten_advantages:
+            advantages = whiten(advantages, mask)
+
+        # --- PPO epochs over shuffled mini-batches ---
+        stats: dict[str, list[float]] = {}
+        size = len(batch) // cfg.num_minibatches
+        for _ in range(cfg.ppo_epochs):
+            order = torch.randperm(len(batch), device=self.ctx.device)
+            for start in range(0, len(batch), size):
+                minibatch = order[start : start + size]
+                for key, value in self._update(
+                    rows, minibatch, mask, old_logprobs, old_values, advantages, returns, updater
+                ).items():
+                    stats.setdefault(key, []).append(value)
+
+        # --- adapt the KL coefficient to the KL this rollout had ---
+        sequence_kl = kl.sum(dim=1)
+        beta = self.kl_control.value
+        self.kl_control.update(sequence_kl.mean().item(), n_steps=len(batch))
+        residual = masked_var(returns - old_values, mask) / masked_var(returns, mask).clamp(1e-8)
+        return (
+            {key: sum(values) / len(values) for key, values in stats.items()}
+            | {
+                "objective/scores": raw_scores.mean().item(),
+                "objective/kl": sequence_kl.mean().item(),
+                "objective/rlhf_reward": (scores - beta * sequence_kl).mean().item(),
+                "value/explained_variance": (1.0 - residual).item(),
+                "ppo/kl_coef": beta,
+                "perf/tokens": float(rows.attention_mask.sum()) * self.updates_per_step(),
+            }
+            | self.ctx.reward.metrics()
+        )
+
+    def _update(
+        self,
+        rows: TokenizedCompletions,
+        minibatch: torch.Tensor,
+        mask: torch.Tensor,
+        old_logprobs: torch.Tensor,
+        old_values: torch.Tensor,
+        advantages: torch.Tensor,
+        returns: torch.Tensor,
+        updater: Updater,
+    ) -> Metrics:
+        """One optimizer step on a mini-batch, accumulated over micro-batches."""
+        totals: dict[str, float] = {}
+        for micro in micro_batches(minibatch, self.ctx.micro_batch_size):
+            weight = len(micro) / len(minibatch)
+            part = TokenizedCompletions(
+                rows.input_ids[micro], rows.attention_mask[micro], rows.completion_mask[micro]
+            )
+            logprobs, values, entropy = self._forward(part, self.config.rollout.temperature)
+            m = mask[micro]
+            policy = clipped_policy_loss(
+                logprobs, old_logprobs[micro], advantages[micro], m, self.config.cliprange
+            )
+            value_loss, value_clipfrac = clipped_value_loss(
+                values, old_values[micro], returns[micro], m, self.config.cliprange_value
+            )
+            mean_entropy = masked_mean(entropy, m)
+            loss = (
+                policy.loss
+                + self.config.vf_coef * value_loss
+                - self.config.entropy_coef * mean_entropy
+            )
+            updater.backward(loss * weight)
+            for key, value in {
+                "loss": loss.item(),
+                "policy/loss": policy.loss.item(),
+                "policy/clipfrac": policy.clipfrac.item(),
+                "policy/approxkl": policy.approxkl.item(),
+                "policy/entropy": mean_entropy.item(),
+                "value/loss": value_loss.item(),
+                "value/clipfrac": value_clipfrac.item(),
+            }.items():
+                totals[key] = totals.get(key, 0.0) + value * weight
+        return totals | updater.step()
+
+    def _forward(
+        self, rows: TokenizedCompletions, temperature: float
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Per-token log-probs, values and entropies of the completion tokens; each [B, T-1]."""
+        output = causal_forward(self.ctx.policy, rows, output_hidden_states=True)
+        logprobs = completion_logprobs(output.logits, rows, temperature)
+        values = self.value_head(output.hidden_states[-1][:, :-1].float()).squeeze(-1)
+        entropy = entropy_from_logits(output.logits[:, :-1] / temperature)
+        return logprobs, values, entropy

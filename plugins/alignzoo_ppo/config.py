@@ -1,0 +1,47 @@
+"""The typed config of ``algorithm=ppo``; every field is an override (``algorithm.kl_coef=0.1``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from alignzoo.config.schema import SamplingConfig
+
+
+class KLEstimator(StrEnum):
+    """Per-token estimator of KL(pi || pi_ref) in the reward."""
+
+    k1 = "k1"
+    k3 = "k3"
+
+
+@dataclass
+class PPOConfig:
+    """RLHF with PPO and a KL penalty (Ziegler et al. 2019; Stiennon et al. 2020; Ouyang 2022)."""
+
+    #: rollouts: completions sampled from the policy with ``generate`` (KV cache)
+    rollout: SamplingConfig = field(default_factory=SamplingConfig)
+    #: subtracted from the score of a completion that hit max_new_tokens without EOS (None: off)
+    missing_eos_penalty: float | None = None
+    #: scores are multiplied by this, then clipped to +-reward_clip (None: no clipping)
+    reward_scale: float = 1.0
+    reward_clip: float | None = None
+    #: coefficient beta of the per-token KL penalty to the reference, and its estimator
+    kl_coef: float = 0.05
+    kl_estimator: KLEstimator = KLEstimator.k1
+    #: adapt beta toward target_kl over horizon samples (Ziegler et al.), else keep it fixed
+    adaptive_kl: bool = False
+    target_kl: float = 6.0
+    kl_horizon: int = 10_000
+    #: GAE discount and lambda
+    gamma: float = 1.0
+    lam: float = 0.95
+    whiten_advantages: bool = True
+    #: clipping of the policy ratio and of the value update
+    cliprange: float = 0.2
+    cliprange_value: float = 0.2
+    vf_coef: float = 0.1
+    entropy_coef: float = 0.0
+    #: passes over each rollout batch, and mini-batches per pass
+    ppo_epochs: int = 2
+    num_minibatches: int = 2

@@ -1,0 +1,79 @@
+"""PPO's clipped objectives and the KL estimators of the per-token penalty."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from alignzoo_ppo.advantages import masked_mean
+
+
+def kl_k1(logprobs: torch.Tensor, reference_logprobs: torch.Tensor) -> torch.Tensor:
+    """k1 = log pi(a|s) - log pi_ref(a|s): unbiased, can be negative per token (Schulman 2020)."""
+    return logprobs - reference_logprobs
+
+
+def kl_k3(logprobs: torch.Tensor, reference_logprobs: torch.Tensor) -> torch.Tensor:
+    """k3 = (r - 1) - log r with r = pi_ref/pi: unbiased and never negative (Schulman 2020)."""
+    log_ratio = reference_logprobs - logprobs
+    return torch.expm1(log_ratio) - log_ratio
+
+
+KL_ESTIMATORS = {"k1": kl_k1, "k3": kl_k3}
+
+
+@dataclass(frozen=True)
+class PolicyLossOutput:
+    """The clipped surrogate loss and its diagnostics."""
+
+    loss: torch.Tensor
+    clipfrac: torch.Tensor
+    approxkl: torch.Tensor
+
+
+def clipped_policy_loss(
+    logprobs: torch.Tensor,
+    old_logprobs: torch.Tensor,
+    advantages: torch.Tensor,
+    mask: torch.Tensor,
+    cliprange: float,
+) -> PolicyLossOutput:
+    """L = E[max(-A rho, -A clip(rho, 1-eps, 1+eps))], rho = pi/pi_old (Schulman 2017, eq. 7).
+
+    ``approxkl`` is 0.5 E[(log rho)^2]; ``clipfrac`` the share of tokens where clipping binds.
+    """
+    log_ratio = logprobs - old_logprobs
+    ratio = torch.exp(log_ratio)
+    unclipped = -advantages * ratio
+    clipped = -advantages * torch.clamp(ratio, 1.0 - cliprange, 1.0 + cliprange)
+    loss = masked_mean(torch.maximum(unclipped, clipped), mask)
+    with torch.no_grad():
+        clipfrac = masked_mean((clipped > unclipped).float(), mask)
+        approxkl = 0.5 * masked_mean(log_ratio**2, mask)
+    return PolicyLossOutput(loss, clipfrac, approxkl)
+
+
+def clipped_value_loss(
+    values: torch.Tensor,
+    old_values: torch.Tensor,
+    returns: torch.Tensor,
+    mask: torch.Tensor,
+    cliprange_value: float,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """0.5 E[max((V - R)^2, (V_clip - R)^2)], V_clip = V_old + clip(V - V_old, +-eps).
+
+    Returns the loss and the share of tokens where the clipped term is the larger.
+    """
+    clipped = old_values + torch.clamp(values - old_values, -cliprange_value, cliprange_value)
+    unclipped_error, clipped_error = (values - returns) ** 2, (clipped - returns) ** 2
+    loss = 0.5 * masked_mean(torch.maximum(unclipped_error, clipped_error), mask)
+    with torch.no_grad():
+        clipfrac = masked_mean((clipped_error > unclipped_error).float(), mask)
+    return loss, clipfrac
+
+
+def entropy_from_logits(logits: torch.Tensor) -> torch.Tensor:
+    """Entropy of softmax(logits) along the last dimension."""
+    logp = torch.log_softmax(logits.float(), dim=-1)
+    return -(logp.exp() * logp).sum(-1)

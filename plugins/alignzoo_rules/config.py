@@ -1,0 +1,66 @@
+"""Typed configs of the rules-based rewards: every field is an override (``reward.target=40``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from omegaconf import MISSING
+
+
+@dataclass
+class LexiconConfig:
+    """The lexicon sentiment reward has no knobs; the dataclass makes ``reward=lexicon`` typed."""
+
+
+@dataclass
+class RegexConfig:
+    """Reward completions in which a regular expression is found (or, inverted, is not)."""
+
+    #: a Python regular expression, searched anywhere in the completion (required)
+    pattern: str = MISSING
+    #: the reward when the rule holds
+    match_score: float = 1.0
+    #: the reward when it does not
+    miss_score: float = 0.0
+    #: reward NOT finding the pattern instead ("no-match")
+    invert: bool = False
+
+
+@dataclass
+class LengthConfig:
+    """Reward completions near a target length: 1 within tolerance, linearly down to 0."""
+
+    #: the ideal length, in ``unit``s
+    target: int = 20
+    #: distance from target that still scores 1.0
+    tolerance: int = 5
+    #: words (whitespace-separated) or chars
+    unit: str = "words"
+
+
+@dataclass
+class KeywordsConfig:
+    """Reward the fraction of wanted whole words present minus the fraction of unwanted ones."""
+
+    #: words the completion should contain
+    include: list[str] = field(default_factory=list)
+    #: words it should not contain
+    exclude: list[str] = field(default_factory=list)
+    #: match case exactly
+    case_sensitive: bool = False
+
+
+@dataclass
+class JsonFormatConfig:
+    """Reward completions that parse as a JSON object, more so with the required keys."""
+
+    #: top-level keys the object should have
+    required_keys: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PythonFunctionConfig:
+    """Reward with your own ``fn(prompt, completion) -> float`` from an installed module."""
+
+    #: "package.module:function" (required)
+    function: str = MISSING
