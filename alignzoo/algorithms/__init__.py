@@ -5,8 +5,9 @@ from alignzoo.algorithms.algorithm import (
     AlgorithmContext,
     Consumes,
     Metrics,
+    ModelKind,
     Record,
     Updater,
 )
 
-__all__ = ["Algorithm", "AlgorithmContext", "Consumes", "Metrics", "Record", "Updater"]
+__all__ = ["Algorithm", "AlgorithmContext", "Consumes", "Metrics", "ModelKind", "Record", "Updater"]

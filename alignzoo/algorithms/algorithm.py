@@ -20,6 +20,7 @@ from alignzoo.models.reference import ReferenceModel
 from alignzoo.rewards.source import RewardSource
 
 Consumes = Literal["pairs", "prompts"]
+ModelKind = Literal["causal_lm", "reward_model"]
 Record = PreferencePair | PromptRecord
 Metrics = dict[str, float]
 
@@ -38,8 +39,10 @@ class Updater(Protocol):
 class AlgorithmContext:
     """Everything the runner builds for an algorithm before training starts."""
 
+    #: the model being trained: a causal LM policy, or a one-output sequence classifier
     policy: PreTrainedModel
-    reference: ReferenceModel
+    #: the frozen starting policy (None when training a reward model)
+    reference: ReferenceModel | None
     tokenizer: PreTrainedTokenizerBase
     device: torch.device
     max_length: int
@@ -56,6 +59,9 @@ class Algorithm(ABC):
     """
 
     consumes: ClassVar[Consumes]
+    #: what the runner loads as ``ctx.policy``: a causal LM (with a frozen reference), or a
+    #: sequence classifier with one output (reward-model training, no reference)
+    model_kind: ClassVar[ModelKind] = "causal_lm"
 
     def __init__(self, config: Any, context: AlgorithmContext) -> None:
         self.config = config
@@ -63,6 +69,10 @@ class Algorithm(ABC):
 
     def prepare(self, train_records: Sequence[Record]) -> None:  # noqa: B027 - optional hook
         """Called once with the whole training set before the first step (default: nothing)."""
+
+    def evaluate(self, evaluator: Any) -> Metrics:
+        """Held-out metrics of what this algorithm trains (default: the policy's samples)."""
+        return evaluator(self.ctx.policy)
 
     def updates_per_step(self) -> int:
         """Optimizer steps one ``train_step`` takes (PPO: epochs x mini-batches)."""

@@ -44,7 +44,7 @@ class HeldoutEvaluator:
         prompts: Sequence[str],
         pairs: Sequence[PreferencePair],
         tokenizer: PreTrainedTokenizerBase,
-        reference: ReferenceModel,
+        reference: ReferenceModel | None,
         gold_reward: RewardSource | None,
         config: EvalConfig,
         max_length: int,
@@ -60,7 +60,10 @@ class HeldoutEvaluator:
         self._pair_directions = self._gold_directions() if self.pairs else None
 
     def __call__(self, policy: PreTrainedModel) -> dict[str, float]:
-        """Evaluate ``policy`` (in eval mode, without gradients)."""
+        """Evaluate ``policy`` (in eval mode, without gradients) against the reference."""
+        if self.reference is None:
+            raise ValueError("evaluating a policy needs the reference model")
+        policy = getattr(policy, "module", policy)  # a process-parallel wrapper generates not
         metrics: dict[str, float] = {}
         with torch.no_grad():
             if self.prompts:
@@ -124,6 +127,24 @@ class HeldoutEvaluator:
         rejected = self.gold.score(prompts, [p.rejected for p in self.pairs])
         return torch.sign(chosen - rejected)
 
+    def score_pairs(self, reward: RewardSource) -> dict[str, float]:
+        """Held-out accuracy of a reward model: r(chosen) - r(rejected) against the gold order."""
+        prompts = [p.prompt for p in self.pairs]
+        with torch.no_grad():
+            margins = reward.score(prompts, [p.chosen for p in self.pairs]) - reward.score(
+                prompts, [p.rejected for p in self.pairs]
+            )
+        return {"eval/preference_accuracy": self._agreement(margins.float().cpu())}
+
+    def _agreement(self, margins: torch.Tensor) -> float:
+        """Share of gold-ordered pairs whose margin has the gold sign (a zero margin: half)."""
+        directions = self._pair_directions
+        assert directions is not None
+        decided = directions != 0  # pairs the gold reward cannot order say nothing
+        predicted = torch.sign(margins)
+        agree = (predicted == directions).float() + 0.5 * (predicted == 0).float()
+        return agree[decided].mean().item()
+
     def _preference_accuracy(self, policy: PreTrainedModel) -> float:
         device = next(policy.parameters()).device
         margins = []
@@ -136,12 +157,7 @@ class HeldoutEvaluator:
             )
             log_ratio = sequence_logprobs(policy, tokens) - self.reference.sequence_logprobs(tokens)
             margins.append(log_ratio[: len(chunk)] - log_ratio[len(chunk) :])
-        directions = self._pair_directions
-        assert directions is not None
-        decided = directions != 0  # pairs the gold reward cannot order say nothing
-        predicted = torch.sign(torch.cat(margins).cpu())
-        agree = (predicted == directions).float() + 0.5 * (predicted == 0).float()  # ties: half
-        return agree[decided].mean().item()
+        return self._agreement(torch.cat(margins).cpu())
 
 
 def _slice(rows: TokenizedCompletions, start: int, stop: int) -> TokenizedCompletions:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 from transformers import (
     AutoModelForCausalLM,
+    AutoModelForSequenceClassification,
     AutoTokenizer,
     PreTrainedModel,
     PreTrainedTokenizerBase,
@@ -40,4 +41,30 @@ def load_causal_lm(name_or_path: str, config: ModelConfig) -> PreTrainedModel:
             f"model.name_or_path={name_or_path!r}: could not load a causal LM "
             f"(expected a Hugging Face hub id or a local directory): {error}"
         ) from error
+    return model.eval()
+
+
+def load_reward_model(
+    name_or_path: str, config: ModelConfig, pad_token_id: int | None = None
+) -> PreTrainedModel:
+    """A sequence classifier with one output (a scalar reward) from any checkpoint.
+
+    From a causal LM checkpoint the trunk is reused and a new scalar head is initialised,
+    as in Stiennon et al. 2020; the pad token id lets it find each row's last token.
+    """
+    try:
+        model = AutoModelForSequenceClassification.from_pretrained(
+            name_or_path,
+            num_labels=1,
+            revision=config.revision,
+            dtype=getattr(torch, config.dtype.value),
+            trust_remote_code=config.trust_remote_code,
+        )
+    except (OSError, ValueError) as error:
+        raise ConfigError(
+            f"model.name_or_path={name_or_path!r}: could not load a sequence classifier "
+            f"(expected a Hugging Face hub id or a local directory): {error}"
+        ) from error
+    if pad_token_id is not None:
+        model.config.pad_token_id = pad_token_id
     return model.eval()

@@ -26,7 +26,7 @@ from alignzoo.algorithms import AlgorithmContext, Metrics
 from alignzoo.config.schema import ModelConfig
 from alignzoo.errors import ConfigError
 from alignzoo.evaluation import HeldoutEvaluator
-from alignzoo.models.loading import load_causal_lm, load_tokenizer
+from alignzoo.models.loading import load_causal_lm, load_reward_model, load_tokenizer
 from alignzoo.models.reference import ReferenceModel
 from alignzoo.registry import LoadedPlugins
 from alignzoo.runner.checkpoint import save_policy
@@ -58,10 +58,15 @@ def run(cfg: DictConfig, plugins: LoadedPlugins, run_dir: Path) -> dict[str, Any
             f"model.name_or_path is not set and data={data_component.name} has no base model "
             "of its own; set model.name_or_path to a Hugging Face id or a local directory"
         )
+    algorithm_component = registry.for_config("algorithm", cfg.algorithm)
     tokenizer = load_tokenizer(name_or_path, model_cfg)
-    policy = load_causal_lm(name_or_path, model_cfg)
-    reference = ReferenceModel.frozen_copy_of(policy)
-    reference.model.to(accelerator.device)
+    reference: ReferenceModel | None = None
+    if getattr(algorithm_component.factory, "model_kind", "causal_lm") == "reward_model":
+        policy = load_reward_model(name_or_path, model_cfg, tokenizer.pad_token_id)
+    else:
+        policy = load_causal_lm(name_or_path, model_cfg)
+        reference = ReferenceModel.frozen_copy_of(policy)
+        reference.model.to(accelerator.device)
     policy = accelerator.prepare_model(policy)
 
     # --- the training reward, for algorithms that sample and score ---
@@ -70,7 +75,6 @@ def run(cfg: DictConfig, plugins: LoadedPlugins, run_dir: Path) -> dict[str, Any
         reward = registry.for_config("reward", cfg.reward).build(cfg.reward)
 
     # --- the algorithm, and what it consumes ---
-    algorithm_component = registry.for_config("algorithm", cfg.algorithm)
     context = AlgorithmContext(
         policy=policy,
         reference=reference,
@@ -126,7 +130,7 @@ def run(cfg: DictConfig, plugins: LoadedPlugins, run_dir: Path) -> dict[str, Any
     main = accelerator.is_main_process
     log = MetricsLog(run_dir / "metrics.jsonl")
     unwrapped = accelerator.unwrap_model(policy)
-    initial = evaluator(unwrapped) if main else {}
+    initial = algorithm.evaluate(evaluator) if main else {}
     if main:
         log.write(0, initial)
 
@@ -157,7 +161,7 @@ def run(cfg: DictConfig, plugins: LoadedPlugins, run_dir: Path) -> dict[str, Any
         hooks.alignzoo_on_step_end(step=step, metrics=metrics)
         progress.set_postfix(loss=f"{metrics.get('loss', float('nan')):.3f}")
         if step % cfg.eval.every == 0 or step == cfg.train.steps:
-            latest_eval = evaluator(unwrapped)
+            latest_eval = algorithm.evaluate(evaluator)
             log.write(step, latest_eval)
             progress.write(_format_eval(step, latest_eval))
 
@@ -165,7 +169,8 @@ def run(cfg: DictConfig, plugins: LoadedPlugins, run_dir: Path) -> dict[str, Any
     accelerator.wait_for_everyone()
     policy_dir = None
     if cfg.save_policy and main:
-        policy_dir = str(save_policy(unwrapped, tokenizer, run_dir / "policy"))
+        name = "policy" if reference is not None else "reward_model"
+        policy_dir = str(save_policy(unwrapped, tokenizer, run_dir / name))
     summary = {
         "algorithm": algorithm_component.name,
         "data": data_component.name,

@@ -1,0 +1,24 @@
+"""alignzoo's reward-model plugin: train a Bradley-Terry reward model, and score with it.
+
+``algorithm=reward_model`` trains and saves one; ``reward=learned reward.path=<dir>`` turns a
+saved one into a reward source for PPO or any algorithm that samples.
+"""
+
+from __future__ import annotations
+
+from alignzoo.registry import PluginRegistry, hookimpl
+from alignzoo_reward_model.algorithm import RewardModelAlgorithm
+from alignzoo_reward_model.config import LearnedRewardConfig, RewardModelConfig
+from alignzoo_reward_model.reward import LearnedReward
+
+
+@hookimpl
+def alignzoo_register_algorithms(registry: PluginRegistry) -> None:
+    """``algorithm=reward_model``."""
+    registry.add_algorithm("reward_model", RewardModelAlgorithm, RewardModelConfig)
+
+
+@hookimpl
+def alignzoo_register_rewards(registry: PluginRegistry) -> None:
+    """``reward=learned``."""
+    registry.add_reward("learned", LearnedReward, LearnedRewardConfig)

@@ -1,0 +1,31 @@
+"""Typed configs of ``algorithm=reward_model`` (training) and ``reward=learned`` (scoring)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from omegaconf import MISSING
+
+
+@dataclass
+class RewardModelConfig:
+    """Bradley-Terry reward-model training on preference pairs."""
+
+    #: required gap r(chosen) - r(rejected) before the loss lets go (0: plain Bradley-Terry)
+    margin: float = 0.0
+
+
+@dataclass
+class LearnedRewardConfig:
+    """``reward=learned reward.path=<dir>``: a trained reward model scores completions."""
+
+    #: a directory saved by ``algorithm=reward_model`` (``<run dir>/reward_model``) or a hub id
+    path: str = MISSING
+    batch_size: int = 64
+    max_length: int = 128
+    #: subtracted from every score (e.g. the mean reward on the training set)
+    offset: float = 0.0
+    #: rescale by the running mean and std of every score seen so far
+    normalize: bool = False
+    #: "auto" picks CUDA when present
+    device: str = "auto"

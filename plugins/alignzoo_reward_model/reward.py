@@ -1,0 +1,60 @@
+"""``reward=learned``: a trained reward model as a reward source for any RL algorithm."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+from alignzoo.errors import ConfigError
+from alignzoo.models.tokenize import tokenize_completions
+from alignzoo.rewards import RewardSource
+from alignzoo.rewards.composite import RunningMoments
+from alignzoo_reward_model.config import LearnedRewardConfig
+from alignzoo_reward_model.scoring import reward_logits
+
+
+class LearnedReward(RewardSource):
+    """Scores completions in batches with a saved sequence classifier (no gradients)."""
+
+    name = "learned"
+
+    def __init__(self, config: LearnedRewardConfig) -> None:
+        self.config = config
+        try:
+            self.tokenizer = AutoTokenizer.from_pretrained(config.path)
+            self.model = AutoModelForSequenceClassification.from_pretrained(config.path).eval()
+        except OSError as error:
+            raise ConfigError(
+                f"reward.path={config.path!r}: no reward model there (expected a directory "
+                f"saved by algorithm=reward_model, or a hub id): {error}"
+            ) from error
+        if self.model.config.num_labels != 1:
+            raise ConfigError(
+                f"reward.path={config.path!r}: expected a classifier with one output, "
+                f"got {self.model.config.num_labels}"
+            )
+        auto = "cuda" if torch.cuda.is_available() else "cpu"
+        self.device = torch.device(auto if config.device == "auto" else config.device)
+        self.model.to(self.device).requires_grad_(False)
+        self.moments = RunningMoments() if config.normalize else None
+
+    @torch.no_grad()
+    def score(self, prompts: Sequence[str], completions: Sequence[str]) -> torch.Tensor:
+        """r(prompt, completion) - offset, optionally normalised by running moments."""
+        scores = []
+        for start in range(0, len(prompts), self.config.batch_size):
+            stop = start + self.config.batch_size
+            tokens = tokenize_completions(
+                self.tokenizer,
+                prompts[start:stop],
+                completions[start:stop],
+                self.config.max_length,
+            )
+            scores.append(reward_logits(self.model, tokens.to(self.device)).float().cpu())
+        rewards = torch.cat(scores) - self.config.offset
+        if self.moments is not None:
+            self.moments.update(rewards)
+            rewards = (rewards - self.moments.mean) / (self.moments.std + 1e-8)
+        return rewards

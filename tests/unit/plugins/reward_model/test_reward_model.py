@@ -1,0 +1,108 @@
+"""Reward modelling: the Bradley-Terry loss, overfitting a few pairs, and scoring when saved."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+from accelerate import Accelerator
+from transformers import LlamaConfig, LlamaForSequenceClassification
+
+from alignzoo.algorithms import AlgorithmContext
+from alignzoo.data.records import PreferencePair
+from alignzoo.errors import ConfigError
+from alignzoo.models.tokenize import tokenize_completions
+from alignzoo.runner.updater import OptimizerUpdater
+from alignzoo_reward_model.algorithm import RewardModelAlgorithm
+from alignzoo_reward_model.config import LearnedRewardConfig, RewardModelConfig
+from alignzoo_reward_model.loss import bradley_terry_loss
+from alignzoo_reward_model.reward import LearnedReward
+from alignzoo_reward_model.scoring import reward_logits
+
+PAIRS = [
+    PreferencePair(
+        "yesterday i watched the movie and", " the plot was great .", " the plot was bad ."
+    ),
+    PreferencePair(
+        "last week we stayed at the hotel ,", " i loved the room .", " i hated the room ."
+    ),
+    PreferencePair(
+        "recently i read the book :", " the story felt wonderful .", " the story felt dull ."
+    ),
+    PreferencePair(
+        "on friday i ate at the restaurant and", " the food was good .", " the food was awful ."
+    ),
+]
+
+
+@pytest.fixture
+def classifier(tok) -> LlamaForSequenceClassification:
+    torch.manual_seed(0)
+    return LlamaForSequenceClassification(
+        LlamaConfig(
+            vocab_size=len(tok),
+            hidden_size=32,
+            intermediate_size=64,
+            num_hidden_layers=1,
+            num_attention_heads=2,
+            num_key_value_heads=2,
+            max_position_embeddings=64,
+            pad_token_id=tok.pad_token_id,
+            num_labels=1,
+        )
+    )
+
+
+def test_bradley_terry_loss_on_hand_values() -> None:
+    chosen, rejected = torch.tensor([2.0, 0.0]), torch.tensor([1.0, 1.0])
+    expected = [-math.log(1 / (1 + math.exp(-1.0))), -math.log(1 / (1 + math.exp(1.0)))]
+    torch.testing.assert_close(bradley_terry_loss(chosen, rejected), torch.tensor(expected))
+    with_margin = bradley_terry_loss(chosen, rejected, margin=1.0)
+    torch.testing.assert_close(with_margin[0], torch.tensor(math.log(2.0)))
+
+
+def test_reward_model_overfits_a_handful_of_pairs(tok, classifier) -> None:
+    context = AlgorithmContext(
+        policy=classifier.train(),
+        reference=None,
+        tokenizer=tok,
+        device=torch.device("cpu"),
+        max_length=32,
+    )
+    algorithm = RewardModelAlgorithm(RewardModelConfig(), context)
+    parameters = list(algorithm.trainable_parameters())
+    optimizer = torch.optim.AdamW(parameters, lr=3e-3)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda _: 1.0)
+    updater = OptimizerUpdater(Accelerator(cpu=True), optimizer, scheduler, parameters, 1.0)
+    first = algorithm.train_step(PAIRS, updater)
+    for _ in range(40):
+        last = algorithm.train_step(PAIRS, updater)
+    assert last["loss"] < 0.1 < first["loss"]
+    assert last["rewards/accuracy"] == 1.0 and last["rewards/margins"] > 2.0
+
+
+def test_learned_reward_scores_like_the_saved_model(tok, classifier, tmp_path) -> None:
+    classifier.save_pretrained(tmp_path)
+    tok.save_pretrained(tmp_path)
+    reward = LearnedReward(LearnedRewardConfig(path=str(tmp_path), batch_size=3, device="cpu"))
+    prompts = [p.prompt for p in PAIRS]
+    completions = [p.chosen for p in PAIRS]
+    expected = reward_logits(
+        classifier.eval(), tokenize_completions(tok, prompts, completions, 128)
+    )
+    torch.testing.assert_close(reward.score(prompts, completions), expected.detach())
+    shifted = LearnedReward(LearnedRewardConfig(path=str(tmp_path), offset=1.5, device="cpu"))
+    torch.testing.assert_close(shifted.score(prompts, completions), expected.detach() - 1.5)
+    normalised = LearnedReward(
+        LearnedRewardConfig(path=str(tmp_path), normalize=True, device="cpu")
+    )
+    scores = normalised.score(prompts, completions)
+    assert abs(scores.mean().item()) < 1e-5 and scores.std(unbiased=False).item() == pytest.approx(
+        1, abs=1e-3
+    )
+
+
+def test_learned_reward_errors_name_the_path(tmp_path) -> None:
+    with pytest.raises(ConfigError, match=r"reward.path=.*no reward model there"):
+        LearnedReward(LearnedRewardConfig(path=str(tmp_path / "missing")))
