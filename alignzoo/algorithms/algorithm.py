@@ -10,6 +10,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, ClassVar, Literal, Protocol
 
 import torch
@@ -73,6 +74,9 @@ class Algorithm(ABC):
     def evaluate(self, evaluator: Any) -> Metrics:
         """Held-out metrics of what this algorithm trains (default: the policy's samples)."""
         return evaluator(self.ctx.policy)
+
+    def save_extras(self, directory: Path) -> None:  # noqa: B027 - optional hook
+        """Write algorithm-specific files beside the saved model, before it is swapped in."""
 
     def updates_per_step(self) -> int:
         """Optimizer steps one ``train_step`` takes (PPO: epochs x mini-batches)."""

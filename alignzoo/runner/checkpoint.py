@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 
-def save_policy(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, target: Path) -> Path:
+def save_policy(
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    target: Path,
+    extras: Callable[[Path], None] | None = None,
+) -> Path:
     """``save_pretrained`` (safetensors) into ``target``, replacing any previous checkpoint.
+
+    ``extras(directory)`` may add files; it writes into the new checkpoint before the swap.
 
     The new checkpoint is complete on disk before the old one is moved aside, and the old
     one is deleted only after the swap.
@@ -25,6 +33,8 @@ def save_policy(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, targ
     try:
         model.save_pretrained(staging, safe_serialization=True)
         tokenizer.save_pretrained(staging)
+        if extras is not None:
+            extras(staging)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)  # the old checkpoint was never touched
         raise

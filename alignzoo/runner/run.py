@@ -170,7 +170,8 @@ def run(cfg: DictConfig, plugins: LoadedPlugins, run_dir: Path) -> dict[str, Any
     policy_dir = None
     if cfg.save_policy and main:
         name = "policy" if reference is not None else "reward_model"
-        policy_dir = str(save_policy(unwrapped, tokenizer, run_dir / name))
+        saved = save_policy(unwrapped, tokenizer, run_dir / name, algorithm.save_extras)
+        policy_dir = str(saved)
     summary = {
         "algorithm": algorithm_component.name,
         "data": data_component.name,

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import random
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -12,7 +15,10 @@ from alignzoo.algorithms.batching import micro_batches
 from alignzoo.models.tokenize import tokenize_completions
 from alignzoo.rewards import RewardSource
 from alignzoo_reward_model.loss import bradley_terry_loss
-from alignzoo_reward_model.scoring import reward_logits
+from alignzoo_reward_model.scoring import STATS_FILE, reward_logits
+
+#: training pairs kept to measure the trained model's reward statistics
+STATS_SAMPLE = 512
 
 
 class RewardModelAlgorithm(Algorithm):
@@ -25,6 +31,23 @@ class RewardModelAlgorithm(Algorithm):
 
     consumes = "pairs"
     model_kind = "reward_model"
+
+    def prepare(self, train_records: Sequence[Record]) -> None:
+        """Keep a fixed sample of training pairs for the saved reward statistics."""
+        records = list(train_records)
+        self._stats_pairs = random.Random(0).sample(records, min(STATS_SAMPLE, len(records)))
+
+    def save_extras(self, directory: Path) -> None:
+        """Write the trained model's mean and std reward over training completions."""
+        pairs = getattr(self, "_stats_pairs", [])
+        if not pairs:
+            return
+        prompts = [p.prompt for p in pairs] * 2
+        rewards = _InTraining(self).score(
+            prompts, [p.chosen for p in pairs] + [p.rejected for p in pairs]
+        )
+        stats = {"mean": rewards.mean().item(), "std": rewards.std().item(), "count": len(rewards)}
+        (directory / STATS_FILE).write_text(json.dumps(stats))
 
     def train_step(self, batch: Sequence[Record], updater: Updater) -> Metrics:
         """One optimizer step on ``batch``, accumulated over micro-batches."""

@@ -23,8 +23,10 @@ class LearnedRewardConfig:
     path: str = MISSING
     batch_size: int = 64
     max_length: int = 128
-    #: subtracted from every score (e.g. the mean reward on the training set)
+    #: subtracted from every score
     offset: float = 0.0
+    #: also subtract the model's mean reward on its training pairs (reward_stats.json)
+    center: bool = False
     #: rescale by the running mean and std of every score seen so far
     normalize: bool = False
     #: "auto" picks CUDA when present

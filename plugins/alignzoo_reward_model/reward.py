@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from pathlib import Path
 
 import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
@@ -12,7 +14,7 @@ from alignzoo.models.tokenize import tokenize_completions
 from alignzoo.rewards import RewardSource
 from alignzoo.rewards.composite import RunningMoments
 from alignzoo_reward_model.config import LearnedRewardConfig
-from alignzoo_reward_model.scoring import reward_logits
+from alignzoo_reward_model.scoring import STATS_FILE, reward_logits
 
 
 class LearnedReward(RewardSource):
@@ -39,6 +41,16 @@ class LearnedReward(RewardSource):
         self.device = torch.device(auto if config.device == "auto" else config.device)
         self.model.to(self.device).requires_grad_(False)
         self.moments = RunningMoments() if config.normalize else None
+        self.offset = config.offset + (self._training_mean() if config.center else 0.0)
+
+    def _training_mean(self) -> float:
+        stats = Path(self.config.path) / STATS_FILE
+        if not stats.exists():
+            raise ConfigError(
+                f"reward.center=true needs {STATS_FILE} beside the model in reward.path="
+                f"{self.config.path!r}, as algorithm=reward_model writes it"
+            )
+        return float(json.loads(stats.read_text())["mean"])
 
     @torch.no_grad()
     def score(self, prompts: Sequence[str], completions: Sequence[str]) -> torch.Tensor:
@@ -53,7 +65,7 @@ class LearnedReward(RewardSource):
                 self.config.max_length,
             )
             scores.append(reward_logits(self.model, tokens.to(self.device)).float().cpu())
-        rewards = torch.cat(scores) - self.config.offset
+        rewards = torch.cat(scores) - self.offset
         if self.moments is not None:
             self.moments.update(rewards)
             rewards = (rewards - self.moments.mean) / (self.moments.std + 1e-8)

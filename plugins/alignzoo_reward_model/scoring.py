@@ -7,6 +7,9 @@ from transformers import PreTrainedModel
 
 from alignzoo.models.tokenize import TokenizedCompletions
 
+#: written beside a saved reward model: mean and std of its rewards on training completions
+STATS_FILE = "reward_stats.json"
+
 
 def reward_logits(model: PreTrainedModel, tokens: TokenizedCompletions) -> torch.Tensor:
     """The classifier's scalar per row, read at the row's last token; shape [B].

@@ -11,6 +11,8 @@ from transformers import AutoModelForSequenceClassification
 
 from alignzoo.cli import prepare
 from alignzoo.runner.run import run
+from alignzoo_reward_model.config import LearnedRewardConfig
+from alignzoo_reward_model.reward import LearnedReward
 
 TINY_TASK = [
     "data.train_prompts=48",
@@ -42,6 +44,10 @@ def test_reward_model_then_ppo_on_it(tmp_path: Path) -> None:
     assert summary["policy_dir"] == str(saved)
     assert AutoModelForSequenceClassification.from_pretrained(saved).config.num_labels == 1
     assert set(summary["final"]) == {"eval/preference_accuracy"}
+    stats = json.loads((saved / "reward_stats.json").read_text())
+    assert stats["count"] == 2 * 48 and stats["std"] > 0  # every training pair, both sides
+    centred = LearnedReward(LearnedRewardConfig(path=str(saved), center=True, device="cpu"))
+    assert centred.offset == stats["mean"]
 
     _run(
         tmp_path / "ppo",

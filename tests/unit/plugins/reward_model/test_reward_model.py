@@ -103,6 +103,10 @@ def test_learned_reward_scores_like_the_saved_model(tok, classifier, tmp_path) -
     )
 
 
-def test_learned_reward_errors_name_the_path(tmp_path) -> None:
+def test_learned_reward_errors_name_the_path(tok, classifier, tmp_path) -> None:
     with pytest.raises(ConfigError, match=r"reward.path=.*no reward model there"):
         LearnedReward(LearnedRewardConfig(path=str(tmp_path / "missing")))
+    classifier.save_pretrained(tmp_path)
+    tok.save_pretrained(tmp_path)
+    with pytest.raises(ConfigError, match=r"reward.center=true needs reward_stats.json"):
+        LearnedReward(LearnedRewardConfig(path=str(tmp_path), center=True, device="cpu"))
