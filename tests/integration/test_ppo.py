@@ -2,39 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
-from hydra import compose, initialize_config_module
-
-from alignzoo.cli import prepare
-from alignzoo.runner.run import run
-
-TINY_TASK = [
-    "data.train_prompts=48",
-    "data.heldout_prompts=16",
-    "data.base_model.train_steps=40",
-    "data.base_model.corpus_size=800",
-    "eval.num_prompts=16",
-    "eval.sampling.max_new_tokens=8",
-]
 
 
-def _run(tmp_path: Path, *overrides: str) -> tuple[dict, list[dict]]:
-    loaded = prepare()
-    with initialize_config_module("alignzoo.conf", version_base="1.3"):
-        cfg = compose("config", overrides=list(overrides))
-    summary = run(cfg, loaded, tmp_path)
-    rows = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
-    return summary, rows
-
-
-def test_short_ppo_run_learns_short_completions(tmp_path: Path) -> None:
+def test_short_ppo_run_learns_short_completions(tmp_path: Path, train, tiny_task) -> None:
     """A length reward (target 2 words) is trivially learnable: emit EOS early."""
-    _, rows = _run(
+    _, rows = train(
         tmp_path,
-        *TINY_TASK,
+        *tiny_task,
         "algorithm=ppo",
         "reward=length",
         "reward.target=2",
@@ -62,10 +39,10 @@ def test_short_ppo_run_learns_short_completions(tmp_path: Path) -> None:
     assert final_eval["eval/proxy_reward"] > 0.5
 
 
-def test_composite_reward_logs_each_component(tmp_path: Path) -> None:
-    _, rows = _run(
+def test_composite_reward_logs_each_component(tmp_path: Path, train, tiny_task) -> None:
+    _, rows = train(
         tmp_path,
-        *TINY_TASK,
+        *tiny_task,
         "algorithm=ppo",
         "reward=gold_and_length",
         "train.steps=2",
@@ -76,16 +53,18 @@ def test_composite_reward_logs_each_component(tmp_path: Path) -> None:
     assert {"rewards/gold", "rewards/length"} <= set(train[-1])
 
 
-def test_ppo_without_a_reward_names_the_fix(tmp_path: Path) -> None:
+def test_ppo_without_a_reward_names_the_fix(tmp_path: Path, train, tiny_task) -> None:
     from alignzoo.errors import ConfigError
 
     with pytest.raises(ConfigError, match=r"reward=<name>"):
-        _run(tmp_path, *TINY_TASK, "algorithm=ppo", "train.steps=1")
+        train(tmp_path, *tiny_task, "algorithm=ppo", "train.steps=1")
 
 
 @pytest.mark.slow
-def test_ppo_on_the_gold_reward_beats_the_reference_at_bounded_kl(tmp_path: Path) -> None:
-    summary, _ = _run(tmp_path, "algorithm=ppo", "reward=gold", "train.steps=150")
+def test_ppo_on_the_gold_reward_beats_the_reference_at_bounded_kl(
+    tmp_path: Path, train, tiny_task
+) -> None:
+    summary, _ = train(tmp_path, "algorithm=ppo", "reward=gold", "train.steps=150")
     final = summary["final"]
     print({k: round(v, 3) for k, v in final.items()})
     assert final["eval/win_rate"] >= 0.70

@@ -10,31 +10,14 @@ from hydra import compose, initialize_config_module
 from transformers import AutoModelForSequenceClassification
 
 from alignzoo.cli import prepare
-from alignzoo.runner.run import run
 from alignzoo_reward_model.config import LearnedRewardConfig
 from alignzoo_reward_model.reward import LearnedReward
 
-TINY_TASK = [
-    "data.train_prompts=48",
-    "data.heldout_prompts=16",
-    "data.base_model.train_steps=40",
-    "data.base_model.corpus_size=800",
-    "eval.num_prompts=16",
-    "eval.sampling.max_new_tokens=8",
-]
 
-
-def _run(run_dir: Path, *overrides: str) -> dict:
-    loaded = prepare()
-    with initialize_config_module("alignzoo.conf", version_base="1.3"):
-        cfg = compose("config", overrides=list(overrides))
-    return run(cfg, loaded, run_dir)
-
-
-def test_reward_model_then_ppo_on_it(tmp_path: Path) -> None:
-    summary = _run(
+def test_reward_model_then_ppo_on_it(tmp_path: Path, train, tiny_task) -> None:
+    summary, _ = train(
         tmp_path / "rm",
-        *TINY_TASK,
+        *tiny_task,
         "algorithm=reward_model",
         "train.steps=4",
         "train.batch_size=8",
@@ -49,9 +32,9 @@ def test_reward_model_then_ppo_on_it(tmp_path: Path) -> None:
     centred = LearnedReward(LearnedRewardConfig(path=str(saved), center=True, device="cpu"))
     assert centred.offset == stats["mean"]
 
-    _run(
+    train(
         tmp_path / "ppo",
-        *TINY_TASK,
+        *tiny_task,
         "algorithm=ppo",
         "reward=learned",
         f"reward.path={saved}",
@@ -76,12 +59,12 @@ def test_reward_model_budget_preset_applies_unless_overridden() -> None:
 
 
 @pytest.mark.slow
-def test_reward_model_ranks_heldout_pairs_and_ppo_on_it_raises_gold(tmp_path: Path) -> None:
-    summary = _run(tmp_path / "rm", "algorithm=reward_model")
+def test_reward_model_ranks_heldout_pairs_and_ppo_on_it_raises_gold(tmp_path: Path, train) -> None:
+    summary, _ = train(tmp_path / "rm", "algorithm=reward_model")
     print("reward model:", summary["final"])
     assert summary["final"]["eval/preference_accuracy"] >= 0.85
 
-    ppo = _run(
+    ppo, _ = train(
         tmp_path / "ppo",
         "algorithm=ppo",
         "reward=learned",

@@ -16,18 +16,8 @@ from alignzoo.cli import prepare
 from alignzoo.registry import create_plugin_manager, hookimpl, load_plugins
 from alignzoo.runner.run import run
 
-#: a built-in task small enough to build and train in seconds
-TINY = [
-    "data.train_prompts=48",
-    "data.heldout_prompts=16",
-    "data.base_model.train_steps=40",
-    "data.base_model.corpus_size=800",
-    "train.steps=4",
-    "train.batch_size=8",
-    "eval.every=2",
-    "eval.num_prompts=16",
-    "eval.sampling.max_new_tokens=8",
-]
+#: a few steps of DPO on the tiny task
+FEW_STEPS = ["train.steps=4", "train.batch_size=8", "eval.every=2"]
 
 
 class Observer:
@@ -47,13 +37,13 @@ class Observer:
         self.summaries.append(summary)
 
 
-def test_a_few_steps_in_process_write_metrics_summary_and_policy(tmp_path: Path) -> None:
+def test_a_few_steps_in_process_write_metrics_summary_and_policy(tmp_path: Path, tiny_task) -> None:
     prepare()
     manager = create_plugin_manager()
     observer = Observer()
     manager.register(observer, name="observer")
     with initialize_config_module("alignzoo.conf", version_base="1.3"):
-        cfg = compose("config", overrides=TINY)
+        cfg = compose("config", overrides=[*tiny_task, *FEW_STEPS])
     summary = run(cfg, load_plugins(manager), tmp_path)
 
     assert observer.steps == [1, 2, 3, 4]
@@ -78,8 +68,10 @@ def _alignzoo(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_command_runs_from_any_directory_and_prints_final_metrics(tmp_path: Path) -> None:
-    result = _alignzoo(*TINY, f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path)
+def test_command_runs_from_any_directory_and_prints_final_metrics(
+    tmp_path: Path, tiny_task
+) -> None:
+    result = _alignzoo(*tiny_task, *FEW_STEPS, f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "dpo on sentiment - 4 steps" in result.stdout
     assert "eval/win_rate" in result.stdout

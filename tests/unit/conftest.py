@@ -8,7 +8,24 @@ import pytest
 import torch
 from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
+from alignzoo.data.records import PreferencePair
 from alignzoo.tasks.sentiment.base_model import build_tokenizer
+
+#: four clear-cut preference pairs in the built-in vocabulary, for training-step tests
+SENTIMENT_PAIRS = [
+    PreferencePair(
+        "yesterday i watched the movie and", " the plot was great .", " the plot was bad ."
+    ),
+    PreferencePair(
+        "last week we stayed at the hotel ,", " i loved the room .", " i hated the room ."
+    ),
+    PreferencePair(
+        "recently i read the book :", " the story felt wonderful .", " the story felt dull ."
+    ),
+    PreferencePair(
+        "on friday i ate at the restaurant and", " the food was good .", " the food was awful ."
+    ),
+]
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -26,13 +43,18 @@ def tok() -> PreTrainedTokenizerFast:
     return build_tokenizer()
 
 
-@pytest.fixture(scope="session")
-def tiny_llama(tok: PreTrainedTokenizerFast) -> Callable[..., LlamaForCausalLM]:
-    """A factory of one-layer random Llamas over ``tok``'s vocabulary, seeded for repeatability."""
+@pytest.fixture
+def pairs() -> list[PreferencePair]:
+    """Clear-cut pairs in the built-in vocabulary (a fresh list per test)."""
+    return list(SENTIMENT_PAIRS)
 
-    def make(seed: int = 0) -> LlamaForCausalLM:
-        torch.manual_seed(seed)
-        config = LlamaConfig(
+
+@pytest.fixture(scope="session")
+def tiny_llama_config(tok: PreTrainedTokenizerFast) -> Callable[..., LlamaConfig]:
+    """A factory of one-layer Llama configs over ``tok``'s vocabulary (extra fields allowed)."""
+
+    def make(**extra: object) -> LlamaConfig:
+        return LlamaConfig(
             vocab_size=len(tok),
             hidden_size=32,
             intermediate_size=64,
@@ -43,7 +65,18 @@ def tiny_llama(tok: PreTrainedTokenizerFast) -> Callable[..., LlamaForCausalLM]:
             pad_token_id=tok.pad_token_id,
             bos_token_id=tok.bos_token_id,
             eos_token_id=tok.eos_token_id,
+            **extra,
         )
-        return LlamaForCausalLM(config).eval()
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def tiny_llama(tiny_llama_config: Callable[..., LlamaConfig]) -> Callable[..., LlamaForCausalLM]:
+    """A factory of one-layer random Llamas over ``tok``'s vocabulary, seeded for repeatability."""
+
+    def make(seed: int = 0) -> LlamaForCausalLM:
+        torch.manual_seed(seed)
+        return LlamaForCausalLM(tiny_llama_config()).eval()
 
     return make

@@ -9,32 +9,20 @@ import torch
 from accelerate import Accelerator
 
 from alignzoo.algorithms import AlgorithmContext
-from alignzoo.data.records import PreferencePair
 from alignzoo.models.reference import ReferenceModel
 from alignzoo.runner.updater import OptimizerUpdater
 from alignzoo_dpo.algorithm import DPOAlgorithm
 from alignzoo_dpo.config import DPOConfig, LossName
 
-PAIRS = [
-    PreferencePair(
-        "yesterday i watched the movie and", " the plot was great .", " the plot was bad ."
-    ),
-    PreferencePair(
-        "last week we stayed at the hotel ,", " i loved the room .", " i hated the room ."
-    ),
-    PreferencePair(
-        "recently i read the book :", " the story felt wonderful .", " the story felt dull ."
-    ),
-    PreferencePair(
-        "on friday my family ate at the restaurant and",
-        " the food was good .",
-        " the food was awful .",
-    ),
-] * 2
+
+@pytest.fixture
+def eight_pairs(pairs):
+    """The shared clear-cut pairs, twice: a batch of eight."""
+    return pairs * 2
 
 
 @pytest.fixture
-def make_dpo(tok, tiny_llama):
+def make_dpo(tok, tiny_llama, eight_pairs):
     """Build a DPO algorithm on a fresh tiny model (same seed every call) and an SGD updater."""
 
     def make(config: DPOConfig, micro_batch_size: int | None = None, lr: float = 0.05):
@@ -48,7 +36,7 @@ def make_dpo(tok, tiny_llama):
             micro_batch_size=micro_batch_size,
         )
         algorithm = DPOAlgorithm(config, context)
-        algorithm.prepare(PAIRS)
+        algorithm.prepare(eight_pairs)
         parameters = list(algorithm.trainable_parameters())
         optimizer = torch.optim.SGD(parameters, lr=lr)
         scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda _: 1.0)
@@ -59,28 +47,28 @@ def make_dpo(tok, tiny_llama):
 
 
 @pytest.fixture
-def losses(make_dpo):
+def losses(make_dpo, eight_pairs):
     """The loss trajectory of ``steps`` full-batch steps under ``config``."""
 
     def trajectory(config: DPOConfig, steps: int, micro_batch_size: int | None = None):
         algorithm, updater = make_dpo(config, micro_batch_size)
-        return [algorithm.train_step(PAIRS, updater)["loss"] for _ in range(steps)]
+        return [algorithm.train_step(eight_pairs, updater)["loss"] for _ in range(steps)]
 
     return trajectory
 
 
-def test_first_loss_is_log_two_when_policy_equals_reference(make_dpo) -> None:
+def test_first_loss_is_log_two_when_policy_equals_reference(make_dpo, eight_pairs) -> None:
     algorithm, updater = make_dpo(DPOConfig())
-    metrics = algorithm.train_step(PAIRS, updater)
+    metrics = algorithm.train_step(eight_pairs, updater)
     assert metrics["loss"] == pytest.approx(math.log(2), abs=1e-6)
     assert metrics["rewards/margins"] == pytest.approx(0.0, abs=1e-6)
 
 
-def test_training_raises_the_margin_of_chosen_over_rejected(make_dpo) -> None:
+def test_training_raises_the_margin_of_chosen_over_rejected(make_dpo, eight_pairs) -> None:
     algorithm, updater = make_dpo(DPOConfig(beta=0.5), lr=0.2)
-    first = algorithm.train_step(PAIRS, updater)
+    first = algorithm.train_step(eight_pairs, updater)
     for _ in range(15):
-        last = algorithm.train_step(PAIRS, updater)
+        last = algorithm.train_step(eight_pairs, updater)
     assert last["loss"] < first["loss"] - 0.1
     assert last["rewards/margins"] > 0.2
     assert last["rewards/accuracy"] == 1.0
@@ -100,7 +88,7 @@ def test_micro_batching_follows_the_same_loss_trajectory(losses) -> None:
     [DPOConfig(concatenated_forward=False), DPOConfig(precompute_reference=False)],
     ids=["separate-forwards", "reference-on-the-fly"],
 )
-def test_execution_options_do_not_change_thelosses(variant: DPOConfig, make_dpo, losses) -> None:
+def test_execution_options_do_not_change_the_losses(variant: DPOConfig, make_dpo, losses) -> None:
     torch.testing.assert_close(
         torch.tensor(losses(variant, steps=3)),
         torch.tensor(losses(DPOConfig(), steps=3)),
@@ -110,24 +98,24 @@ def test_execution_options_do_not_change_thelosses(variant: DPOConfig, make_dpo,
 
 
 @pytest.mark.parametrize("loss", ["hinge", "cdpo", "robust"])
-def test_every_loss_variant_trains(loss: str, make_dpo, losses) -> None:
+def test_every_loss_variant_trains(loss: str, make_dpo, losses, eight_pairs) -> None:
     smoothing = 0.1 if loss in ("cdpo", "robust") else 0.0
     config = DPOConfig(beta=0.5, loss=LossName[loss], label_smoothing=smoothing)
     algorithm, updater = make_dpo(config, lr=0.2)
     for _ in range(12):
-        metrics = algorithm.train_step(PAIRS, updater)
+        metrics = algorithm.train_step(eight_pairs, updater)
     assert metrics["rewards/margins"] > 0.1
 
 
-def test_ipo_converges_to_its_target_margin(make_dpo) -> None:
+def test_ipo_converges_to_its_target_margin(make_dpo, eight_pairs) -> None:
     """IPO regresses the log-ratio margin h to 1/(2 beta): implicit-reward margin beta*h = 1/2."""
     algorithm, updater = make_dpo(DPOConfig(beta=0.5, loss=LossName["ipo"]), lr=0.01)
     for _ in range(12):
-        metrics = algorithm.train_step(PAIRS, updater)
+        metrics = algorithm.train_step(eight_pairs, updater)
     assert metrics["rewards/margins"] == pytest.approx(0.5, abs=0.01)
 
 
-def test_reports_policy_tokens_for_throughput(make_dpo) -> None:
+def test_reports_policy_tokens_for_throughput(make_dpo, eight_pairs) -> None:
     algorithm, updater = make_dpo(DPOConfig())
-    metrics = algorithm.train_step(PAIRS, updater)
-    assert metrics["perf/tokens"] > 2 * len(PAIRS) * 5  # two rows of > 5 tokens per pair
+    metrics = algorithm.train_step(eight_pairs, updater)
+    assert metrics["perf/tokens"] > 2 * len(eight_pairs) * 5  # two rows of > 5 tokens per pair

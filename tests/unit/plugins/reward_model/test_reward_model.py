@@ -7,10 +7,9 @@ import math
 import pytest
 import torch
 from accelerate import Accelerator
-from transformers import LlamaConfig, LlamaForSequenceClassification
+from transformers import LlamaForSequenceClassification
 
 from alignzoo.algorithms import AlgorithmContext
-from alignzoo.data.records import PreferencePair
 from alignzoo.errors import ConfigError
 from alignzoo.models.tokenize import tokenize_completions
 from alignzoo.runner.updater import OptimizerUpdater
@@ -20,38 +19,11 @@ from alignzoo_reward_model.loss import bradley_terry_loss
 from alignzoo_reward_model.reward import LearnedReward
 from alignzoo_reward_model.scoring import reward_logits
 
-PAIRS = [
-    PreferencePair(
-        "yesterday i watched the movie and", " the plot was great .", " the plot was bad ."
-    ),
-    PreferencePair(
-        "last week we stayed at the hotel ,", " i loved the room .", " i hated the room ."
-    ),
-    PreferencePair(
-        "recently i read the book :", " the story felt wonderful .", " the story felt dull ."
-    ),
-    PreferencePair(
-        "on friday i ate at the restaurant and", " the food was good .", " the food was awful ."
-    ),
-]
-
 
 @pytest.fixture
-def classifier(tok) -> LlamaForSequenceClassification:
+def classifier(tiny_llama_config) -> LlamaForSequenceClassification:
     torch.manual_seed(0)
-    return LlamaForSequenceClassification(
-        LlamaConfig(
-            vocab_size=len(tok),
-            hidden_size=32,
-            intermediate_size=64,
-            num_hidden_layers=1,
-            num_attention_heads=2,
-            num_key_value_heads=2,
-            max_position_embeddings=64,
-            pad_token_id=tok.pad_token_id,
-            num_labels=1,
-        )
-    )
+    return LlamaForSequenceClassification(tiny_llama_config(num_labels=1))
 
 
 def test_bradley_terry_loss_on_hand_values() -> None:
@@ -62,7 +34,7 @@ def test_bradley_terry_loss_on_hand_values() -> None:
     torch.testing.assert_close(with_margin[0], torch.tensor(math.log(2.0)))
 
 
-def test_reward_model_overfits_a_handful_of_pairs(tok, classifier) -> None:
+def test_reward_model_overfits_a_handful_of_pairs(tok, classifier, pairs) -> None:
     context = AlgorithmContext(
         policy=classifier.train(),
         reference=None,
@@ -75,19 +47,19 @@ def test_reward_model_overfits_a_handful_of_pairs(tok, classifier) -> None:
     optimizer = torch.optim.AdamW(parameters, lr=3e-3)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda _: 1.0)
     updater = OptimizerUpdater(Accelerator(cpu=True), optimizer, scheduler, parameters, 1.0)
-    first = algorithm.train_step(PAIRS, updater)
+    first = algorithm.train_step(pairs, updater)
     for _ in range(40):
-        last = algorithm.train_step(PAIRS, updater)
+        last = algorithm.train_step(pairs, updater)
     assert last["loss"] < 0.1 < first["loss"]
     assert last["rewards/accuracy"] == 1.0 and last["rewards/margins"] > 2.0
 
 
-def test_learned_reward_scores_like_the_saved_model(tok, classifier, tmp_path) -> None:
+def test_learned_reward_scores_like_the_saved_model(tok, classifier, tmp_path, pairs) -> None:
     classifier.save_pretrained(tmp_path)
     tok.save_pretrained(tmp_path)
     reward = LearnedReward(LearnedRewardConfig(path=str(tmp_path), batch_size=3, device="cpu"))
-    prompts = [p.prompt for p in PAIRS]
-    completions = [p.chosen for p in PAIRS]
+    prompts = [p.prompt for p in pairs]
+    completions = [p.chosen for p in pairs]
     expected = reward_logits(
         classifier.eval(), tokenize_completions(tok, prompts, completions, 128)
     )

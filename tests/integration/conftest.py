@@ -1,0 +1,47 @@
+"""Shared helpers of the end-to-end tests: a tiny built-in task and an in-process run."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hydra import compose, initialize_config_module
+
+from alignzoo.cli import prepare
+from alignzoo.runner.run import run
+
+#: the built-in task shrunk to build and train in seconds
+TINY_TASK = [
+    "data.train_prompts=48",
+    "data.heldout_prompts=16",
+    "data.base_model.train_steps=40",
+    "data.base_model.corpus_size=800",
+    "eval.num_prompts=16",
+    "eval.sampling.max_new_tokens=8",
+]
+
+RunResult = tuple[dict[str, Any], list[dict[str, Any]]]
+
+
+@pytest.fixture
+def tiny_task() -> list[str]:
+    """Overrides that shrink the built-in task (a fresh list per test)."""
+    return list(TINY_TASK)
+
+
+@pytest.fixture
+def train() -> Callable[..., RunResult]:
+    """Compose ``config`` with overrides and run it into ``run_dir``: (summary, metric rows)."""
+
+    def run_in_process(run_dir: Path, *overrides: str) -> RunResult:
+        loaded = prepare()
+        with initialize_config_module("alignzoo.conf", version_base="1.3"):
+            cfg = compose("config", overrides=list(overrides))
+        summary = run(cfg, loaded, run_dir)
+        lines = (run_dir / "metrics.jsonl").read_text().splitlines()
+        return summary, [json.loads(line) for line in lines]
+
+    return run_in_process
