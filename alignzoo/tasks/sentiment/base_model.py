@@ -30,7 +30,11 @@ BUILD_VERSION = 1
 
 @dataclass
 class BaseModelConfig:
-    """Size and training budget of the tiny base model (all part of its cache key)."""
+    """Size and training budget of the tiny base model (all part of its cache key).
+
+    1400 steps are what the control tags need to take hold across the opening (700 steps
+    learn the reviews but ignore the tags), so an AI judge can read sentiment from them.
+    """
 
     hidden_size: int = 128
     num_layers: int = 2
@@ -39,7 +43,7 @@ class BaseModelConfig:
     max_positions: int = 64
     corpus_size: int = 30_000
     tagged_fraction: float = 0.5
-    train_steps: int = 700
+    train_steps: int = 1400
     batch_size: int = 64
     learning_rate: float = 5e-3
     seed: int = 1234

@@ -1,0 +1,140 @@
+"""A local causal LM as judge: verdicts read from token probabilities, never from free text."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from transformers import AutoModelForCausalLM, AutoTokenizer
+
+from alignzoo.errors import ConfigError
+from alignzoo.models.logprobs import sequence_logprobs
+from alignzoo.models.tokenize import tokenize_completions
+from alignzoo.rewards.judge import Judge
+from alignzoo_rlaif.config import JudgeMode, LocalJudgeConfig
+
+
+def builtin_judge_model() -> str:
+    """The built-in task's base model: it learned p(review | sentiment tag)."""
+    from alignzoo.tasks.sentiment.task import SentimentTask, SentimentTaskConfig
+
+    return SentimentTask(SentimentTaskConfig()).base_model()
+
+
+class LocalJudge(Judge):
+    """Judges with a local model in one of two modes (``reward.mode``).
+
+    *likelihood*: a response's score is how much more likely it is under the principle than
+    under its contrast; pairwise, P(A > B) = sigmoid(score_A - score_B). No position bias.
+    *choice*: the prompt template asks "A or B?" (or "1 to 10?") and the verdict is the
+    softmax over the choice tokens' logits (Lee et al. 2023), so no free text is parsed.
+    """
+
+    def __init__(self, config: LocalJudgeConfig) -> None:
+        self.config = config
+        self.model_name = config.model or builtin_judge_model()
+        self.tokenizer = AutoTokenizer.from_pretrained(
+            self.model_name, trust_remote_code=config.trust_remote_code
+        )
+        if self.tokenizer.pad_token is None:
+            self.tokenizer.pad_token = self.tokenizer.eos_token
+        self.model = AutoModelForCausalLM.from_pretrained(
+            self.model_name, trust_remote_code=config.trust_remote_code
+        ).eval()
+        auto = "cuda" if torch.cuda.is_available() else "cpu"
+        self.device = torch.device(auto if config.device == "auto" else config.device)
+        self.model.to(self.device).requires_grad_(False)
+        if config.mode is JudgeMode.choice:
+            self.choice_ids = self._single_tokens(config.choices, "reward.choices", 2)
+            self.scale_ids = self._single_tokens(config.scale, "reward.scale", None)
+
+    @property
+    def identity(self) -> str:
+        """Model, mode and every text that shapes the verdict."""
+        c = self.config
+        texts = (
+            [c.principle_prefix, c.contrast_prefix]
+            if c.mode is JudgeMode.likelihood
+            else [*c.principles, c.pairwise_template, c.pointwise_template, *c.choices, *c.scale]
+        )
+        return "|".join([self.model_name, c.mode.value, *texts])
+
+    def compare(
+        self, prompts: Sequence[str], first: Sequence[str], second: Sequence[str]
+    ) -> torch.Tensor:
+        """P(first > second), ``first`` presented as response A."""
+        if self.config.mode is JudgeMode.likelihood:
+            return torch.sigmoid(self.rate(prompts, first) - self.rate(prompts, second))
+        texts = [
+            self.config.pairwise_template.format(
+                principles=self._principles(), prompt=p, response_a=a, response_b=b
+            )
+            for p, a, b in zip(prompts, first, second, strict=True)
+        ]
+        probabilities = torch.softmax(self._next_token_logits(texts)[:, self.choice_ids], dim=-1)
+        return probabilities[:, 0]
+
+    def rate(self, prompts: Sequence[str], responses: Sequence[str]) -> torch.Tensor:
+        """Contrastive log-likelihood (likelihood mode) or expected rating (choice mode)."""
+        if self.config.mode is JudgeMode.likelihood:
+            return self._loglik(self.config.principle_prefix, prompts, responses) - self._loglik(
+                self.config.contrast_prefix, prompts, responses
+            )
+        texts = [
+            self.config.pointwise_template.format(
+                principles=self._principles(), prompt=p, response=r
+            )
+            for p, r in zip(prompts, responses, strict=True)
+        ]
+        probabilities = torch.softmax(self._next_token_logits(texts)[:, self.scale_ids], dim=-1)
+        levels = torch.arange(1, len(self.scale_ids) + 1, dtype=torch.float32)
+        return probabilities @ levels
+
+    @torch.no_grad()
+    def _loglik(
+        self, prefix: str, prompts: Sequence[str], responses: Sequence[str]
+    ) -> torch.Tensor:
+        scores = []
+        for start in range(0, len(prompts), self.config.batch_size):
+            stop = start + self.config.batch_size
+            tokens = tokenize_completions(
+                self.tokenizer,
+                [prefix + p for p in prompts[start:stop]],
+                responses[start:stop],
+                self.config.max_length,
+            )
+            scores.append(sequence_logprobs(self.model, tokens.to(self.device)).float().cpu())
+        return torch.cat(scores)
+
+    @torch.no_grad()
+    def _next_token_logits(self, texts: list[str]) -> torch.Tensor:
+        side, self.tokenizer.padding_side = self.tokenizer.padding_side, "left"
+        try:
+            logits = []
+            for start in range(0, len(texts), self.config.batch_size):
+                encoded = self.tokenizer(
+                    texts[start : start + self.config.batch_size],
+                    return_tensors="pt",
+                    padding=True,
+                    truncation=True,
+                    max_length=self.config.max_length,
+                ).to(self.device)
+                position_ids = (encoded["attention_mask"].cumsum(-1) - 1).clamp(min=0)
+                output = self.model(**encoded, position_ids=position_ids)
+                logits.append(output.logits[:, -1].float().cpu())
+        finally:
+            self.tokenizer.padding_side = side
+        return torch.cat(logits)
+
+    def _principles(self) -> str:
+        return "\n".join(f"- {p}" for p in self.config.principles)
+
+    def _single_tokens(self, words: list[str], field: str, count: int | None) -> list[int]:
+        if count is not None and len(words) != count:
+            raise ConfigError(f"{field} must list {count} choices, got {words}")
+        ids = [self.tokenizer(w, add_special_tokens=False)["input_ids"] for w in words]
+        if any(len(i) != 1 for i in ids):
+            raise ConfigError(
+                f"{field}={words}: each choice must be one token of {self.model_name}'s tokenizer"
+            )
+        return [i[0] for i in ids]
