@@ -134,9 +134,9 @@ class HeldoutEvaluator:
             margins = reward.score(prompts, [p.chosen for p in self.pairs]) - reward.score(
                 prompts, [p.rejected for p in self.pairs]
             )
-        return {"eval/preference_accuracy": self._agreement(margins.float().cpu())}
+        return {"eval/preference_accuracy": self.agreement(margins.float().cpu())}
 
-    def _agreement(self, margins: torch.Tensor) -> float:
+    def agreement(self, margins: torch.Tensor) -> float:
         """Share of gold-ordered pairs whose margin has the gold sign (a zero margin: half)."""
         directions = self._pair_directions
         assert directions is not None
@@ -157,7 +157,7 @@ class HeldoutEvaluator:
             )
             log_ratio = sequence_logprobs(policy, tokens) - self.reference.sequence_logprobs(tokens)
             margins.append(log_ratio[: len(chunk)] - log_ratio[len(chunk) :])
-        return self._agreement(torch.cat(margins).cpu())
+        return self.agreement(torch.cat(margins).cpu())
 
 
 def _slice(rows: TokenizedCompletions, start: int, stop: int) -> TokenizedCompletions:

@@ -1,7 +1,9 @@
-"""alignzoo's RLAIF plugin: AI-feedback judges as reward sources (and, soon, labellers).
+"""alignzoo's RLAIF plugin: AI-feedback judges as reward sources and preference labellers.
 
-``reward=judge`` scores completions with a local model under written principles; the
-built-in default reads sentiment from the tags the task's base model learned.
+``reward=judge`` scores completions with a local model under written principles (direct
+RLAIF); ``algorithm=rlaif`` has the judge label the preference pairs and trains DPO on them.
+The built-in default judge reads sentiment from the tags the task's base model learned.
+It builds on the DPO plugin (``alignzoo_dpo``) for the optimisation.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from alignzoo.rewards.judge import JudgeReward
 from alignzoo.rewards.judgement_cache import CachedJudge
 from alignzoo_rlaif.config import LocalJudgeConfig
 from alignzoo_rlaif.local_judge import LocalJudge
+from alignzoo_rlaif.pipeline import RLAIFAlgorithm
+from alignzoo_rlaif.pipeline_config import RLAIFConfig
 
 
 def build_judge_reward(config: LocalJudgeConfig) -> JudgeReward:
@@ -23,3 +27,9 @@ def build_judge_reward(config: LocalJudgeConfig) -> JudgeReward:
 def alignzoo_register_rewards(registry: PluginRegistry) -> None:
     """``reward=judge``."""
     registry.add_reward("judge", build_judge_reward, LocalJudgeConfig)
+
+
+@hookimpl
+def alignzoo_register_algorithms(registry: PluginRegistry) -> None:
+    """``algorithm=rlaif``."""
+    registry.add_algorithm("rlaif", RLAIFAlgorithm, RLAIFConfig)

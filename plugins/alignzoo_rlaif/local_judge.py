@@ -24,8 +24,10 @@ def builtin_judge_model() -> str:
 class LocalJudge(Judge):
     """Judges with a local model in one of two modes (``reward.mode``).
 
-    *likelihood*: a response's score is how much more likely it is under the principle than
-    under its contrast; pairwise, P(A > B) = sigmoid(score_A - score_B). No position bias.
+    *likelihood*: a response's rating is how much more likely each of its tokens is, on
+    average, under the principle than under its contrast (a per-token mean, so length earns
+    nothing); pairwise, P(A > B) = sigmoid of the difference of summed log-ratios. No
+    position bias.
     *choice*: the prompt template asks "A or B?" (or "1 to 10?") and the verdict is the
     softmax over the choice tokens' logits (Lee et al. 2023), so no free text is parsed.
     """
@@ -64,7 +66,9 @@ class LocalJudge(Judge):
     ) -> torch.Tensor:
         """P(first > second), ``first`` presented as response A."""
         if self.config.mode is JudgeMode.likelihood:
-            return torch.sigmoid(self.rate(prompts, first) - self.rate(prompts, second))
+            first_ratio, _ = self._log_ratio(prompts, first)
+            second_ratio, _ = self._log_ratio(prompts, second)
+            return torch.sigmoid(first_ratio - second_ratio)
         texts = [
             self.config.pairwise_template.format(
                 principles=self._principles(), prompt=p, response_a=a, response_b=b
@@ -77,9 +81,8 @@ class LocalJudge(Judge):
     def rate(self, prompts: Sequence[str], responses: Sequence[str]) -> torch.Tensor:
         """Contrastive log-likelihood (likelihood mode) or expected rating (choice mode)."""
         if self.config.mode is JudgeMode.likelihood:
-            return self._loglik(self.config.principle_prefix, prompts, responses) - self._loglik(
-                self.config.contrast_prefix, prompts, responses
-            )
+            ratio, tokens = self._log_ratio(prompts, responses)
+            return ratio / tokens
         texts = [
             self.config.pointwise_template.format(
                 principles=self._principles(), prompt=p, response=r
@@ -90,11 +93,19 @@ class LocalJudge(Judge):
         levels = torch.arange(1, len(self.scale_ids) + 1, dtype=torch.float32)
         return probabilities @ levels
 
+    def _log_ratio(
+        self, prompts: Sequence[str], responses: Sequence[str]
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Summed log p(r | principle, p) - log p(r | contrast, p), and each r's token count."""
+        principle, tokens = self._loglik(self.config.principle_prefix, prompts, responses)
+        contrast, _ = self._loglik(self.config.contrast_prefix, prompts, responses)
+        return principle - contrast, tokens
+
     @torch.no_grad()
     def _loglik(
         self, prefix: str, prompts: Sequence[str], responses: Sequence[str]
-    ) -> torch.Tensor:
-        scores = []
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        scores, counts = [], []
         for start in range(0, len(prompts), self.config.batch_size):
             stop = start + self.config.batch_size
             tokens = tokenize_completions(
@@ -104,7 +115,8 @@ class LocalJudge(Judge):
                 self.config.max_length,
             )
             scores.append(sequence_logprobs(self.model, tokens.to(self.device)).float().cpu())
-        return torch.cat(scores)
+            counts.append(tokens.completion_mask.sum(-1).float())
+        return torch.cat(scores), torch.cat(counts)
 
     @torch.no_grad()
     def _next_token_logits(self, texts: list[str]) -> torch.Tensor:

@@ -77,3 +77,37 @@ def test_reward_model_ranks_heldout_pairs_and_ppo_on_it_raises_gold(tmp_path: Pa
     assert final["eval/gold_reward"] > final["eval/reference_gold_reward"] + 0.3
     assert final["eval/win_rate"] >= 0.70
     assert final["eval/proxy_reward"] > ppo["initial"]["eval/proxy_reward"]
+
+
+def test_rlaif_labels_with_the_judge_and_trains(tmp_path: Path, train, tiny_task) -> None:
+    from hydra import compose, initialize_config_module
+
+    from alignzoo.cli import prepare
+    from alignzoo.tasks.sentiment.task import SentimentTask
+
+    loaded = prepare()
+    with initialize_config_module("alignzoo.conf", version_base="1.3"):
+        data = compose("config", overrides=tiny_task).data
+    judge_model = loaded.registry.for_config("data", data).build(data).base_model()
+    assert isinstance(judge_model, str) and SentimentTask  # the tiny task's own base model
+    summary, rows = train(
+        tmp_path,
+        *tiny_task,
+        "algorithm=rlaif",
+        f"algorithm.judge.model={judge_model}",
+        "algorithm.judge.cache=false",
+        "train.steps=2",
+        "train.batch_size=8",
+        "eval.every=2",
+    )
+    assert 0.0 <= summary["final"]["eval/judge_agreement"] <= 1.0
+    assert "rlaif/flipped_labels" in rows[-2] or "rlaif/flipped_labels" in rows[-1]
+
+
+@pytest.mark.slow
+def test_rlaif_default_pipeline_judge_agrees_and_gold_rises(tmp_path: Path, train) -> None:
+    summary, _ = train(tmp_path, "algorithm=rlaif")
+    final = summary["final"]
+    print("rlaif:", final)
+    assert final["eval/judge_agreement"] >= 0.75
+    assert final["eval/gold_reward"] > final["eval/reference_gold_reward"] + 0.4

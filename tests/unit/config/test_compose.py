@@ -36,6 +36,8 @@ def test_every_yaml_in_conf_composes(group: str, name: str) -> None:
     extra = ["model.name_or_path=some/model"] if (group, name) == ("model", "hf") else []
     if group == "data" and name == "hf":
         extra = ["data.path=pairs.jsonl"]
+    if group == "reward" and name == "judge_chat":
+        extra = ["reward.model=some/chat-model"]
     cfg = _compose(f"{group}={name}", *extra)
     OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)
 

@@ -88,7 +88,8 @@ def test_likelihood_mode_contrasts_principle_and_contrast_prefixes(judge_dir: st
             judge.model, tokenize_completions(tok, [prefix + "the film was"], ["great"], 64)
         )
 
-    torch.testing.assert_close(score, (loglik("<good> ") - loglik("<bad> ")).detach())
+    tokens = 2  # "great" and EOS: the rating is the per-token mean log-ratio
+    torch.testing.assert_close(score, ((loglik("<good> ") - loglik("<bad> ")) / tokens).detach())
     p = judge.compare(["the film was"] * 2, ["great", "awful"], ["awful", "great"])
     torch.testing.assert_close(p[0] + p[1], torch.tensor(1.0))  # no position bias by design
 
