@@ -36,6 +36,8 @@ class LocalJudgeConfig:
     #: likelihood mode: the principle as a prefix, and the prefix it is contrasted with
     principle_prefix: str = "<positive> "
     contrast_prefix: str = "<negative> "
+    #: likelihood mode: rating = tanh(summed log-ratio / likelihood_scale), bounded in (-1, 1)
+    likelihood_scale: float = 4.0
     #: choice mode: the constitution and the templates it is written into
     principles: list[str] = field(
         default_factory=lambda: ["Prefer the response that is more helpful, honest and harmless."]

@@ -13,6 +13,9 @@ from alignzoo.models.tokenize import tokenize_completions
 from alignzoo.rewards.judge import Judge
 from alignzoo_rlaif.config import JudgeMode, LocalJudgeConfig
 
+#: bump when the way a verdict is computed changes, so cached judgements are not reused
+VERDICT_VERSION = 3
+
 
 def builtin_judge_model() -> str:
     """The built-in task's base model: it learned p(review | sentiment tag)."""
@@ -24,10 +27,11 @@ def builtin_judge_model() -> str:
 class LocalJudge(Judge):
     """Judges with a local model in one of two modes (``reward.mode``).
 
-    *likelihood*: a response's rating is how much more likely each of its tokens is, on
-    average, under the principle than under its contrast (a per-token mean, so length earns
-    nothing); pairwise, P(A > B) = sigmoid of the difference of summed log-ratios. No
-    position bias.
+    *likelihood*: a response's evidence is how much more likely it is under the principle
+    than under its contrast (summed log-ratio); its rating squashes that,
+    tanh(evidence / likelihood_scale), so neither length (an unbounded sum) nor brevity (a
+    per-token mean) can be farmed for reward; pairwise, P(A > B) = sigmoid of the
+    difference of evidence. No position bias.
     *choice*: the prompt template asks "A or B?" (or "1 to 10?") and the verdict is the
     softmax over the choice tokens' logits (Lee et al. 2023), so no free text is parsed.
     """
@@ -55,11 +59,11 @@ class LocalJudge(Judge):
         """Model, mode and every text that shapes the verdict."""
         c = self.config
         texts = (
-            [c.principle_prefix, c.contrast_prefix]
+            [c.principle_prefix, c.contrast_prefix, str(c.likelihood_scale)]
             if c.mode is JudgeMode.likelihood
             else [*c.principles, c.pairwise_template, c.pointwise_template, *c.choices, *c.scale]
         )
-        return "|".join([self.model_name, c.mode.value, *texts])
+        return "|".join([f"v{VERDICT_VERSION}", self.model_name, c.mode.value, *texts])
 
     def compare(
         self, prompts: Sequence[str], first: Sequence[str], second: Sequence[str]
@@ -81,8 +85,8 @@ class LocalJudge(Judge):
     def rate(self, prompts: Sequence[str], responses: Sequence[str]) -> torch.Tensor:
         """Contrastive log-likelihood (likelihood mode) or expected rating (choice mode)."""
         if self.config.mode is JudgeMode.likelihood:
-            ratio, tokens = self._log_ratio(prompts, responses)
-            return ratio / tokens
+            ratio, _ = self._log_ratio(prompts, responses)
+            return torch.tanh(ratio / self.config.likelihood_scale)
         texts = [
             self.config.pointwise_template.format(
                 principles=self._principles(), prompt=p, response=r

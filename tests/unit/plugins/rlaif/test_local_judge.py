@@ -88,8 +88,8 @@ def test_likelihood_mode_contrasts_principle_and_contrast_prefixes(judge_dir: st
             judge.model, tokenize_completions(tok, [prefix + "the film was"], ["great"], 64)
         )
 
-    tokens = 2  # "great" and EOS: the rating is the per-token mean log-ratio
-    torch.testing.assert_close(score, ((loglik("<good> ") - loglik("<bad> ")) / tokens).detach())
+    evidence = (loglik("<good> ") - loglik("<bad> ")).detach()
+    torch.testing.assert_close(score, torch.tanh(evidence / judge.config.likelihood_scale))
     p = judge.compare(["the film was"] * 2, ["great", "awful"], ["awful", "great"])
     torch.testing.assert_close(p[0] + p[1], torch.tensor(1.0))  # no position bias by design
 
@@ -103,3 +103,10 @@ def test_identity_changes_with_the_principles(judge_dir: str) -> None:
     one = _judge(judge_dir, mode=JudgeMode.choice, principles=["be kind"])
     two = _judge(judge_dir, mode=JudgeMode.choice, principles=["be brief"])
     assert one.identity != two.identity
+
+
+def test_identity_names_the_verdict_version(judge_dir: str) -> None:
+    """A changed verdict formula must not be served stale judgements from the cache."""
+    from alignzoo_rlaif.local_judge import VERDICT_VERSION
+
+    assert _judge(judge_dir).identity.startswith(f"v{VERDICT_VERSION}|")
