@@ -12,6 +12,7 @@ from alignzoo.registry import PluginRegistry, hookimpl
 from alignzoo.rewards.judge import JudgeReward
 from alignzoo.rewards.judgement_cache import CachedJudge
 from alignzoo_rlaif.config import LocalJudgeConfig
+from alignzoo_rlaif.http_judge import HTTPJudge, HTTPJudgeConfig
 from alignzoo_rlaif.local_judge import LocalJudge
 from alignzoo_rlaif.pipeline import RLAIFAlgorithm
 from alignzoo_rlaif.pipeline_config import RLAIFConfig
@@ -23,10 +24,17 @@ def build_judge_reward(config: LocalJudgeConfig) -> JudgeReward:
     return JudgeReward(CachedJudge(judge) if config.cache else judge)
 
 
+def build_http_judge_reward(config: HTTPJudgeConfig) -> JudgeReward:
+    """A judge behind an OpenAI-compatible endpoint, cached on disk, as a reward source."""
+    judge = HTTPJudge(config)
+    return JudgeReward(CachedJudge(judge) if config.cache else judge)
+
+
 @hookimpl
 def alignzoo_register_rewards(registry: PluginRegistry) -> None:
-    """``reward=judge``."""
+    """``reward=judge`` (a local model) and ``reward=http_judge`` (an endpoint)."""
     registry.add_reward("judge", build_judge_reward, LocalJudgeConfig)
+    registry.add_reward("http_judge", build_http_judge_reward, HTTPJudgeConfig)
 
 
 @hookimpl
