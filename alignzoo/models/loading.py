@@ -15,6 +15,13 @@ from alignzoo.config.schema import ModelConfig
 from alignzoo.errors import ConfigError
 
 
+def resolve_device(name: str) -> torch.device:
+    """``"auto"`` is CUDA when present, else CPU; anything else is taken as a torch device."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
 def load_tokenizer(name_or_path: str, config: ModelConfig) -> PreTrainedTokenizerBase:
     """The tokenizer, with a pad token (EOS when the model has none)."""
     tokenizer = AutoTokenizer.from_pretrained(

@@ -10,6 +10,11 @@ from transformers import PreTrainedModel
 from alignzoo.models.tokenize import TokenizedCompletions
 
 
+def positions_from_mask(attention_mask: torch.Tensor) -> torch.Tensor:
+    """Position ids that skip padding, so left- and right-padded rows score alike."""
+    return (attention_mask.cumsum(-1) - 1).clamp(min=0)
+
+
 def causal_forward(
     model: PreTrainedModel, batch: TokenizedCompletions, output_hidden_states: bool = False
 ) -> Any:
@@ -17,11 +22,10 @@ def causal_forward(
 
     Deriving positions from the mask makes left- and right-padded rows score alike.
     """
-    position_ids = (batch.attention_mask.cumsum(-1) - 1).clamp(min=0)
     return model(
         input_ids=batch.input_ids,
         attention_mask=batch.attention_mask,
-        position_ids=position_ids,
+        position_ids=positions_from_mask(batch.attention_mask),
         output_hidden_states=output_hidden_states,
     )
 

@@ -15,7 +15,7 @@ from alignzoo.algorithms.batching import micro_batches
 from alignzoo.models.tokenize import tokenize_completions
 from alignzoo.rewards import RewardSource
 from alignzoo_reward_model.loss import bradley_terry_loss
-from alignzoo_reward_model.scoring import STATS_FILE, reward_logits
+from alignzoo_reward_model.scoring import STATS_FILE, reward_logits, score_completions
 
 #: training pairs kept to measure the trained model's reward statistics
 STATS_SAMPLE = 512
@@ -100,14 +100,9 @@ class _InTraining(RewardSource):
         model = getattr(ctx.policy, "module", ctx.policy)
         was_training = model.training
         model.eval()
-        scores = []
-        for start in range(0, len(prompts), 128):
-            tokens = tokenize_completions(
-                ctx.tokenizer,
-                prompts[start : start + 128],
-                completions[start : start + 128],
-                ctx.max_length,
+        try:
+            return score_completions(
+                model, ctx.tokenizer, prompts, completions, ctx.max_length, 128, ctx.device
             )
-            scores.append(reward_logits(model, tokens.to(ctx.device)).float().cpu())
-        model.train(was_training)
-        return torch.cat(scores)
+        finally:
+            model.train(was_training)

@@ -10,11 +10,11 @@ import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
 from alignzoo.errors import ConfigError
-from alignzoo.models.tokenize import tokenize_completions
+from alignzoo.models.loading import resolve_device
 from alignzoo.rewards import RewardSource
 from alignzoo.rewards.composite import RunningMoments
 from alignzoo_reward_model.config import LearnedRewardConfig
-from alignzoo_reward_model.scoring import STATS_FILE, reward_logits
+from alignzoo_reward_model.scoring import STATS_FILE, score_completions
 
 
 class LearnedReward(RewardSource):
@@ -37,8 +37,7 @@ class LearnedReward(RewardSource):
                 f"reward.path={config.path!r}: expected a classifier with one output, "
                 f"got {self.model.config.num_labels}"
             )
-        auto = "cuda" if torch.cuda.is_available() else "cpu"
-        self.device = torch.device(auto if config.device == "auto" else config.device)
+        self.device = resolve_device(config.device)
         self.model.to(self.device).requires_grad_(False)
         self.moments = RunningMoments() if config.normalize else None
         self.offset = config.offset + (self._training_mean() if config.center else 0.0)
@@ -55,17 +54,18 @@ class LearnedReward(RewardSource):
     @torch.no_grad()
     def score(self, prompts: Sequence[str], completions: Sequence[str]) -> torch.Tensor:
         """r(prompt, completion) - offset, optionally normalised by running moments."""
-        scores = []
-        for start in range(0, len(prompts), self.config.batch_size):
-            stop = start + self.config.batch_size
-            tokens = tokenize_completions(
+        rewards = (
+            score_completions(
+                self.model,
                 self.tokenizer,
-                prompts[start:stop],
-                completions[start:stop],
+                prompts,
+                completions,
                 self.config.max_length,
+                self.config.batch_size,
+                self.device,
             )
-            scores.append(reward_logits(self.model, tokens.to(self.device)).float().cpu())
-        rewards = torch.cat(scores) - self.offset
+            - self.offset
+        )
         if self.moments is not None:
             self.moments.update(rewards)
             rewards = (rewards - self.moments.mean) / (self.moments.std + 1e-8)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-import torch
-from transformers import PreTrainedModel
+from collections.abc import Sequence
 
-from alignzoo.models.tokenize import TokenizedCompletions
+import torch
+from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+from alignzoo.models.tokenize import TokenizedCompletions, tokenize_completions
 
 #: written beside a saved reward model: mean and std of its rewards on training completions
 STATS_FILE = "reward_stats.json"
@@ -18,3 +20,24 @@ def reward_logits(model: PreTrainedModel, tokens: TokenizedCompletions) -> torch
     reward model judges exactly what was generated.
     """
     return model(input_ids=tokens.input_ids, attention_mask=tokens.attention_mask).logits[:, 0]
+
+
+@torch.no_grad()
+def score_completions(
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    prompts: Sequence[str],
+    completions: Sequence[str],
+    max_length: int,
+    batch_size: int,
+    device: torch.device,
+) -> torch.Tensor:
+    """Rewards of (prompt, completion) rows in batches, without gradients; shape [N], on CPU."""
+    scores = []
+    for start in range(0, len(prompts), batch_size):
+        stop = start + batch_size
+        tokens = tokenize_completions(
+            tokenizer, prompts[start:stop], completions[start:stop], max_length
+        )
+        scores.append(reward_logits(model, tokens.to(device)).float().cpu())
+    return torch.cat(scores)

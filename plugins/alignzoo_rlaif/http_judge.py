@@ -25,6 +25,7 @@ from omegaconf import MISSING
 from alignzoo.errors import AlignzooError, ConfigError
 from alignzoo.rewards.judge import Judge
 from alignzoo_rlaif.config import PAIRWISE_TEMPLATE, POINTWISE_TEMPLATE
+from alignzoo_rlaif.templates import pairwise_texts, pointwise_texts
 
 
 class JudgeEndpointError(AlignzooError):
@@ -92,23 +93,13 @@ class HTTPJudge(Judge):
         self, prompts: Sequence[str], first: Sequence[str], second: Sequence[str]
     ) -> torch.Tensor:
         """P(first > second) from the probabilities of the two choice tokens."""
-        texts = [
-            self.config.pairwise_template.format(
-                principles=self._principles(), prompt=p, response_a=a, response_b=b
-            )
-            for p, a, b in zip(prompts, first, second, strict=True)
-        ]
+        texts = pairwise_texts(self.config, prompts, first, second)
         weights = self._map(texts, self.config.choices)
         return torch.tensor([w[0] / sum(w) for w in weights], dtype=torch.float32)
 
     def rate(self, prompts: Sequence[str], responses: Sequence[str]) -> torch.Tensor:
         """The expected rating over the scale tokens."""
-        texts = [
-            self.config.pointwise_template.format(
-                principles=self._principles(), prompt=p, response=r
-            )
-            for p, r in zip(prompts, responses, strict=True)
-        ]
+        texts = pointwise_texts(self.config, prompts, responses)
         weights = self._map(texts, self.config.scale)
         levels = range(1, len(self.config.scale) + 1)
         return torch.tensor(
@@ -189,6 +180,3 @@ class HTTPJudge(Judge):
         raise JudgeEndpointError(
             f"judge endpoint {self.endpoint} failed after {attempt + 1} attempt(s): {problem}"
         )
-
-    def _principles(self) -> str:
-        return "\n".join(f"- {p}" for p in self.config.principles)

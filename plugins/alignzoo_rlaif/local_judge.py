@@ -8,10 +8,12 @@ import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from alignzoo.errors import ConfigError
-from alignzoo.models.logprobs import sequence_logprobs
+from alignzoo.models.loading import resolve_device
+from alignzoo.models.logprobs import positions_from_mask, sequence_logprobs
 from alignzoo.models.tokenize import tokenize_completions
 from alignzoo.rewards.judge import Judge
 from alignzoo_rlaif.config import JudgeMode, LocalJudgeConfig
+from alignzoo_rlaif.templates import pairwise_texts, pointwise_texts
 
 #: bump when the way a verdict is computed changes, so cached judgements are not reused
 VERDICT_VERSION = 3
@@ -47,8 +49,7 @@ class LocalJudge(Judge):
         self.model = AutoModelForCausalLM.from_pretrained(
             self.model_name, trust_remote_code=config.trust_remote_code
         ).eval()
-        auto = "cuda" if torch.cuda.is_available() else "cpu"
-        self.device = torch.device(auto if config.device == "auto" else config.device)
+        self.device = resolve_device(config.device)
         self.model.to(self.device).requires_grad_(False)
         if config.mode is JudgeMode.choice:
             self.choice_ids = self._single_tokens(config.choices, "reward.choices", 2)
@@ -73,12 +74,7 @@ class LocalJudge(Judge):
             first_ratio, _ = self._log_ratio(prompts, first)
             second_ratio, _ = self._log_ratio(prompts, second)
             return torch.sigmoid(first_ratio - second_ratio)
-        texts = [
-            self.config.pairwise_template.format(
-                principles=self._principles(), prompt=p, response_a=a, response_b=b
-            )
-            for p, a, b in zip(prompts, first, second, strict=True)
-        ]
+        texts = pairwise_texts(self.config, prompts, first, second)
         probabilities = torch.softmax(self._next_token_logits(texts)[:, self.choice_ids], dim=-1)
         return probabilities[:, 0]
 
@@ -87,12 +83,7 @@ class LocalJudge(Judge):
         if self.config.mode is JudgeMode.likelihood:
             ratio, _ = self._log_ratio(prompts, responses)
             return torch.tanh(ratio / self.config.likelihood_scale)
-        texts = [
-            self.config.pointwise_template.format(
-                principles=self._principles(), prompt=p, response=r
-            )
-            for p, r in zip(prompts, responses, strict=True)
-        ]
+        texts = pointwise_texts(self.config, prompts, responses)
         probabilities = torch.softmax(self._next_token_logits(texts)[:, self.scale_ids], dim=-1)
         levels = torch.arange(1, len(self.scale_ids) + 1, dtype=torch.float32)
         return probabilities @ levels
@@ -135,15 +126,12 @@ class LocalJudge(Judge):
                     truncation=True,
                     max_length=self.config.max_length,
                 ).to(self.device)
-                position_ids = (encoded["attention_mask"].cumsum(-1) - 1).clamp(min=0)
+                position_ids = positions_from_mask(encoded["attention_mask"])
                 output = self.model(**encoded, position_ids=position_ids)
                 logits.append(output.logits[:, -1].float().cpu())
         finally:
             self.tokenizer.padding_side = side
         return torch.cat(logits)
-
-    def _principles(self) -> str:
-        return "\n".join(f"- {p}" for p in self.config.principles)
 
     def _single_tokens(self, words: list[str], field: str, count: int | None) -> list[int]:
         if count is not None and len(words) != count:
