@@ -3,7 +3,10 @@
 from alignzoo.config.schema import (
     DType,
     EvalConfig,
+    LoraAdapterConfig,
     ModelConfig,
+    QuantConfig,
+    QuantType,
     RunConfig,
     SamplingConfig,
     TrainConfig,
@@ -13,7 +16,10 @@ from alignzoo.config.schema import (
 __all__ = [
     "DType",
     "EvalConfig",
+    "LoraAdapterConfig",
     "ModelConfig",
+    "QuantConfig",
+    "QuantType",
     "RunConfig",
     "SamplingConfig",
     "TrainConfig",

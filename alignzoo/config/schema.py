@@ -38,6 +38,48 @@ class ModelConfig:
     max_length: int = 64
 
 
+class QuantType(StrEnum):
+    """The 4-bit data type of bitsandbytes (Dettmers et al. 2023): normal-float or float."""
+
+    nf4 = "nf4"
+    fp4 = "fp4"
+
+
+@dataclass
+class QuantConfig:
+    """``quant=4bit|8bit``: the frozen base weights in bitsandbytes' low-bit formats.
+
+    4-bit (QLoRA) and 8-bit (LLM.int8) weights cannot be trained themselves: quantization
+    needs ``peft=lora`` to train the model, and applies as is to models only read (judges).
+    """
+
+    #: 4 (nf4/fp4 blocks) or 8 (LLM.int8 with outlier columns kept in 16 bits)
+    bits: int = 4
+    quant_type: QuantType = QuantType.nf4
+    #: quantize the 4-bit block scales too (about 0.4 bit per parameter saved)
+    double_quant: bool = True
+    #: dtype the 4-bit layers compute in; "auto": bfloat16 on a GPU that has it, else float32
+    compute_dtype: str = "auto"
+
+
+@dataclass
+class LoraAdapterConfig:
+    """``peft=lora``: train low-rank adapters (Hu et al. 2021); the base stays frozen.
+
+    The reference policy is then the same base with the adapter disabled: one copy of the
+    weights.
+    """
+
+    r: int = 8
+    alpha: int = 16
+    dropout: float = 0.0
+    #: module names to adapt; ["all-linear"] is every linear layer but the output head
+    target_modules: list[str] = field(default_factory=lambda: ["all-linear"])
+    #: also save the adapter merged into the base (``policy_merged/``); a 4-bit or 8-bit
+    #: base cannot take it without dequantising, so the run refuses that at its start
+    merge_at_end: bool = False
+
+
 @dataclass
 class TrainConfig:
     """The optimisation budget, shared by every algorithm so comparisons are fair."""
@@ -52,6 +94,8 @@ class TrainConfig:
     #: a transformers scheduler name: linear, cosine, constant_with_warmup, ...
     scheduler: str = "cosine"
     max_grad_norm: float = 1.0
+    #: recompute each layer's activations in the backward pass: less memory, more time
+    gradient_checkpointing: bool = False
 
 
 @dataclass
@@ -84,6 +128,10 @@ class RunConfig:
     #: the training reward of algorithms that sample (``reward=<name>``); DPO needs none
     reward: Any = None
     model: ModelConfig = field(default_factory=ModelConfig)
+    #: ``peft=lora``: a LoraAdapterConfig; None (``peft=none``) trains every weight
+    peft: Any = None
+    #: ``quant=4bit|8bit``: a QuantConfig; None (``quant=none``) keeps ``model.dtype``
+    quant: Any = None
     train: TrainConfig = field(default_factory=TrainConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
     seed: int = 0
@@ -93,5 +141,8 @@ class RunConfig:
 
 
 def register_schema(store: ConfigStore | None = None) -> None:
-    """Store the run schema so ``conf/config.yaml`` can name it first in its defaults list."""
-    (store or ConfigStore.instance()).store(name=SCHEMA_NAME, node=RunConfig)
+    """Store the run schema, and the schemas that ``conf/peft`` and ``conf/quant`` extend."""
+    store = store or ConfigStore.instance()
+    store.store(name=SCHEMA_NAME, node=RunConfig)
+    store.store(group="peft", name="lora_schema", node=LoraAdapterConfig)
+    store.store(group="quant", name="quant_schema", node=QuantConfig)

@@ -106,14 +106,15 @@ class HeldoutEvaluator:
     def _reference_samples(self) -> _ReferenceSamples:
         """Reference completions, sampled once with a seed of their own."""
         if self._reference is None:
-            texts, _ = sample_completions(
-                self.reference.model,
-                self.tokenizer,
-                self.prompts,
-                self.config.sampling,
-                self.config.batch_size,
-                seed=self.seed + 1,
-            )
+            with self.reference.active() as reference:
+                texts, _ = sample_completions(
+                    reference,
+                    self.tokenizer,
+                    self.prompts,
+                    self.config.sampling,
+                    self.config.batch_size,
+                    seed=self.seed + 1,
+                )
             gold = self.gold.score(self.prompts, texts) if self.gold is not None else None
             self._reference = _ReferenceSamples(texts, gold)
         return self._reference

@@ -1,8 +1,17 @@
-"""Load a causal LM and its tokenizer from a Hugging Face hub id or a local directory."""
+"""Load models and tokenizers from a Hugging Face hub id or a local directory.
+
+A directory saved by a ``peft=lora`` run holds only an adapter: its base is loaded from the
+adapter's own config and the adapter applied on top, so every loader accepts either.
+"""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Any
+
 import torch
+from peft import PeftModel
 from transformers import (
     AutoModelForCausalLM,
     AutoModelForSequenceClassification,
@@ -11,8 +20,11 @@ from transformers import (
     PreTrainedTokenizerBase,
 )
 
-from alignzoo.config.schema import ModelConfig
+from alignzoo.config.schema import ModelConfig, QuantConfig
 from alignzoo.errors import ConfigError
+from alignzoo.models.quantization import bitsandbytes_config
+
+ADAPTER_CONFIG = "adapter_config.json"
 
 
 def resolve_device(name: str) -> torch.device:
@@ -22,6 +34,17 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
+def adapter_base(name_or_path: str) -> str | None:
+    """The base model a saved LoRA adapter directory was trained on; None for a full model."""
+    config = Path(name_or_path) / ADAPTER_CONFIG
+    if not config.is_file():
+        return None
+    base = json.loads(config.read_text()).get("base_model_name_or_path")
+    if not base:
+        raise ConfigError(f"{config}: a LoRA adapter without base_model_name_or_path")
+    return base
+
+
 def load_tokenizer(name_or_path: str, config: ModelConfig) -> PreTrainedTokenizerBase:
     """The tokenizer, with a pad token (EOS when the model has none)."""
     tokenizer = AutoTokenizer.from_pretrained(
@@ -29,49 +52,92 @@ def load_tokenizer(name_or_path: str, config: ModelConfig) -> PreTrainedTokenize
     )
     if tokenizer.pad_token is None:
         if tokenizer.eos_token is None:
-            raise ConfigError(f"model.name_or_path={name_or_path!r}: tokenizer has no pad or EOS")
+            raise ConfigError(f"{name_or_path!r}: the tokenizer has no pad or EOS token")
         tokenizer.pad_token = tokenizer.eos_token
     return tokenizer
 
 
-def load_causal_lm(name_or_path: str, config: ModelConfig) -> PreTrainedModel:
-    """The causal LM in ``config.dtype``, in eval mode (the runner switches to train)."""
-    try:
-        model = AutoModelForCausalLM.from_pretrained(
-            name_or_path,
-            revision=config.revision,
-            dtype=getattr(torch, config.dtype.value),
-            trust_remote_code=config.trust_remote_code,
-        )
-    except OSError as error:
-        raise ConfigError(
-            f"model.name_or_path={name_or_path!r}: could not load a causal LM "
-            f"(expected a Hugging Face hub id or a local directory): {error}"
-        ) from error
+def load_causal_lm(
+    name_or_path: str,
+    config: ModelConfig,
+    quant: QuantConfig | None = None,
+    device: torch.device | None = None,
+    field: str = "model.name_or_path",
+) -> PreTrainedModel:
+    """The causal LM in ``config.dtype`` (or quantized), in eval mode.
+
+    A saved adapter is merged into its base when the base is not quantized (lossless, and
+    the result trains and generates like any model); on a quantized base it stays a frozen
+    ``PeftModel``.
+    """
+    model = _from_pretrained(
+        AutoModelForCausalLM, name_or_path, config, "a causal LM", quant, device, field
+    )
+    if isinstance(model, PeftModel) and quant is None:
+        model = model.merge_and_unload()
     return model.eval()
 
 
 def load_reward_model(
-    name_or_path: str, config: ModelConfig, pad_token_id: int | None = None
+    name_or_path: str,
+    config: ModelConfig,
+    pad_token_id: int | None = None,
+    quant: QuantConfig | None = None,
+    device: torch.device | None = None,
+    field: str = "model.name_or_path",
 ) -> PreTrainedModel:
     """A sequence classifier with one output (a scalar reward) from any checkpoint.
 
     From a causal LM checkpoint the trunk is reused and a new scalar head is initialised,
     as in Stiennon et al. 2020; the pad token id lets it find each row's last token.
     """
-    try:
-        model = AutoModelForSequenceClassification.from_pretrained(
-            name_or_path,
-            num_labels=1,
-            revision=config.revision,
-            dtype=getattr(torch, config.dtype.value),
-            trust_remote_code=config.trust_remote_code,
-        )
-    except (OSError, ValueError) as error:
-        raise ConfigError(
-            f"model.name_or_path={name_or_path!r}: could not load a sequence classifier "
-            f"(expected a Hugging Face hub id or a local directory): {error}"
-        ) from error
+    model = _from_pretrained(
+        AutoModelForSequenceClassification,
+        name_or_path,
+        config,
+        "a sequence classifier",
+        quant,
+        device,
+        field,
+        num_labels=1,
+    )
     if pad_token_id is not None:
         model.config.pad_token_id = pad_token_id
     return model.eval()
+
+
+def _from_pretrained(
+    auto_class: Any,
+    name_or_path: str,
+    config: ModelConfig,
+    what: str,
+    quant: QuantConfig | None,
+    device: torch.device | None,
+    field: str,
+    **extra: Any,
+) -> PreTrainedModel:
+    """``auto_class`` from a full checkpoint, or from an adapter's base with the adapter on top."""
+    base = adapter_base(name_or_path)
+    kwargs: dict[str, Any] = {
+        "revision": config.revision,
+        "dtype": getattr(torch, config.dtype.value),
+        "trust_remote_code": config.trust_remote_code,
+        **extra,
+    }
+    if quant is not None:
+        # bitsandbytes quantizes while loading, onto the device that will run the model
+        device = device or resolve_device("auto")
+        kwargs |= {
+            "quantization_config": bitsandbytes_config(quant, device),
+            "device_map": {"": device},
+        }
+    try:
+        model = auto_class.from_pretrained(base or name_or_path, **kwargs)
+        if base is not None:
+            model = PeftModel.from_pretrained(model, name_or_path)
+    except (OSError, ValueError) as error:
+        raise ConfigError(
+            f"{field}={name_or_path!r}: could not load {what} (expected a Hugging "
+            f"Face hub id, a local directory, or a saved LoRA adapter): {error}"
+        ) from error
+    return model

@@ -1,10 +1,13 @@
-"""The reference policy: the frozen starting point that KL and DPO's implicit reward compare to."""
+"""The reference policy: the fixed starting point that KL and DPO's implicit reward compare to."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
+from collections.abc import Iterator
 
 import torch
+from peft import PeftModel
 from transformers import PreTrainedModel
 
 from alignzoo.models.logprobs import sequence_logprobs, token_logprobs
@@ -12,26 +15,57 @@ from alignzoo.models.tokenize import TokenizedCompletions
 
 
 class ReferenceModel:
-    """A frozen copy of the initial policy, used only without gradients.
+    """The initial policy, used only without gradients and in eval mode.
 
-    Algorithms and evaluation reach the reference only through this class, so that with LoRA
-    it can become the shared base with adapters disabled (one copy of the weights).
+    Two shapes: a frozen deep copy (full fine-tuning), or, with LoRA, the policy's own base
+    with its adapter disabled, so the weights are held once. Algorithms and evaluation reach
+    the reference only through ``active()`` and the log-prob methods, which hide the shape.
     """
 
-    def __init__(self, model: PreTrainedModel) -> None:
-        self.model = model.eval().requires_grad_(False)
+    def __init__(self, model: PreTrainedModel, shares_policy_weights: bool = False) -> None:
+        self.model = model
+        #: True when this is the policy's base with the adapter off (no second copy)
+        self.shares_policy_weights = shares_policy_weights
+        if not shares_policy_weights:
+            model.eval().requires_grad_(False)
 
     @classmethod
     def frozen_copy_of(cls, policy: PreTrainedModel) -> ReferenceModel:
         """A deep copy of ``policy`` as it is now."""
         return cls(copy.deepcopy(policy))
 
-    @torch.no_grad()
+    @classmethod
+    def adapter_disabled(cls, policy: PeftModel) -> ReferenceModel:
+        """``policy``'s base with its LoRA adapter switched off: one copy of the weights."""
+        if not isinstance(policy, PeftModel):
+            raise TypeError(f"expected a peft PeftModel, got {type(policy).__name__}")
+        return cls(policy, shares_policy_weights=True)
+
+    @contextlib.contextmanager
+    def active(self) -> Iterator[PreTrainedModel]:
+        """The reference as a plain model (for ``generate`` too), in eval mode, no gradients.
+
+        For a shared base the adapter is off inside the block, and the policy's train/eval
+        mode is restored after it.
+        """
+        if not self.shares_policy_weights:
+            with torch.no_grad():
+                yield self.model
+            return
+        was_training = self.model.training
+        self.model.eval()
+        try:
+            with torch.no_grad(), self.model.disable_adapter():
+                yield self.model
+        finally:
+            self.model.train(was_training)
+
     def sequence_logprobs(self, batch: TokenizedCompletions) -> torch.Tensor:
         """Summed reference log-probs of each completion; shape [B]."""
-        return sequence_logprobs(self.model, batch)
+        with self.active() as model:
+            return sequence_logprobs(model, batch)
 
-    @torch.no_grad()
     def token_logprobs(self, batch: TokenizedCompletions, temperature: float = 1.0) -> torch.Tensor:
         """Per-token reference log-probs (of logits / temperature); shape [B, T-1]."""
-        return token_logprobs(self.model, batch, temperature)
+        with self.active() as model:
+            return token_logprobs(model, batch, temperature)

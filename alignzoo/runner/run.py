@@ -19,15 +19,16 @@ from typing import Any, TypeVar
 import torch
 from accelerate import Accelerator
 from omegaconf import DictConfig, OmegaConf
+from peft import PeftModel
 from tqdm.auto import tqdm
 from transformers import get_scheduler, set_seed
 
 from alignzoo.algorithms import AlgorithmContext, Metrics
-from alignzoo.config.schema import ModelConfig
+from alignzoo.config.schema import LoraAdapterConfig, ModelConfig
 from alignzoo.errors import ConfigError
 from alignzoo.evaluation import HeldoutEvaluator
-from alignzoo.models.loading import load_causal_lm, load_reward_model, load_tokenizer
-from alignzoo.models.reference import ReferenceModel
+from alignzoo.models.loading import load_tokenizer
+from alignzoo.models.policy import load_policy_and_reference
 from alignzoo.registry import LoadedPlugins
 from alignzoo.runner.checkpoint import save_policy
 from alignzoo.runner.metrics_log import MetricsLog
@@ -50,7 +51,8 @@ def run(cfg: DictConfig, plugins: LoadedPlugins, run_dir: Path) -> dict[str, Any
     data_component = registry.for_config("data", cfg.data)
     data = data_component.build(cfg.data)
 
-    # --- models: the policy and its frozen reference, from any HF id or local directory ---
+    # --- models: the policy and its reference (a frozen copy, or with LoRA the same base with
+    # the adapter off), from any HF id or local directory, quantized if configured ---
     model_cfg: ModelConfig = OmegaConf.to_object(cfg.model)  # type: ignore[assignment]
     name_or_path = model_cfg.name_or_path or data.base_model()
     if name_or_path is None:
@@ -60,13 +62,17 @@ def run(cfg: DictConfig, plugins: LoadedPlugins, run_dir: Path) -> dict[str, Any
         )
     algorithm_component = registry.for_config("algorithm", cfg.algorithm)
     tokenizer = load_tokenizer(name_or_path, model_cfg)
-    reference: ReferenceModel | None = None
-    if getattr(algorithm_component.factory, "model_kind", "causal_lm") == "reward_model":
-        policy = load_reward_model(name_or_path, model_cfg, tokenizer.pad_token_id)
-    else:
-        policy = load_causal_lm(name_or_path, model_cfg)
-        reference = ReferenceModel.frozen_copy_of(policy)
-        reference.model.to(accelerator.device)
+    lora: LoraAdapterConfig | None = _to_object(cfg.peft)
+    policy, reference = load_policy_and_reference(
+        name_or_path,
+        model_cfg,
+        kind=getattr(algorithm_component.factory, "model_kind", "causal_lm"),
+        device=accelerator.device,
+        lora=lora,
+        quant=_to_object(cfg.quant),
+        gradient_checkpointing=cfg.train.gradient_checkpointing,
+        pad_token_id=tokenizer.pad_token_id,
+    )
     policy = accelerator.prepare_model(policy)
 
     # --- the training reward, for algorithms that sample and score ---
@@ -172,6 +178,8 @@ def run(cfg: DictConfig, plugins: LoadedPlugins, run_dir: Path) -> dict[str, Any
         name = "policy" if reference is not None else "reward_model"
         saved = save_policy(unwrapped, tokenizer, run_dir / name, algorithm.save_extras)
         policy_dir = str(saved)
+        if lora is not None and lora.merge_at_end:  # the adapter is saved above, then merged
+            save_policy(unwrapped.merge_and_unload(), tokenizer, run_dir / f"{name}_merged")
     summary = {
         "algorithm": algorithm_component.name,
         "data": data_component.name,
@@ -184,6 +192,10 @@ def run(cfg: DictConfig, plugins: LoadedPlugins, run_dir: Path) -> dict[str, Any
         "train_time_s": train_seconds,
         "tokens_per_s": tokens / train_seconds if train_seconds else 0.0,
         "peak_memory_mb": _peak_memory_mb(accelerator.device),
+        "parameters": {
+            "trainable": sum(p.numel() for p in parameters),
+            "total": _parameter_count(unwrapped),
+        },
         "policy_dir": policy_dir,
         "config": OmegaConf.to_container(cfg, resolve=True, enum_to_str=True),
     }
@@ -191,6 +203,18 @@ def run(cfg: DictConfig, plugins: LoadedPlugins, run_dir: Path) -> dict[str, Any
         (run_dir / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
         hooks.alignzoo_on_run_end(run_dir=str(run_dir), summary=summary)
     return summary
+
+
+def _parameter_count(model: torch.nn.Module) -> int:
+    """All parameters; peft counts a packed 4-bit weight as the values it holds."""
+    if isinstance(model, PeftModel):
+        return model.get_nb_trainable_parameters()[1]
+    return sum(p.numel() for p in model.parameters())
+
+
+def _to_object(node: Any) -> Any:
+    """A typed config node as its dataclass; None stays None (``peft=none``, ``quant=none``)."""
+    return None if node is None else OmegaConf.to_object(node)
 
 
 def _shuffled_batches(records: Sequence[T], batch_size: int, seed: int) -> Iterator[list[T]]:

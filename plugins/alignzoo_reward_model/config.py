@@ -31,3 +31,5 @@ class LearnedRewardConfig:
     normalize: bool = False
     #: "auto" picks CUDA when present
     device: str = "auto"
+    #: load the reward model's weights as none, 4bit or 8bit (bitsandbytes)
+    quant: str = "none"

@@ -7,10 +7,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import torch
-from transformers import AutoModelForSequenceClassification, AutoTokenizer
+from transformers import AutoTokenizer
 
+from alignzoo.config.schema import ModelConfig
 from alignzoo.errors import ConfigError
-from alignzoo.models.loading import resolve_device
+from alignzoo.models.loading import load_reward_model, resolve_device
+from alignzoo.models.quantization import quant_preset
 from alignzoo.rewards import RewardSource
 from alignzoo.rewards.composite import RunningMoments
 from alignzoo_reward_model.config import LearnedRewardConfig
@@ -24,21 +26,32 @@ class LearnedReward(RewardSource):
 
     def __init__(self, config: LearnedRewardConfig) -> None:
         self.config = config
+        self.device = resolve_device(config.device)
+        quant = quant_preset(config.quant, "reward.quant")
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(config.path)
-            self.model = AutoModelForSequenceClassification.from_pretrained(config.path).eval()
         except OSError as error:
             raise ConfigError(
                 f"reward.path={config.path!r}: no reward model there (expected a directory "
                 f"saved by algorithm=reward_model, or a hub id): {error}"
             ) from error
+        # a full checkpoint or a LoRA adapter (with its scalar head) on its base
+        self.model = load_reward_model(
+            config.path,
+            ModelConfig(),
+            self.tokenizer.pad_token_id,
+            quant,
+            self.device,
+            "reward.path",
+        )
         if self.model.config.num_labels != 1:
             raise ConfigError(
                 f"reward.path={config.path!r}: expected a classifier with one output, "
                 f"got {self.model.config.num_labels}"
             )
-        self.device = resolve_device(config.device)
-        self.model.to(self.device).requires_grad_(False)
+        if quant is None:  # a quantized model was loaded onto its device
+            self.model.to(self.device)
+        self.model.requires_grad_(False)
         self.moments = RunningMoments() if config.normalize else None
         self.offset = config.offset + (self._training_mean() if config.center else 0.0)
 

@@ -53,4 +53,6 @@ class LocalJudgeConfig:
     cache: bool = True
     #: "auto" picks CUDA when present
     device: str = "auto"
+    #: load the judge's weights as none, 4bit or 8bit (bitsandbytes)
+    quant: str = "none"
     trust_remote_code: bool = False

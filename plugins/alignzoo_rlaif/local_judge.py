@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import torch
-from transformers import AutoModelForCausalLM, AutoTokenizer
+from transformers import AutoTokenizer
 
+from alignzoo.config.schema import ModelConfig
 from alignzoo.errors import ConfigError
-from alignzoo.models.loading import resolve_device
+from alignzoo.models.loading import load_causal_lm, resolve_device
 from alignzoo.models.logprobs import positions_from_mask, sequence_logprobs
+from alignzoo.models.quantization import quant_preset
 from alignzoo.models.tokenize import tokenize_completions
 from alignzoo.rewards.judge import Judge
 from alignzoo_rlaif.config import JudgeMode, LocalJudgeConfig
@@ -46,11 +48,18 @@ class LocalJudge(Judge):
         )
         if self.tokenizer.pad_token is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
-        self.model = AutoModelForCausalLM.from_pretrained(
-            self.model_name, trust_remote_code=config.trust_remote_code
-        ).eval()
         self.device = resolve_device(config.device)
-        self.model.to(self.device).requires_grad_(False)
+        quant = quant_preset(config.quant, "reward.quant")
+        self.model = load_causal_lm(
+            self.model_name,
+            ModelConfig(trust_remote_code=config.trust_remote_code),
+            quant,
+            self.device,
+            "reward.model",
+        )
+        if quant is None:  # a quantized model was loaded onto its device
+            self.model.to(self.device)
+        self.model.requires_grad_(False)
         if config.mode is JudgeMode.choice:
             self.choice_ids = self._single_tokens(config.choices, "reward.choices", 2)
             self.scale_ids = self._single_tokens(config.scale, "reward.scale", None)
@@ -64,7 +73,9 @@ class LocalJudge(Judge):
             if c.mode is JudgeMode.likelihood
             else [*c.principles, c.pairwise_template, c.pointwise_template, *c.choices, *c.scale]
         )
-        return "|".join([f"v{VERDICT_VERSION}", self.model_name, c.mode.value, *texts])
+        # a quantized judge gives (slightly) different verdicts: its own cache entries
+        weights = [] if c.quant == "none" else [f"quant={c.quant}"]
+        return "|".join([f"v{VERDICT_VERSION}", self.model_name, *weights, c.mode.value, *texts])
 
     def compare(
         self, prompts: Sequence[str], first: Sequence[str], second: Sequence[str]

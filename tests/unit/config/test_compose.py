@@ -83,3 +83,27 @@ def test_bad_override_fails_at_compose_time_naming_the_key(override: str, named:
 def test_unknown_algorithm_lists_the_available_ones() -> None:
     with pytest.raises(Exception, match=r"(?s)algorithm.*dpo"):
         _compose("algorithm=nonexistent")
+
+
+def test_peft_and_quant_default_to_none() -> None:
+    cfg = _compose()
+    assert cfg.peft is None and cfg.quant is None
+
+
+def test_peft_lora_and_quant_4bit_are_typed() -> None:
+    from alignzoo.config import LoraAdapterConfig, QuantConfig
+
+    cfg = _compose("peft=lora", "quant=4bit", "peft.r=4", "quant.quant_type=fp4")
+    lora, quant = OmegaConf.to_object(cfg.peft), OmegaConf.to_object(cfg.quant)
+    assert isinstance(lora, LoraAdapterConfig) and lora.r == 4
+    assert lora.target_modules == ["all-linear"]
+    assert isinstance(quant, QuantConfig) and quant.bits == 4 and quant.quant_type.value == "fp4"
+    assert OmegaConf.to_object(_compose("quant=8bit").quant).bits == 8
+
+
+@pytest.mark.parametrize("override", ["peft.rank=4", "quant.quant_type=int3", "peft.r=many"])
+def test_peft_and_quant_typos_name_the_key(override: str) -> None:
+    group = override.split(".")[0]
+    with pytest.raises(ConfigCompositionException) as raised:
+        _compose(f"{group}={'lora' if group == 'peft' else '4bit'}", override)
+    assert override.split("=")[0].split(".")[1] in str(raised.value.__cause__ or raised.value)

@@ -110,3 +110,15 @@ def test_identity_names_the_verdict_version(judge_dir: str) -> None:
     from alignzoo_rlaif.local_judge import VERDICT_VERSION
 
     assert _judge(judge_dir).identity.startswith(f"v{VERDICT_VERSION}|")
+
+
+def test_4bit_judge_loads_quantized_and_keeps_its_own_identity(judge_dir: str) -> None:
+    import bitsandbytes as bnb
+
+    full, quantized = _judge(judge_dir), _judge(judge_dir, quant="4bit")
+    assert isinstance(quantized.model.model.layers[0].mlp.up_proj, bnb.nn.Linear4bit)
+    assert quantized.identity != full.identity  # cached verdicts are not shared across them
+    p = quantized.compare(["prompt"], ["great"], ["awful"])
+    assert p.shape == (1,) and 0.0 < p.item() < 1.0
+    with pytest.raises(ConfigError, match=r"reward.quant='int2'"):
+        _judge(judge_dir, quant="int2")

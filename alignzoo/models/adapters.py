@@ -1,0 +1,62 @@
+"""``peft=lora``: low-rank adapters on a frozen (optionally quantized) base, through peft."""
+
+from __future__ import annotations
+
+from peft import LoraConfig, PeftModel, TaskType, get_peft_model, prepare_model_for_kbit_training
+from transformers import PreTrainedModel
+
+from alignzoo.config.schema import LoraAdapterConfig
+from alignzoo.errors import ConfigError
+
+#: peft's task per kind of model the runner trains
+TASK_TYPES = {"causal_lm": TaskType.CAUSAL_LM, "reward_model": TaskType.SEQ_CLS}
+
+
+def add_lora(
+    model: PreTrainedModel,
+    config: LoraAdapterConfig,
+    kind: str,
+    gradient_checkpointing: bool = False,
+) -> PeftModel:
+    """Wrap ``model`` with a trainable LoRA adapter; every base weight is frozen.
+
+    A quantized base first goes through peft's k-bit preparation (norms and head in float32,
+    input gradients on for checkpointing). For a reward model peft also trains the new
+    scalar head in full (``modules_to_save``), since it starts from random.
+    """
+    if isinstance(model, PeftModel):
+        raise ConfigError(
+            "peft=lora on a model that is already a LoRA adapter on a quantized base: "
+            "merge that adapter into a full-precision base first, or use quant=none"
+        )
+    if getattr(model, "is_quantized", False):
+        model = prepare_model_for_kbit_training(
+            model, use_gradient_checkpointing=gradient_checkpointing
+        )
+    elif gradient_checkpointing:
+        model.gradient_checkpointing_enable()
+        model.enable_input_require_grads()  # frozen embeddings: checkpoints need a grad input
+    if config.r < 1:
+        raise ConfigError(f"peft.r={config.r}: the adapter rank must be >= 1")
+    target = config.target_modules
+    lora = LoraConfig(
+        r=config.r,
+        lora_alpha=config.alpha,
+        lora_dropout=config.dropout,
+        target_modules=target[0] if target == ["all-linear"] else list(target),
+        task_type=TASK_TYPES[kind],
+    )
+    try:
+        return get_peft_model(model, lora)
+    except ValueError as error:  # e.g. a target module name the model does not have
+        raise ConfigError(f"peft.target_modules={list(target)}: {error}") from error
+
+
+def refuse_merge_into_quantized(quantized: bool, config: LoraAdapterConfig | None) -> None:
+    """Refuse, before any training, a merge that a quantized base cannot take."""
+    if config is not None and config.merge_at_end and quantized:
+        raise ConfigError(
+            "peft.merge_at_end=true with quant=4bit/8bit: merging an adapter into quantized "
+            "weights would need dequantising them (and re-quantizing loses the adapter's "
+            "precision); keep the adapter (policy/ loads with peft), or train with quant=none"
+        )

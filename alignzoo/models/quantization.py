@@ -1,0 +1,53 @@
+"""``quant=4bit|8bit``: the bitsandbytes settings a model is loaded with."""
+
+from __future__ import annotations
+
+import torch
+from transformers import BitsAndBytesConfig
+
+from alignzoo.config.schema import QuantConfig
+from alignzoo.errors import ConfigError
+
+COMPUTE_DTYPES = ("auto", "float32", "bfloat16", "float16")
+#: named presets for models that are only read (judges, learned rewards): ``reward.quant=4bit``
+PRESETS: dict[str, QuantConfig | None] = {
+    "none": None,
+    "4bit": QuantConfig(bits=4),
+    "8bit": QuantConfig(bits=8),
+}
+
+
+def quant_preset(name: str, field: str) -> QuantConfig | None:
+    """The preset ``name`` (none, 4bit, 8bit); ``field`` names the config key in errors."""
+    try:
+        return PRESETS[name]
+    except KeyError:
+        raise ConfigError(f"{field}={name!r}: expected one of {', '.join(PRESETS)}") from None
+
+
+def compute_dtype(config: QuantConfig, device: torch.device) -> torch.dtype:
+    """The dtype 4-bit layers compute in; "auto" is bfloat16 where a GPU supports it."""
+    if config.compute_dtype not in COMPUTE_DTYPES:
+        raise ConfigError(
+            f"quant.compute_dtype={config.compute_dtype!r}: expected one of "
+            f"{', '.join(COMPUTE_DTYPES)}"
+        )
+    if config.compute_dtype != "auto":
+        return getattr(torch, config.compute_dtype)
+    if device.type == "cuda" and torch.cuda.is_bf16_supported():
+        return torch.bfloat16
+    return torch.float32
+
+
+def bitsandbytes_config(config: QuantConfig, device: torch.device) -> BitsAndBytesConfig:
+    """transformers' ``BitsAndBytesConfig`` for ``config`` on ``device``."""
+    if config.bits == 4:
+        return BitsAndBytesConfig(
+            load_in_4bit=True,
+            bnb_4bit_quant_type=config.quant_type.value,
+            bnb_4bit_use_double_quant=config.double_quant,
+            bnb_4bit_compute_dtype=compute_dtype(config, device),
+        )
+    if config.bits == 8:
+        return BitsAndBytesConfig(load_in_8bit=True)
+    raise ConfigError(f"quant.bits={config.bits}: expected 4 or 8")
