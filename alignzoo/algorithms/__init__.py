@@ -4,10 +4,20 @@ from alignzoo.algorithms.algorithm import (
     Algorithm,
     AlgorithmContext,
     Consumes,
+    MemoryTraits,
     Metrics,
     ModelKind,
     Record,
     Updater,
 )
 
-__all__ = ["Algorithm", "AlgorithmContext", "Consumes", "Metrics", "ModelKind", "Record", "Updater"]
+__all__ = [
+    "Algorithm",
+    "AlgorithmContext",
+    "Consumes",
+    "MemoryTraits",
+    "Metrics",
+    "ModelKind",
+    "Record",
+    "Updater",
+]

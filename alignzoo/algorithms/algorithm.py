@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Literal, Protocol
 import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
+from alignzoo.config.schema import TrainConfig
 from alignzoo.data.records import PreferencePair, PromptRecord
 from alignzoo.models.reference import ReferenceModel
 from alignzoo.rewards.source import RewardSource
@@ -52,6 +53,26 @@ class AlgorithmContext:
     reward: RewardSource | None = None
 
 
+@dataclass
+class MemoryTraits:
+    """What one training step holds besides the model, for the memory planner (``alignzoo-plan``).
+
+    Row counts are sequences in one forward pass; the planner multiplies them by tokens.
+    """
+
+    #: rows in one forward with gradients (a micro-batch; pairs count chosen and rejected)
+    train_rows: int
+    #: rows in one forward without gradients (reference log-probs, rollout scoring)
+    no_grad_rows: int = 0
+    #: the no-gradient forward keeps every layer's hidden state (PPO's value estimates)
+    no_grad_keeps_hidden_states: bool = False
+    #: prompts sampled at once with a KV cache, and tokens sampled each (0: no sampling)
+    rollout_rows: int = 0
+    rollout_new_tokens: int = 0
+    #: parameters trained beside the model (PPO's value head: hidden size + 1)
+    extra_trainable: int = 0
+
+
 class Algorithm(ABC):
     """An alignment method: says what it consumes, and takes one training step on a batch.
 
@@ -77,6 +98,12 @@ class Algorithm(ABC):
 
     def save_extras(self, directory: Path) -> None:  # noqa: B027 - optional hook
         """Write algorithm-specific files beside the saved model, before it is swapped in."""
+
+    @classmethod
+    def memory_traits(cls, config: Any, train: TrainConfig, hidden_size: int) -> MemoryTraits:
+        """Rows in flight during a step (default: one forward with gradients per micro-batch)."""
+        rows = train.micro_batch_size or train.batch_size
+        return MemoryTraits(train_rows=rows * (2 if cls.consumes == "pairs" else 1))
 
     def updates_per_step(self) -> int:
         """Optimizer steps one ``train_step`` takes (PPO: epochs x mini-batches)."""

@@ -31,6 +31,10 @@ class DataSource(ABC):
         """A local directory or hub id of the task's own base model, if it has one."""
         return None
 
+    def base_model_config(self) -> Any:
+        """The base model's transformers config, known without building it (None: no model)."""
+        return None
+
     def gold_reward(self) -> RewardSource | None:
         """The task's true objective, if it is known."""
         return None

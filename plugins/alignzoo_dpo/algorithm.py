@@ -6,8 +6,16 @@ from collections.abc import Callable, Sequence
 
 import torch
 
-from alignzoo.algorithms import Algorithm, AlgorithmContext, Metrics, Record, Updater
+from alignzoo.algorithms import (
+    Algorithm,
+    AlgorithmContext,
+    MemoryTraits,
+    Metrics,
+    Record,
+    Updater,
+)
 from alignzoo.algorithms.batching import micro_batches
+from alignzoo.config.schema import TrainConfig
 from alignzoo.data.records import PreferencePair
 from alignzoo.models.logprobs import sequence_logprobs
 from alignzoo.models.tokenize import TokenizedCompletions, tokenize_completions
@@ -34,6 +42,13 @@ class DPOAlgorithm(Algorithm):
         self.loss = make_loss(config.loss.value, config.beta, config.label_smoothing)
         self._cached_reference: dict[PreferencePair, tuple[float, float]] = {}
         self._policy_tokens = 0  # tokens through the policy this step, for perf/tokens_per_s
+
+    @classmethod
+    def memory_traits(cls, config: DPOConfig, train: TrainConfig, hidden_size: int) -> MemoryTraits:
+        """Chosen and rejected rows of a micro-batch; reference scoring in chunks, no gradients."""
+        rows = 2 * (train.micro_batch_size or train.batch_size)
+        reference_rows = 2 * REFERENCE_BATCH if config.precompute_reference else rows
+        return MemoryTraits(train_rows=rows, no_grad_rows=reference_rows)
 
     def prepare(self, train_records: Sequence[Record]) -> None:
         """Precompute reference log-probs of every training pair once, if configured."""

@@ -6,8 +6,16 @@ from collections.abc import Iterable, Sequence
 
 import torch
 
-from alignzoo.algorithms import Algorithm, AlgorithmContext, Metrics, Record, Updater
+from alignzoo.algorithms import (
+    Algorithm,
+    AlgorithmContext,
+    MemoryTraits,
+    Metrics,
+    Record,
+    Updater,
+)
 from alignzoo.algorithms.batching import micro_batches
+from alignzoo.config.schema import TrainConfig
 from alignzoo.errors import ConfigError
 from alignzoo.models.generation import sample_completions
 from alignzoo.models.logprobs import causal_forward, completion_logprobs
@@ -51,6 +59,19 @@ class PPOAlgorithm(Algorithm):
             AdaptiveKLController(config.kl_coef, config.target_kl, config.kl_horizon)
             if config.adaptive_kl
             else FixedKLController(config.kl_coef)
+        )
+
+    @classmethod
+    def memory_traits(cls, config: PPOConfig, train: TrainConfig, hidden_size: int) -> MemoryTraits:
+        """Rollout of the whole batch (KV cache), its no-grad scoring, mini-batch updates."""
+        minibatch = max(1, train.batch_size // config.num_minibatches)
+        return MemoryTraits(
+            train_rows=min(train.micro_batch_size or minibatch, minibatch),
+            no_grad_rows=train.batch_size,
+            no_grad_keeps_hidden_states=True,
+            rollout_rows=train.batch_size,
+            rollout_new_tokens=config.rollout.max_new_tokens,
+            extra_trainable=hidden_size + 1,
         )
 
     def updates_per_step(self) -> int:

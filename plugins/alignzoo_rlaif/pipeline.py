@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from alignzoo.algorithms import Algorithm, AlgorithmContext, Metrics, Record, Updater
+from alignzoo.algorithms import (
+    Algorithm,
+    AlgorithmContext,
+    MemoryTraits,
+    Metrics,
+    Record,
+    Updater,
+)
+from alignzoo.config.schema import TrainConfig
 from alignzoo.data.records import PreferencePair
 from alignzoo.rewards.judge import Judge, debiased_preference
 from alignzoo.rewards.judgement_cache import CachedJudge
@@ -33,6 +41,13 @@ class RLAIFAlgorithm(Algorithm):
         self._ai_labelled: dict[PreferencePair, PreferencePair] = {}
         self._judge_agreement: float | None = None
         self._flipped = 0.0
+
+    @classmethod
+    def memory_traits(
+        cls, config: RLAIFConfig, train: TrainConfig, hidden_size: int
+    ) -> MemoryTraits:
+        """DPO's, on the policy (the judge is a separate model, loaded beside it)."""
+        return DPOAlgorithm.memory_traits(config.dpo, train, hidden_size)
 
     def prepare(self, train_records: Sequence[Record]) -> None:
         """Label every pair with the judge, then let DPO precompute its reference log-probs."""

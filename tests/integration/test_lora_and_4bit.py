@@ -13,9 +13,7 @@ QLORA = ["peft=lora", "quant=4bit"]
 
 
 def test_lora_run_saves_the_adapter_and_a_merged_copy(tmp_path: Path, train, tiny_task) -> None:
-    summary, _ = train(
-        tmp_path, *tiny_task, "peft=lora", "peft.merge_at_end=true", "train.steps=3"
-    )
+    summary, _ = train(tmp_path, *tiny_task, "peft=lora", "peft.merge_at_end=true", "train.steps=3")
     policy = Path(summary["policy_dir"])
     assert (policy / "adapter_model.safetensors").exists()
     assert not (policy / "model.safetensors").exists()

@@ -68,25 +68,31 @@ def _training_texts(config: BaseModelConfig) -> list[str]:
     ]
 
 
+def model_config(
+    config: BaseModelConfig, tokenizer: PreTrainedTokenizerFast | None = None
+) -> LlamaConfig:
+    """The tiny Llama's architecture, known before (and without) training it."""
+    tokenizer = tokenizer or build_tokenizer()
+    return LlamaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=config.hidden_size,
+        intermediate_size=config.intermediate_size,
+        num_hidden_layers=config.num_layers,
+        num_attention_heads=config.num_heads,
+        num_key_value_heads=config.num_heads,
+        max_position_embeddings=config.max_positions,
+        pad_token_id=tokenizer.pad_token_id,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        tie_word_embeddings=True,
+    )
+
+
 def train_base_model(config: BaseModelConfig, out_dir: Path) -> None:
     """Train the tiny LM on the synthetic corpus and ``save_pretrained`` it into ``out_dir``."""
     torch.manual_seed(config.seed)
     tokenizer = build_tokenizer()
-    model = LlamaForCausalLM(
-        LlamaConfig(
-            vocab_size=len(tokenizer),
-            hidden_size=config.hidden_size,
-            intermediate_size=config.intermediate_size,
-            num_hidden_layers=config.num_layers,
-            num_attention_heads=config.num_heads,
-            num_key_value_heads=config.num_heads,
-            max_position_embeddings=config.max_positions,
-            pad_token_id=tokenizer.pad_token_id,
-            bos_token_id=tokenizer.bos_token_id,
-            eos_token_id=tokenizer.eos_token_id,
-            tie_word_embeddings=True,
-        )
-    )
+    model = LlamaForCausalLM(model_config(config, tokenizer))
     texts = [t + " " + tokenizer.eos_token for t in _training_texts(config)]
     encoded = tokenizer(texts, padding=True, return_tensors="pt")
     ids, mask = encoded["input_ids"], encoded["attention_mask"]

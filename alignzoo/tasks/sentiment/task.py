@@ -21,7 +21,11 @@ from alignzoo.data.records import PreferencePair, PromptRecord
 from alignzoo.data.source import DataSource, Split
 from alignzoo.models.generation import sample_completions
 from alignzoo.rewards.source import RewardSource
-from alignzoo.tasks.sentiment.base_model import BaseModelConfig, base_model_directory
+from alignzoo.tasks.sentiment.base_model import (
+    BaseModelConfig,
+    base_model_directory,
+    model_config,
+)
 from alignzoo.tasks.sentiment.gold_reward import GoldSentimentReward
 from alignzoo.tasks.sentiment.grammar import is_heldout_opening, write_review
 from alignzoo.tasks.sentiment.raters import rate_pairs
@@ -53,6 +57,10 @@ class SentimentTask(DataSource):
     def base_model(self) -> str:
         """The cached tiny base model, trained on first use."""
         return str(base_model_directory(self.config.base_model))
+
+    def base_model_config(self) -> Any:
+        """The tiny Llama's config, without training it (for the memory planner)."""
+        return model_config(self.config.base_model)
 
     def gold_reward(self) -> RewardSource:
         """The lexicon sentiment scorer."""

@@ -1,0 +1,135 @@
+"""``alignzoo-plan``: will this run fit? The peak-memory breakdown, before loading any weight.
+
+Takes the same overrides as ``alignzoo`` plus its own options::
+
+    alignzoo-plan model=hf model.name_or_path=meta-llama/Llama-2-7b-hf algorithm=ppo \\
+        reward=gold peft=lora quant=4bit gpu_memory=24GB
+
+Options: ``gpu_memory=`` (24GB, 80GiB, 16000MB; GB and GiB both mean 2^30 bytes, as GPU
+memory is sold), ``sequence_tokens=`` (tokens of a training row; default ``model.max_length``)
+and ``prompt_tokens=`` (tokens of a prompt before sampling; default: ``model.max_length`` less
+the sampled tokens). Only the model's config is read (config.json), never its weights.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Sequence
+
+from hydra import compose, initialize_config_module
+from omegaconf import DictConfig, OmegaConf
+from transformers import AutoConfig
+
+from alignzoo.config.schema import DType, ModelConfig, TrainConfig
+from alignzoo.errors import AlignzooError, ConfigError
+from alignzoo.models.loading import adapter_base
+from alignzoo.planning.memory import MemoryPlan, RunShape, format_plan, plan_memory
+from alignzoo.planning.model_shape import model_shape
+from alignzoo.registry import LoadedPlugins
+
+OPTIONS = ("gpu_memory", "sequence_tokens", "prompt_tokens")
+DTYPE_BYTES = {DType.float32: 4, DType.bfloat16: 2, DType.float16: 2}
+_UNITS = {"": 2**30, "g": 2**30, "gb": 2**30, "gib": 2**30, "m": 2**20, "mb": 2**20, "mib": 2**20}
+
+
+def parse_memory(text: str) -> float:
+    """Bytes in ``24GB``, ``80GiB``, ``16000MB`` (GB = GiB = 2^30 bytes)."""
+    match = re.fullmatch(r"\s*([0-9.]+)\s*([a-zA-Z]*)\s*", text)
+    if not match or match.group(2).lower() not in _UNITS:
+        raise ConfigError(f"gpu_memory={text!r}: expected a size such as 24GB, 80GiB or 16000MB")
+    return float(match.group(1)) * _UNITS[match.group(2).lower()]
+
+
+def plan_run(
+    cfg: DictConfig,
+    plugins: LoadedPlugins,
+    sequence_tokens: int | None = None,
+    prompt_tokens: int | None = None,
+) -> tuple[MemoryPlan, str]:
+    """The memory plan of the composed run ``cfg``, and a line naming what was planned."""
+    registry = plugins.registry
+    model_cfg: ModelConfig = OmegaConf.to_object(cfg.model)  # type: ignore[assignment]
+    if model_cfg.name_or_path:
+        source = adapter_base(model_cfg.name_or_path) or model_cfg.name_or_path
+        try:
+            config = AutoConfig.from_pretrained(
+                source, revision=model_cfg.revision, trust_remote_code=model_cfg.trust_remote_code
+            )
+        except OSError as error:
+            raise ConfigError(
+                f"model.name_or_path={source!r}: no model config there (expected a hub id or "
+                f"a directory with config.json): {error}"
+            ) from error
+    else:
+        data_component = registry.for_config("data", cfg.data)
+        source = f"data={data_component.name}'s base model"
+        config = data_component.build(cfg.data).base_model_config()
+        if config is None:
+            raise ConfigError(
+                f"model.name_or_path is not set and data={data_component.name} has no base "
+                "model of its own; set model.name_or_path"
+            )
+    shape = model_shape(config, model_cfg.trust_remote_code)
+    algorithm = registry.for_config("algorithm", cfg.algorithm)
+    train: TrainConfig = OmegaConf.to_object(cfg.train)  # type: ignore[assignment]
+    traits = algorithm.factory.memory_traits(
+        OmegaConf.to_object(cfg.algorithm), train, shape.hidden
+    )
+    sequence = sequence_tokens or model_cfg.max_length
+    sampled = max(traits.rollout_new_tokens, cfg.eval.sampling.max_new_tokens)
+    run = RunShape(
+        kind=getattr(algorithm.factory, "model_kind", "causal_lm"),
+        weight_bytes=DTYPE_BYTES[model_cfg.dtype],
+        traits=traits,
+        sequence_tokens=sequence,
+        prompt_tokens=prompt_tokens or max(1, model_cfg.max_length - sampled),
+        eval_rows=min(cfg.eval.batch_size, cfg.eval.num_prompts),
+        eval_new_tokens=cfg.eval.sampling.max_new_tokens,
+        lora=None if cfg.peft is None else OmegaConf.to_object(cfg.peft),
+        quant=None if cfg.quant is None else OmegaConf.to_object(cfg.quant),
+        gradient_checkpointing=train.gradient_checkpointing,
+    )
+    weights = "float" if run.quant is None else f"{run.quant.bits}-bit"
+    header = (
+        f"algorithm={algorithm.name} on {source}: {shape.parameters / 1e6:.1f}M parameters, "
+        f"{shape.layers} layers, hidden {shape.hidden}, vocab {shape.vocab}; "
+        f"{'LoRA' if run.lora else 'full fine-tuning'}, {weights} weights in "
+        f"{model_cfg.dtype.value}; rows of {sequence} tokens"
+    )
+    return plan_memory(shape, run), header
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Compose the run from the command line and print its memory breakdown."""
+    from alignzoo.cli import prepare  # the same plugins and schema as a run
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    options = {a.split("=", 1)[0]: a.split("=", 1)[1] for a in args if a.split("=")[0] in OPTIONS}
+    overrides = [a for a in args if a.split("=")[0] not in OPTIONS]
+    try:
+        plugins = prepare()
+        with initialize_config_module("alignzoo.conf", version_base="1.3"):
+            cfg = compose("config", overrides=overrides)
+        plan, header = plan_run(
+            cfg,
+            plugins,
+            sequence_tokens=_int_option(options, "sequence_tokens"),
+            prompt_tokens=_int_option(options, "prompt_tokens"),
+        )
+        budget = parse_memory(options["gpu_memory"]) if "gpu_memory" in options else None
+    except AlignzooError as error:
+        sys.exit(f"alignzoo-plan: {error}")
+    print(header)
+    print(format_plan(plan, budget))
+    if budget is not None and plan.peak_bytes > budget:
+        sys.exit(1)
+
+
+def _int_option(options: dict[str, str], name: str) -> int | None:
+    if name not in options:
+        return None
+    try:
+        return int(options[name])
+    except ValueError:
+        raise ConfigError(f"{name}={options[name]!r}: expected a whole number") from None

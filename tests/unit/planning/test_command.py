@@ -1,0 +1,54 @@
+"""``alignzoo-plan``: composes like a run, reads only config.json, says whether it fits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from transformers import LlamaConfig
+
+from alignzoo.errors import ConfigError
+from alignzoo.planning.command import main, parse_memory
+
+
+def test_memory_sizes_parse_with_their_units() -> None:
+    assert parse_memory("24GB") == parse_memory("24GiB") == 24 * 2**30
+    assert parse_memory("512MB") == 512 * 2**20
+    with pytest.raises(ConfigError, match="gpu_memory='lots'"):
+        parse_memory("lots")
+
+
+def test_builtin_task_plan_fits_without_building_the_model(capsys) -> None:
+    main(["algorithm=ppo", "reward=gold", "peft=lora", "gpu_memory=1GB"])
+    out = capsys.readouterr().out
+    assert "algorithm=ppo on data=sentiment's base model" in out
+    assert "rollout adds" in out and "fits in 1.00 GiB" in out
+
+
+def test_a_config_directory_alone_is_enough_and_too_small_a_gpu_fails(
+    tmp_path: Path, capsys
+) -> None:
+    LlamaConfig(
+        vocab_size=32000,
+        hidden_size=4096,
+        intermediate_size=11008,
+        num_hidden_layers=32,
+        num_attention_heads=32,
+    ).save_pretrained(tmp_path)  # config.json only: no weights anywhere
+    with pytest.raises(SystemExit) as exited:
+        main(
+            [
+                "model=hf",
+                f"model.name_or_path={tmp_path}",
+                "model.dtype=bfloat16",
+                "gpu_memory=24GB",
+            ]
+        )
+    assert exited.value.code == 1
+    out = capsys.readouterr().out
+    assert "6738.4M parameters" in out and "does NOT fit in 24.00 GiB" in out
+
+
+def test_a_missing_model_is_named(tmp_path: Path) -> None:
+    with pytest.raises(SystemExit, match=r"model.name_or_path=.*no model config"):
+        main(["model=hf", f"model.name_or_path={tmp_path / 'nothing'}"])
