@@ -92,6 +92,11 @@ class CompositeReward(RewardSource):
             total += weight * raw
         return total
 
+    def share_policy_base(self, policy: torch.nn.Module) -> None:
+        """Let each component attach to the policy's base."""
+        for *_, source in self.terms:
+            source.share_policy_base(policy)
+
     def metrics(self) -> dict[str, float]:
         """Each component's raw mean on the last batch."""
         return dict(self._last)

@@ -22,6 +22,11 @@ class RewardSource(ABC):
     def score(self, prompts: Sequence[str], completions: Sequence[str]) -> torch.Tensor:
         """Return a float tensor of shape [len(prompts)]."""
 
+    def share_policy_base(self, policy: torch.nn.Module) -> None:  # noqa: B027 - optional hook
+        """Called once with the policy before training; a source whose model can live on the
+        policy's own base (a LoRA reward model trained on it) attaches there: one copy of the
+        weights. Default: nothing."""
+
     def metrics(self) -> dict[str, float]:
         """Figures about the last ``score`` call worth logging (composites: each component)."""
         return {}

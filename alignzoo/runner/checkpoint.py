@@ -7,6 +7,7 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+from peft import PeftModel
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 
@@ -31,7 +32,11 @@ def save_policy(
     for leftover in (staging, retired):
         shutil.rmtree(leftover, ignore_errors=True)
     try:
-        model.save_pretrained(staging, safe_serialization=True)
+        # a LoRA policy saves its own adapter only (not a shared-base reward adapter)
+        adapters = (
+            {"selected_adapters": [model.active_adapter]} if isinstance(model, PeftModel) else {}
+        )
+        model.save_pretrained(staging, safe_serialization=True, **adapters)
         tokenizer.save_pretrained(staging)
         if extras is not None:
             extras(staging)

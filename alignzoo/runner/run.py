@@ -79,6 +79,7 @@ def run(cfg: DictConfig, plugins: LoadedPlugins, run_dir: Path) -> dict[str, Any
     reward = None
     if cfg.reward is not None:
         reward = registry.for_config("reward", cfg.reward).build(cfg.reward)
+        reward.share_policy_base(accelerator.unwrap_model(policy))
 
     # --- the algorithm, and what it consumes ---
     context = AlgorithmContext(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -102,7 +103,13 @@ class _InTraining(RewardSource):
         model.eval()
         try:
             return score_completions(
-                model, ctx.tokenizer, prompts, completions, ctx.max_length, 128, ctx.device
+                partial(reward_logits, model),
+                ctx.tokenizer,
+                prompts,
+                completions,
+                ctx.max_length,
+                128,
+                ctx.device,
             )
         finally:
             model.train(was_training)

@@ -33,3 +33,6 @@ class LearnedRewardConfig:
     device: str = "auto"
     #: load the reward model's weights as none, 4bit or 8bit (bitsandbytes)
     quant: str = "none"
+    #: a LoRA reward model trained on the policy's base: load its adapter onto the policy
+    #: (needs peft=lora) instead of a second copy of the base
+    share_base: bool = False

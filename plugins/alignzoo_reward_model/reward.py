@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 
 import torch
@@ -13,10 +14,12 @@ from alignzoo.config.schema import ModelConfig
 from alignzoo.errors import ConfigError
 from alignzoo.models.loading import load_reward_model, resolve_device
 from alignzoo.models.quantization import quant_preset
+from alignzoo.models.tokenize import TokenizedCompletions
 from alignzoo.rewards import RewardSource
 from alignzoo.rewards.composite import RunningMoments
 from alignzoo_reward_model.config import LearnedRewardConfig
-from alignzoo_reward_model.scoring import STATS_FILE, score_completions
+from alignzoo_reward_model.scoring import STATS_FILE, reward_logits, score_completions
+from alignzoo_reward_model.shared_base import SharedBaseRewardModel
 
 
 class LearnedReward(RewardSource):
@@ -35,25 +38,37 @@ class LearnedReward(RewardSource):
                 f"reward.path={config.path!r}: no reward model there (expected a directory "
                 f"saved by algorithm=reward_model, or a hub id): {error}"
             ) from error
-        # a full checkpoint or a LoRA adapter (with its scalar head) on its base
-        self.model = load_reward_model(
-            config.path,
-            ModelConfig(),
-            self.tokenizer.pad_token_id,
-            quant,
-            self.device,
-            "reward.path",
-        )
-        if self.model.config.num_labels != 1:
-            raise ConfigError(
-                f"reward.path={config.path!r}: expected a classifier with one output, "
-                f"got {self.model.config.num_labels}"
-            )
-        if quant is None:  # a quantized model was loaded onto its device
-            self.model.to(self.device)
-        self.model.requires_grad_(False)
+        self.pad_token_id = self.tokenizer.pad_token_id
         self.moments = RunningMoments() if config.normalize else None
         self.offset = config.offset + (self._training_mean() if config.center else 0.0)
+        self.rewards_of: Callable[[TokenizedCompletions], torch.Tensor] | None = None
+        if config.share_base:  # attached to the policy's base by share_policy_base
+            if quant is not None:
+                raise ConfigError(
+                    "reward.share_base=true with reward.quant: the shared base is the "
+                    "policy's, quantized (or not) by the run's quant="
+                )
+            return
+        # a full checkpoint or a LoRA adapter (with its scalar head) on its base
+        model = load_reward_model(
+            config.path, ModelConfig(), self.pad_token_id, quant, self.device, "reward.path"
+        )
+        if model.config.num_labels != 1:
+            raise ConfigError(
+                f"reward.path={config.path!r}: expected a classifier with one output, "
+                f"got {model.config.num_labels}"
+            )
+        if quant is None:  # a quantized model was loaded onto its device
+            model.to(self.device)
+        self.model = model.requires_grad_(False)
+        self.rewards_of = partial(reward_logits, self.model)
+
+    def share_policy_base(self, policy: torch.nn.Module) -> None:
+        """With ``reward.share_base=true``, load the reward adapter onto the policy's base."""
+        if self.config.share_base:
+            shared = SharedBaseRewardModel(policy, self.config.path, self.pad_token_id)
+            self.device = shared.head.weight.device
+            self.rewards_of = shared
 
     def _training_mean(self) -> float:
         stats = Path(self.config.path) / STATS_FILE
@@ -67,9 +82,14 @@ class LearnedReward(RewardSource):
     @torch.no_grad()
     def score(self, prompts: Sequence[str], completions: Sequence[str]) -> torch.Tensor:
         """r(prompt, completion) - offset, optionally normalised by running moments."""
+        if self.rewards_of is None:
+            raise ConfigError(
+                "reward.share_base=true: the reward model is attached to the policy by the "
+                "runner; it cannot score before that"
+            )
         rewards = (
             score_completions(
-                self.model,
+                self.rewards_of,
                 self.tokenizer,
                 prompts,
                 completions,

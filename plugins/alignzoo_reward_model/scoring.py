@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
@@ -24,7 +24,7 @@ def reward_logits(model: PreTrainedModel, tokens: TokenizedCompletions) -> torch
 
 @torch.no_grad()
 def score_completions(
-    model: PreTrainedModel,
+    rewards_of: Callable[[TokenizedCompletions], torch.Tensor],
     tokenizer: PreTrainedTokenizerBase,
     prompts: Sequence[str],
     completions: Sequence[str],
@@ -32,12 +32,16 @@ def score_completions(
     batch_size: int,
     device: torch.device,
 ) -> torch.Tensor:
-    """Rewards of (prompt, completion) rows in batches, without gradients; shape [N], on CPU."""
+    """Rewards of (prompt, completion) rows in batches, without gradients; shape [N], on CPU.
+
+    ``rewards_of`` maps token rows to rewards: ``partial(reward_logits, model)`` for a
+    classifier, or a reward adapter on the policy's base.
+    """
     scores = []
     for start in range(0, len(prompts), batch_size):
         stop = start + batch_size
         tokens = tokenize_completions(
             tokenizer, prompts[start:stop], completions[start:stop], max_length
         )
-        scores.append(reward_logits(model, tokens.to(device)).float().cpu())
+        scores.append(rewards_of(tokens.to(device)).float().cpu())
     return torch.cat(scores)

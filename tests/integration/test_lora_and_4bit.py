@@ -56,7 +56,7 @@ def test_qlora_ppo_raises_the_gold_reward(tmp_path: Path, train) -> None:
 
 
 @pytest.mark.slow
-def test_lora_reward_model_drives_qlora_ppo_to_the_gold_reward(tmp_path: Path, train) -> None:
+def test_lora_reward_model_on_the_policys_base_drives_qlora_ppo(tmp_path: Path, train) -> None:
     rm_summary, _ = train(
         tmp_path / "rm",
         "algorithm=reward_model",
@@ -73,6 +73,7 @@ def test_lora_reward_model_drives_qlora_ppo_to_the_gold_reward(tmp_path: Path, t
         "reward=learned",
         f"reward.path={rm_summary['policy_dir']}",
         "reward.center=true",
+        "reward.share_base=true",  # the reward adapter rides on the policy's (4-bit) base
         "train.steps=60",
         "train.learning_rate=3e-3",
         "eval.every=60",
@@ -80,3 +81,5 @@ def test_lora_reward_model_drives_qlora_ppo_to_the_gold_reward(tmp_path: Path, t
     final = summary["final"]
     print({k: round(v, 3) for k, v in final.items()})
     assert final["eval/gold_reward"] > final["eval/reference_gold_reward"] + 0.4
+    saved = Path(summary["policy_dir"])  # the policy's adapter only, not the reward's
+    assert (saved / "adapter_model.safetensors").exists() and not (saved / "reward").exists()

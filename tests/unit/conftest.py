@@ -80,3 +80,18 @@ def tiny_llama(tiny_llama_config: Callable[..., LlamaConfig]) -> Callable[..., L
         return LlamaForCausalLM(tiny_llama_config()).eval()
 
     return make
+
+
+def _storage_bytes(*modules: torch.nn.Module) -> int:
+    seen: dict[int, int] = {}
+    for module in modules:
+        for tensor in [*module.parameters(), *module.buffers()]:
+            storage = tensor.untyped_storage()
+            seen[storage.data_ptr()] = storage.nbytes()
+    return sum(seen.values())
+
+
+@pytest.fixture(scope="session")
+def storage_bytes() -> Callable[..., int]:
+    """Bytes of distinct tensor storage held by modules together (shared storage once)."""
+    return _storage_bytes

@@ -40,27 +40,17 @@ def batch(tok):
     )
 
 
-def storage_bytes(*modules: torch.nn.Module) -> int:
-    """Bytes of distinct tensor storage held by ``modules`` together (shared storage once)."""
-    seen: dict[int, int] = {}
-    for module in modules:
-        for tensor in [*module.parameters(), *module.buffers()]:
-            storage = tensor.untyped_storage()
-            seen[storage.data_ptr()] = storage.nbytes()
-    return sum(seen.values())
-
-
 def load(base_dir: Path, **kwargs):
     return load_policy_and_reference(str(base_dir), ModelConfig(), "causal_lm", CPU, **kwargs)
 
 
-def test_full_fine_tuning_reference_is_a_second_copy(base_dir: Path) -> None:
+def test_full_fine_tuning_reference_is_a_second_copy(base_dir: Path, storage_bytes) -> None:
     policy, reference = load(base_dir)
     assert not reference.shares_policy_weights
     assert storage_bytes(policy, reference.model) == 2 * storage_bytes(policy)
 
 
-def test_lora_reference_is_the_same_base_held_once(base_dir: Path) -> None:
+def test_lora_reference_is_the_same_base_held_once(base_dir: Path, storage_bytes) -> None:
     policy, reference = load(base_dir, lora=LoraAdapterConfig(r=4))
     assert isinstance(policy, PeftModel) and reference.shares_policy_weights
     assert storage_bytes(policy, reference.model) == storage_bytes(policy)
@@ -90,7 +80,7 @@ def test_lora_reference_stays_the_base_while_the_adapter_trains(base_dir: Path, 
     assert logps.requires_grad and not torch.allclose(logps.detach(), expected, atol=1e-3)
 
 
-def test_4bit_lora_trains_only_the_adapter_on_cpu(base_dir: Path, batch) -> None:
+def test_4bit_lora_trains_only_the_adapter_on_cpu(base_dir: Path, batch, storage_bytes) -> None:
     policy, reference = load(
         base_dir, lora=LoraAdapterConfig(r=4), quant=QuantConfig(bits=4, compute_dtype="float32")
     )

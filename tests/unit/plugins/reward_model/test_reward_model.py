@@ -136,3 +136,83 @@ def test_lora_reward_model_trains_adapter_and_head_and_loads_as_learned_reward(
     assert (margins > 0).all()
     with pytest.raises(ConfigError, match=r"reward.quant='3bit'"):
         LearnedReward(LearnedRewardConfig(path=str(saved), device="cpu", quant="3bit"))
+
+
+def test_shared_base_reward_scores_like_its_own_model_without_a_second_base(
+    tok, tiny_llama, tmp_path, pairs, storage_bytes
+) -> None:
+    from alignzoo.config.schema import LoraAdapterConfig, ModelConfig
+    from alignzoo.models.logprobs import sequence_logprobs
+    from alignzoo.models.policy import load_policy_and_reference
+    from alignzoo.runner.checkpoint import save_policy
+
+    base = tmp_path / "base"
+    tiny_llama(seed=2).save_pretrained(base)
+    tok.save_pretrained(base)
+
+    def lora_model(kind: str, seed: int):
+        model, _ = load_policy_and_reference(
+            str(base),
+            ModelConfig(),
+            kind,
+            torch.device("cpu"),
+            lora=LoraAdapterConfig(r=4),
+            pad_token_id=tok.pad_token_id,
+        )
+        torch.manual_seed(seed)
+        with torch.no_grad():  # adapters (and the head) away from their initial values
+            for p in model.parameters():
+                if p.requires_grad:
+                    p.add_(torch.randn_like(p) * 0.3)
+        return model
+
+    save_policy(lora_model("reward_model", seed=5), tok, tmp_path / "rm")
+    prompts, completions = [p.prompt for p in pairs], [p.chosen for p in pairs]
+    own = LearnedReward(LearnedRewardConfig(path=str(tmp_path / "rm"), device="cpu"))
+    expected = own.score(prompts, completions)
+
+    policy = lora_model("causal_lm", seed=6)
+    shared = LearnedReward(
+        LearnedRewardConfig(path=str(tmp_path / "rm"), device="cpu", share_base=True)
+    )
+    with pytest.raises(ConfigError, match="cannot score before"):
+        shared.score(prompts, completions)
+    before_bytes = storage_bytes(policy)
+    trainable = {n for n, p in policy.named_parameters() if p.requires_grad}
+    tokens = tokenize_completions(tok, prompts, completions, 64)
+    policy_logps = sequence_logprobs(policy.eval(), tokens).detach()
+    policy.train()
+
+    shared.share_policy_base(policy)
+    torch.testing.assert_close(shared.score(prompts, completions), expected)
+    # only the reward adapter and head were added: no second copy of the base
+    added = storage_bytes(policy) - before_bytes
+    adapter = sum(p.numel() * 4 for n, p in policy.named_parameters() if ".reward." in n)
+    assert added == adapter and added < before_bytes / 4
+    # the policy is as it was: its adapter active and trainable, the reward adapter frozen
+    assert policy.active_adapter == "default" and policy.training
+    assert {n for n, p in policy.named_parameters() if p.requires_grad} == trainable
+    torch.testing.assert_close(sequence_logprobs(policy.eval(), tokens).detach(), policy_logps)
+
+
+def test_shared_base_needs_a_lora_policy(tok, tiny_llama, tmp_path) -> None:
+    from alignzoo.config.schema import LoraAdapterConfig, ModelConfig
+    from alignzoo.models.policy import load_policy_and_reference
+    from alignzoo.runner.checkpoint import save_policy
+
+    tiny_llama(seed=2).save_pretrained(tmp_path / "base")
+    tok.save_pretrained(tmp_path / "base")
+    rm, _ = load_policy_and_reference(
+        str(tmp_path / "base"),
+        ModelConfig(),
+        "reward_model",
+        torch.device("cpu"),
+        lora=LoraAdapterConfig(r=4),
+        pad_token_id=tok.pad_token_id,
+    )
+    save_policy(rm, tok, tmp_path / "rm")
+    shared = LearnedReward(
+        LearnedRewardConfig(path=str(tmp_path / "rm"), device="cpu", share_base=True)
+    )
+    with pytest.raises(ConfigError, match="needs a LoRA policy"):
+        shared.share_policy_base(tiny_llama(seed=2))
