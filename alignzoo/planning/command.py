@@ -24,8 +24,16 @@ from transformers import AutoConfig
 from alignzoo.config.schema import DType, ModelConfig, TrainConfig
 from alignzoo.errors import AlignzooError, ConfigError
 from alignzoo.models.loading import adapter_base
-from alignzoo.planning.memory import MemoryPlan, RunShape, format_plan, plan_memory
-from alignzoo.planning.model_shape import model_shape
+from alignzoo.models.quantization import quant_preset
+from alignzoo.planning.memory import (
+    MemoryPlan,
+    RunShape,
+    Term,
+    format_plan,
+    plan_memory,
+    reward_model_term,
+)
+from alignzoo.planning.model_shape import ModelShape, model_shape
 from alignzoo.registry import LoadedPlugins
 
 OPTIONS = ("gpu_memory", "sequence_tokens", "prompt_tokens")
@@ -90,6 +98,9 @@ def plan_run(
         quant=None if cfg.quant is None else OmegaConf.to_object(cfg.quant),
         gradient_checkpointing=train.gradient_checkpointing,
     )
+    plan = plan_memory(shape, run)
+    if (term := _reward_model(cfg, model_cfg, shape)) is not None:
+        plan.persistent.append(term)
     weights = "float" if run.quant is None else f"{run.quant.bits}-bit"
     header = (
         f"algorithm={algorithm.name} on {source}: {shape.parameters / 1e6:.1f}M parameters, "
@@ -97,7 +108,25 @@ def plan_run(
         f"{'LoRA' if run.lora else 'full fine-tuning'}, {weights} weights in "
         f"{model_cfg.dtype.value}; rows of {sequence} tokens"
     )
-    return plan_memory(shape, run), header
+    return plan, header
+
+
+def _reward_model(cfg: DictConfig, model_cfg: ModelConfig, policy: ModelShape) -> Term | None:
+    """The model a reward (or an rlaif judge) loads, named by its ``path`` or ``model`` field.
+
+    A judge without a model of its own reads the task's base model: the policy's shape.
+    """
+    for node in (cfg.reward, cfg.algorithm.get("judge")):
+        if node is None or not ({"path", "model"} & set(node)):
+            continue
+        name = node.get("path") or node.get("model")
+        shape = policy
+        if name is not None:
+            config = AutoConfig.from_pretrained(adapter_base(name) or name)
+            shape = model_shape(config, model_cfg.trust_remote_code)
+        quant = quant_preset(str(node.get("quant", "none")), "reward.quant")
+        return reward_model_term(shape, 4, quant, bool(node.get("share_base", False)))
+    return None
 
 
 def main(argv: Sequence[str] | None = None) -> None:

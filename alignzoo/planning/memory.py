@@ -201,6 +201,16 @@ def plan_memory(shape: ModelShape, run: RunShape) -> MemoryPlan:
     return MemoryPlan(persistent, phases)
 
 
+def reward_model_term(
+    shape: ModelShape, b: int, quant: QuantConfig | None, shares_policy_base: bool
+) -> Term:
+    """A reward or judge model loaded beside the policy (nothing but an adapter when shared)."""
+    if shares_policy_base:
+        return Term("reward model", 0, "a second adapter on the policy's base: no second copy")
+    weights = _weights(shape, b, quant)
+    return Term("reward model", weights.bytes, weights.formula)
+
+
 def _weights(shape: ModelShape, b: int, quant: QuantConfig | None) -> Term:
     linear, other = shape.linear_parameters, shape.other_parameters
     if quant is None:

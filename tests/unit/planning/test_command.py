@@ -52,3 +52,24 @@ def test_a_config_directory_alone_is_enough_and_too_small_a_gpu_fails(
 def test_a_missing_model_is_named(tmp_path: Path) -> None:
     with pytest.raises(SystemExit, match=r"model.name_or_path=.*no model config"):
         main(["model=hf", f"model.name_or_path={tmp_path / 'nothing'}"])
+
+
+def test_a_learned_reward_model_is_counted_unless_it_shares_the_base(
+    tmp_path: Path, capsys
+) -> None:
+    LlamaConfig(
+        vocab_size=1000,
+        hidden_size=64,
+        intermediate_size=128,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        tie_word_embeddings=True,
+    ).save_pretrained(tmp_path)
+    parameters = 1000 * 64 + 2 * (4 * 64 * 64 + 3 * 64 * 128 + 2 * 64) + 64
+    common = ["algorithm=ppo", "reward=learned", f"reward.path={tmp_path}", "peft=lora"]
+    main(common)
+    line = next(x for x in capsys.readouterr().out.splitlines() if "reward model" in x)
+    assert f"{parameters / 1e3:.3g}k x 4 B" in line
+    main([*common, "reward.share_base=true"])
+    line = next(x for x in capsys.readouterr().out.splitlines() if "reward model" in x)
+    assert "no second copy" in line
