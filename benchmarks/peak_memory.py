@@ -65,20 +65,11 @@ class Row:
 
 
 def twenty_million() -> LlamaConfig:
-    """A ~20M-parameter Llama over the built-in vocabulary: 6 layers of width 512."""
-    tokenizer = build_tokenizer()
-    return LlamaConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=512,
-        intermediate_size=1376,
-        num_hidden_layers=6,
-        num_attention_heads=8,
-        num_key_value_heads=8,
-        max_position_embeddings=128,
-        pad_token_id=tokenizer.pad_token_id,
-        bos_token_id=tokenizer.bos_token_id,
-        eos_token_id=tokenizer.eos_token_id,
-        tie_word_embeddings=True,
+    """The built-in architecture scaled to ~20M parameters: 6 layers of width 512."""
+    return model_config(
+        BaseModelConfig(
+            hidden_size=512, intermediate_size=1376, num_layers=6, num_heads=8, max_positions=128
+        )
     )
 
 

@@ -16,7 +16,6 @@ from alignzoo.errors import ConfigError
 from alignzoo.models.loading import load_causal_lm
 from alignzoo.models.logprobs import sequence_logprobs
 from alignzoo.models.policy import load_policy_and_reference
-from alignzoo.models.tokenize import tokenize_completions
 from alignzoo.runner.checkpoint import save_policy
 
 CPU = torch.device("cpu")
@@ -28,16 +27,6 @@ def base_dir(tiny_llama, tok, tmp_path: Path) -> Path:
     tiny_llama(seed=3).save_pretrained(tmp_path / "base")
     tok.save_pretrained(tmp_path / "base")
     return tmp_path / "base"
-
-
-@pytest.fixture
-def batch(tok):
-    return tokenize_completions(
-        tok,
-        ["yesterday i watched the movie and", "i"],
-        ["the plot was great .", "it was bad ."],
-        max_length=64,
-    )
 
 
 def load(base_dir: Path, **kwargs):

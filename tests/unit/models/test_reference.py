@@ -8,22 +8,11 @@ from torch.testing import assert_close
 
 from alignzoo.models.logprobs import sequence_logprobs
 from alignzoo.models.reference import ReferenceModel
-from alignzoo.models.tokenize import tokenize_completions
 
 
 @pytest.fixture
 def policy(tiny_llama):
     return tiny_llama().train()
-
-
-@pytest.fixture
-def batch(tok):
-    return tokenize_completions(
-        tok,
-        ["yesterday i watched the movie and", "i"],
-        ["the plot was great .", "it was bad ."],
-        max_length=64,
-    )
 
 
 def test_parameters_frozen_and_policy_untouched(policy):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 import torch
@@ -10,8 +11,12 @@ from accelerate import Accelerator
 from transformers import LlamaForSequenceClassification
 
 from alignzoo.algorithms import AlgorithmContext
+from alignzoo.config.schema import LoraAdapterConfig, ModelConfig
 from alignzoo.errors import ConfigError
+from alignzoo.models.logprobs import sequence_logprobs
+from alignzoo.models.policy import load_policy_and_reference
 from alignzoo.models.tokenize import tokenize_completions
+from alignzoo.runner.checkpoint import save_policy
 from alignzoo.runner.updater import OptimizerUpdater
 from alignzoo_reward_model.algorithm import RewardModelAlgorithm
 from alignzoo_reward_model.config import LearnedRewardConfig, RewardModelConfig
@@ -26,6 +31,47 @@ def classifier(tiny_llama_config) -> LlamaForSequenceClassification:
     return LlamaForSequenceClassification(tiny_llama_config(num_labels=1))
 
 
+def train_reward_model(model, tok, pairs, steps: int, lr: float) -> tuple[dict, dict]:
+    """Metrics of the first and the last of ``steps`` Bradley-Terry steps on ``pairs``."""
+    context = AlgorithmContext(
+        policy=model.train(),
+        reference=None,
+        tokenizer=tok,
+        device=torch.device("cpu"),
+        max_length=32,
+    )
+    algorithm = RewardModelAlgorithm(RewardModelConfig(), context)
+    parameters = list(algorithm.trainable_parameters())
+    optimizer = torch.optim.AdamW(parameters, lr=lr)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda _: 1.0)
+    updater = OptimizerUpdater(Accelerator(cpu=True), optimizer, scheduler, parameters, 1.0)
+    first = algorithm.train_step(pairs, updater)
+    for _ in range(steps - 1):
+        last = algorithm.train_step(pairs, updater)
+    return first, last
+
+
+@pytest.fixture
+def base_dir(tok, tiny_llama, tmp_path) -> Path:
+    """A saved tiny Llama and tokenizer: the base LoRA reward models and policies load."""
+    tiny_llama(seed=2).save_pretrained(tmp_path / "base")
+    tok.save_pretrained(tmp_path / "base")
+    return tmp_path / "base"
+
+
+def lora_model(base_dir: Path, tok, kind: str):
+    """A LoRA model of ``kind`` ("causal_lm" or "reward_model") on the saved base."""
+    model, _ = load_policy_and_reference(
+        str(base_dir),
+        ModelConfig(),
+        kind,
+        torch.device("cpu"),
+        lora=LoraAdapterConfig(r=4),
+        pad_token_id=tok.pad_token_id,
+    )
+    return model
+
+
 def test_bradley_terry_loss_on_hand_values() -> None:
     chosen, rejected = torch.tensor([2.0, 0.0]), torch.tensor([1.0, 1.0])
     expected = [-math.log(1 / (1 + math.exp(-1.0))), -math.log(1 / (1 + math.exp(1.0)))]
@@ -35,21 +81,7 @@ def test_bradley_terry_loss_on_hand_values() -> None:
 
 
 def test_reward_model_overfits_a_handful_of_pairs(tok, classifier, pairs) -> None:
-    context = AlgorithmContext(
-        policy=classifier.train(),
-        reference=None,
-        tokenizer=tok,
-        device=torch.device("cpu"),
-        max_length=32,
-    )
-    algorithm = RewardModelAlgorithm(RewardModelConfig(), context)
-    parameters = list(algorithm.trainable_parameters())
-    optimizer = torch.optim.AdamW(parameters, lr=3e-3)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda _: 1.0)
-    updater = OptimizerUpdater(Accelerator(cpu=True), optimizer, scheduler, parameters, 1.0)
-    first = algorithm.train_step(pairs, updater)
-    for _ in range(40):
-        last = algorithm.train_step(pairs, updater)
+    first, last = train_reward_model(classifier, tok, pairs, steps=41, lr=3e-3)
     assert last["loss"] < 0.1 < first["loss"]
     assert last["rewards/accuracy"] == 1.0 and last["rewards/margins"] > 2.0
 
@@ -85,41 +117,13 @@ def test_learned_reward_errors_name_the_path(tok, classifier, tmp_path) -> None:
 
 
 def test_lora_reward_model_trains_adapter_and_head_and_loads_as_learned_reward(
-    tok, tiny_llama, tmp_path, pairs
+    tok, base_dir, tmp_path, pairs
 ) -> None:
-    from alignzoo.config.schema import LoraAdapterConfig, ModelConfig
-    from alignzoo.models.policy import load_policy_and_reference
-    from alignzoo.runner.checkpoint import save_policy
-
-    tiny_llama(seed=1).save_pretrained(tmp_path / "base")
-    tok.save_pretrained(tmp_path / "base")
-    model, reference = load_policy_and_reference(
-        str(tmp_path / "base"),
-        ModelConfig(),
-        "reward_model",
-        torch.device("cpu"),
-        lora=LoraAdapterConfig(r=4),
-        pad_token_id=tok.pad_token_id,
-    )
-    assert reference is None
+    model = lora_model(base_dir, tok, "reward_model")
     trainable = [n for n, p in model.named_parameters() if p.requires_grad]
     assert any("score" in n for n in trainable)  # the new scalar head trains in full
     assert all("lora_" in n or "score" in n for n in trainable)
-    context = AlgorithmContext(
-        policy=model.train(),
-        reference=None,
-        tokenizer=tok,
-        device=torch.device("cpu"),
-        max_length=32,
-    )
-    algorithm = RewardModelAlgorithm(RewardModelConfig(), context)
-    parameters = list(algorithm.trainable_parameters())
-    optimizer = torch.optim.AdamW(parameters, lr=1e-2)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda _: 1.0)
-    updater = OptimizerUpdater(Accelerator(cpu=True), optimizer, scheduler, parameters, 1.0)
-    first = algorithm.train_step(pairs, updater)
-    for _ in range(30):
-        last = algorithm.train_step(pairs, updater)
+    first, last = train_reward_model(model, tok, pairs, steps=31, lr=1e-2)
     assert last["loss"] < first["loss"] and last["rewards/accuracy"] == 1.0
 
     saved = save_policy(model, tok, tmp_path / "reward_model")
@@ -139,26 +143,10 @@ def test_lora_reward_model_trains_adapter_and_head_and_loads_as_learned_reward(
 
 
 def test_shared_base_reward_scores_like_its_own_model_without_a_second_base(
-    tok, tiny_llama, tmp_path, pairs, storage_bytes
+    tok, base_dir, tmp_path, pairs, storage_bytes
 ) -> None:
-    from alignzoo.config.schema import LoraAdapterConfig, ModelConfig
-    from alignzoo.models.logprobs import sequence_logprobs
-    from alignzoo.models.policy import load_policy_and_reference
-    from alignzoo.runner.checkpoint import save_policy
-
-    base = tmp_path / "base"
-    tiny_llama(seed=2).save_pretrained(base)
-    tok.save_pretrained(base)
-
-    def lora_model(kind: str, seed: int):
-        model, _ = load_policy_and_reference(
-            str(base),
-            ModelConfig(),
-            kind,
-            torch.device("cpu"),
-            lora=LoraAdapterConfig(r=4),
-            pad_token_id=tok.pad_token_id,
-        )
+    def trained(kind: str, seed: int):
+        model = lora_model(base_dir, tok, kind)
         torch.manual_seed(seed)
         with torch.no_grad():  # adapters (and the head) away from their initial values
             for p in model.parameters():
@@ -166,12 +154,12 @@ def test_shared_base_reward_scores_like_its_own_model_without_a_second_base(
                     p.add_(torch.randn_like(p) * 0.3)
         return model
 
-    save_policy(lora_model("reward_model", seed=5), tok, tmp_path / "rm")
+    save_policy(trained("reward_model", seed=5), tok, tmp_path / "rm")
     prompts, completions = [p.prompt for p in pairs], [p.chosen for p in pairs]
     own = LearnedReward(LearnedRewardConfig(path=str(tmp_path / "rm"), device="cpu"))
     expected = own.score(prompts, completions)
 
-    policy = lora_model("causal_lm", seed=6)
+    policy = trained("causal_lm", seed=6)
     shared = LearnedReward(
         LearnedRewardConfig(path=str(tmp_path / "rm"), device="cpu", share_base=True)
     )
@@ -195,21 +183,8 @@ def test_shared_base_reward_scores_like_its_own_model_without_a_second_base(
     torch.testing.assert_close(sequence_logprobs(policy.eval(), tokens).detach(), policy_logps)
 
 
-def test_shared_base_needs_a_lora_policy(tok, tiny_llama, tmp_path) -> None:
-    from alignzoo.config.schema import LoraAdapterConfig, ModelConfig
-    from alignzoo.models.policy import load_policy_and_reference
-    from alignzoo.runner.checkpoint import save_policy
-
-    tiny_llama(seed=2).save_pretrained(tmp_path / "base")
-    tok.save_pretrained(tmp_path / "base")
-    rm, _ = load_policy_and_reference(
-        str(tmp_path / "base"),
-        ModelConfig(),
-        "reward_model",
-        torch.device("cpu"),
-        lora=LoraAdapterConfig(r=4),
-        pad_token_id=tok.pad_token_id,
-    )
+def test_shared_base_needs_a_lora_policy(tok, base_dir, tiny_llama, tmp_path) -> None:
+    rm = lora_model(base_dir, tok, "reward_model")
     save_policy(rm, tok, tmp_path / "rm")
     shared = LearnedReward(
         LearnedRewardConfig(path=str(tmp_path / "rm"), device="cpu", share_base=True)
