@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig
 
+from alignzoo.compare.runs import FAILURE
 from alignzoo.config.schema import register_schema
 from alignzoo.errors import AlignzooError
 from alignzoo.registry import LoadedPlugins, describe_plugins, load_plugins
@@ -38,12 +41,27 @@ def main() -> None:
 
 @hydra.main(version_base="1.3", config_path="pkg://alignzoo.conf", config_name="config")
 def _hydra_main(cfg: DictConfig) -> None:
-    run_dir = Path(HydraConfig.get().runtime.output_dir)
+    hydra_config = HydraConfig.get()
+    run_dir = Path(hydra_config.runtime.output_dir)
     try:
         summary = run(cfg, prepare(), run_dir)
-    except AlignzooError as error:
-        sys.exit(f"alignzoo: {error}")
+    except Exception as error:
+        # the comparison report lists a failed run with its reason instead of dropping it
+        record_failure(run_dir, error)
+        if hydra_config.mode == RunMode.MULTIRUN:  # one bad configuration ends only itself
+            print(f"alignzoo: run {run_dir} failed: {error}", file=sys.stderr)
+            return
+        if isinstance(error, AlignzooError):
+            sys.exit(f"alignzoo: {error}")
+        raise
     print(format_summary(summary, run_dir))
+
+
+def record_failure(run_dir: Path, error: BaseException) -> None:
+    """Write ``failure.json`` (the error's type and message) into the run directory."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    failure = {"error": f"{type(error).__name__}: {error}"}
+    (run_dir / FAILURE).write_text(json.dumps(failure, indent=2))
 
 
 def format_summary(summary: dict, run_dir: Path) -> str:

@@ -7,6 +7,7 @@ the plugin registry, by the type of their composed config.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import resource
@@ -45,6 +46,7 @@ def run(cfg: DictConfig, plugins: LoadedPlugins, run_dir: Path) -> dict[str, Any
     if cfg.device not in DEVICES:
         raise ConfigError(f"device must be one of {', '.join(DEVICES)}, got {cfg.device!r}")
     accelerator = Accelerator(cpu=cfg.device == "cpu")
+    _reset_peak_memory(accelerator.device)
     set_seed(cfg.seed)
 
     # --- data: the registered source the config names ---
@@ -231,9 +233,23 @@ def _shuffled_batches(records: Sequence[T], batch_size: int, seed: int) -> Itera
             yield [records[i] for i in order[start : start + size]]
 
 
+def _reset_peak_memory(device: torch.device) -> None:
+    """Start this run's peak afresh: runs of a multirun share one process."""
+    if device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats(device)
+        return
+    with contextlib.suppress(OSError):  # Linux: "5" resets the process's peak resident size
+        Path("/proc/self/clear_refs").write_text("5")
+
+
 def _peak_memory_mb(device: torch.device) -> float:
+    """Peak since ``_reset_peak_memory``: CUDA tensors, or the process's resident set."""
     if device.type == "cuda":
         return torch.cuda.max_memory_allocated(device) / 2**20
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024  # kB
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
 
 

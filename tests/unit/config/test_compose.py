@@ -38,7 +38,9 @@ def test_every_yaml_in_conf_composes(group: str, name: str) -> None:
         extra = ["data.path=pairs.jsonl"]
     if group == "reward" and name == "judge_chat":
         extra = ["reward.model=some/chat-model"]
-    cfg = _compose(f"{group}={name}", *extra)
+    # groups outside the defaults list (named experiments, frontier points) are appended
+    prefix = "+" if group in ("experiment", "frontier") else ""
+    cfg = _compose(f"{prefix}{group}={name}", *extra)
     OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)
 
 
@@ -107,3 +109,19 @@ def test_peft_and_quant_typos_name_the_key(override: str) -> None:
     with pytest.raises(ConfigCompositionException) as raised:
         _compose(f"{group}={'lora' if group == 'peft' else '4bit'}", override)
     assert override.split("=")[0].split(".")[1] in str(raised.value.__cause__ or raised.value)
+
+
+def test_frontier_points_set_each_algorithms_strength_knob() -> None:
+    assert _compose("+frontier=dpo_beta_0.5").algorithm.beta == 0.5
+    ppo = _compose("+frontier=ppo_kl_0.3")
+    assert ppo.algorithm.kl_coef == 0.3 and ppo.reward is not None
+    assert _compose("+frontier=rlaif_beta_0.03").algorithm.dpo.beta == 0.03
+
+
+def test_frontier_experiment_sweeps_every_point_on_one_budget() -> None:
+    prepare()
+    with initialize_config_module("alignzoo.conf", version_base="1.3"):
+        cfg = compose("config", overrides=["+experiment=frontier"], return_hydra_config=True)
+    assert cfg.hydra.sweeper.params["+frontier"] == "glob(*)"
+    assert cfg.train.steps == 150
+    assert cfg.hydra.callbacks.comparison_report._target_.endswith("ComparisonReportCallback")

@@ -1,0 +1,1 @@
+"""Comparison reports: several finished runs side by side, as tables and plots."""

@@ -1,0 +1,122 @@
+"""The report's figures: the gold-reward-versus-KL frontier and learning curves, as PNGs."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only: no display needed
+import matplotlib.pyplot as plt
+
+from alignzoo.compare.runs import RunRecord
+
+FRONTIER = "frontier.png"
+CURVES = "learning_curves.png"
+KL = "kl.png"
+
+
+def write_plots(runs: list[RunRecord], out_dir: Path) -> dict[str, str]:
+    """Draw every figure the runs have data for; return {caption: file name}."""
+    written: dict[str, str] = {}
+    if _frontier(runs, out_dir / FRONTIER):
+        written[
+            "Gold reward vs KL to the reference: every evaluation point, and each "
+            "algorithm's frontier (its best gold reward at or below each KL)"
+        ] = FRONTIER
+    if _curves(runs, out_dir / CURVES):
+        written[
+            "Held-out gold reward (left) and training reward (right) over training, mean over seeds"
+        ] = CURVES
+    if _curve_plot(runs, "eval/kl", "KL to reference", out_dir / KL):
+        written["KL to the reference over training, mean over seeds"] = KL
+    return written
+
+
+def pareto_frontier(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """The (KL, gold) points no other point beats with less or equal KL, by increasing KL."""
+    frontier: list[tuple[float, float]] = []
+    for kl, gold in sorted(points, key=lambda p: (p[0], -p[1])):
+        if not frontier or gold > frontier[-1][1]:
+            frontier.append((kl, gold))
+    return frontier
+
+
+def _frontier(runs: list[RunRecord], path: Path) -> bool:
+    points: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    for run in runs:
+        for row in run.evaluations:
+            if row.get("eval/kl") is not None and row.get("eval/gold_reward") is not None:
+                points[run.algorithm].append((row["eval/kl"], row["eval/gold_reward"]))
+    if not points:
+        return False
+    figure, axes = plt.subplots(figsize=(7, 5))
+    for index, (algorithm, xy) in enumerate(sorted(points.items())):
+        color = f"C{index}"
+        axes.scatter(*zip(*xy, strict=True), s=12, alpha=0.35, color=color)
+        line = pareto_frontier(xy)
+        axes.plot(*zip(*line, strict=True), marker="o", color=color, label=algorithm)
+    axes.set_xlabel("KL(policy || reference), nats per sequence")
+    axes.set_ylabel("held-out gold reward")
+    axes.set_title("Reward-KL frontier")
+    axes.legend()
+    axes.grid(alpha=0.3)
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+    return True
+
+
+def _curves(runs: list[RunRecord], path: Path) -> bool:
+    figure, (gold_axes, proxy_axes) = plt.subplots(1, 2, figsize=(12, 4.5))
+    drew = _draw_mean_curves(runs, "eval/gold_reward", gold_axes)
+    proxy = _draw_mean_curves(runs, "eval/proxy_reward", proxy_axes)
+    if not drew:
+        plt.close(figure)
+        return False
+    gold_axes.set_title("held-out gold reward")
+    proxy_axes.set_title("training (proxy) reward" if proxy else "no proxy reward logged")
+    for axes in (gold_axes, proxy_axes):
+        axes.set_xlabel("step")
+        axes.grid(alpha=0.3)
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+    return True
+
+
+def _curve_plot(runs: list[RunRecord], key: str, title: str, path: Path) -> bool:
+    figure, axes = plt.subplots(figsize=(7, 4.5))
+    if not _draw_mean_curves(runs, key, axes):
+        plt.close(figure)
+        return False
+    axes.set_title(title)
+    axes.set_xlabel("step")
+    axes.grid(alpha=0.3)
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+    return True
+
+
+def _draw_mean_curves(runs: list[RunRecord], key: str, axes: plt.Axes) -> bool:
+    """One line per configuration: the mean over its seeds at each evaluated step.
+
+    A configuration keeps its colour in every panel and figure.
+    """
+    labels = sorted({run.label for run in runs})
+    palette = plt.get_cmap("tab20" if len(labels) > 10 else "tab10")
+    by_label: dict[str, dict[int, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for run in runs:
+        for row in run.evaluations:
+            if row.get(key) is not None:
+                by_label[run.label][row["step"]].append(row[key])
+    for label, steps in sorted(by_label.items()):
+        xs = sorted(steps)
+        means = [sum(steps[x]) / len(steps[x]) for x in xs]
+        color = palette(labels.index(label) % palette.N)
+        axes.plot(xs, means, marker=".", label=label, color=color)
+    if by_label:
+        axes.legend(fontsize=7)
+    return bool(by_label)

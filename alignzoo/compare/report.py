@@ -1,0 +1,208 @@
+"""The comparison report: one row per configuration, mean and spread over its seeds.
+
+Written as ``report.md`` (with the plots), ``report.json`` and ``report.csv`` into one folder.
+Runs that failed or were cut short are listed as such, never dropped silently.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import statistics
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from alignzoo.compare.plots import write_plots
+from alignzoo.compare.runs import RunRecord
+
+#: (key in the summary, column title); eval/* keys are read from the final evaluation
+COLUMNS = [
+    ("eval/gold_reward", "gold reward"),
+    ("eval/kl", "KL to ref."),
+    ("eval/win_rate", "win rate"),
+    ("eval/preference_accuracy", "pref. accuracy"),
+    ("eval/proxy_reward", "proxy reward"),
+    ("wall_time_s", "wall time (s)"),
+    ("tokens_per_s", "tokens/s"),
+    ("peak_memory_mb", "peak memory (MB)"),
+]
+#: what must match across runs for the comparison to be fair
+FAIRNESS_KEYS = [
+    ("data", "data (prompts and pairs)"),
+    ("eval", "evaluation (prompts, samples, schedule)"),
+    ("train.steps", "policy updates (train.steps)"),
+    ("train.batch_size", "batch size"),
+    ("model.name_or_path", "base model"),
+]
+
+
+@dataclass
+class ReportRow:
+    """One configuration: its runs and each column's mean, spread and count."""
+
+    label: str
+    algorithm: str
+    runs: list[RunRecord]
+    stats: dict[str, tuple[float, float, int]]
+
+    @property
+    def finished(self) -> int:
+        """Runs of this configuration that finished."""
+        return sum(r.status == "finished" for r in self.runs)
+
+
+def build_rows(runs: list[RunRecord]) -> list[ReportRow]:
+    """Group runs by configuration and average each column over the finished seeds."""
+    groups: dict[str, list[RunRecord]] = {}
+    for run in sorted(runs, key=lambda r: (r.label, r.seed)):
+        groups.setdefault(run.label, []).append(run)
+    rows = []
+    for label, members in groups.items():
+        stats = {}
+        for key, _ in COLUMNS:
+            values = [v for r in members if (v := _final(r, key)) is not None]
+            if values:
+                spread = statistics.stdev(values) if len(values) > 1 else 0.0
+                stats[key] = (statistics.fmean(values), spread, len(values))
+        rows.append(ReportRow(label, members[0].algorithm, members, stats))
+    return rows
+
+
+def fairness(runs: list[RunRecord]) -> dict[str, list[str]]:
+    """For each fairness key, the distinct values the finished runs used."""
+    configs = [r.summary.get("config", {}) for r in runs if r.summary]
+    found: dict[str, list[str]] = {}
+    for key, _ in FAIRNESS_KEYS:
+        values = {json.dumps(_lookup(c, key), sort_keys=True, default=str) for c in configs}
+        found[key] = sorted(values)
+    return found
+
+
+def write_report(runs: list[RunRecord], out_dir: Path) -> Path:
+    """Write report.md, report.json, report.csv and the plots; return the Markdown path."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rows = build_rows(runs)
+    fair = fairness(runs)
+    plots = write_plots(runs, out_dir)
+    (out_dir / "report.json").write_text(json.dumps(_as_json(rows, fair, runs), indent=2))
+    _write_csv(rows, out_dir / "report.csv")
+    path = out_dir / "report.md"
+    path.write_text(_markdown(rows, fair, runs, plots))
+    return path
+
+
+def _final(run: RunRecord, key: str) -> float | None:
+    if run.summary is None:
+        return None
+    value = run.summary.get("final", {}).get(key) if key.startswith("eval/") else None
+    if value is None:
+        value = run.summary.get(key)
+    return float(value) if isinstance(value, int | float) else None
+
+
+def _lookup(config: dict[str, Any], dotted: str) -> Any:
+    for part in dotted.split("."):
+        config = config.get(part) if isinstance(config, dict) else None
+    return config
+
+
+def _as_json(
+    rows: list[ReportRow], fair: dict[str, list[str]], runs: list[RunRecord]
+) -> dict[str, Any]:
+    return {
+        "configurations": [
+            {
+                "label": row.label,
+                "algorithm": row.algorithm,
+                "runs": len(row.runs),
+                "finished": row.finished,
+                "metrics": {
+                    key: {"mean": mean, "std": std, "n": n}
+                    for key, (mean, std, n) in row.stats.items()
+                },
+            }
+            for row in rows
+        ],
+        "fairness": {key: [json.loads(v) for v in values] for key, values in fair.items()},
+        "runs": [
+            {
+                "directory": str(r.directory),
+                "label": r.label,
+                "seed": r.seed,
+                "status": r.status,
+                "error": r.error,
+                "last_evaluation_step": r.evaluations[-1]["step"] if r.evaluations else None,
+            }
+            for r in runs
+        ],
+    }
+
+
+def _write_csv(rows: list[ReportRow], path: Path) -> None:
+    header = ["configuration", "algorithm", "runs", "finished"]
+    for key, _ in COLUMNS:
+        header += [f"{key} mean", f"{key} std"]
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        for row in rows:
+            line: list[Any] = [row.label, row.algorithm, len(row.runs), row.finished]
+            for key, _ in COLUMNS:
+                mean, std, _n = row.stats.get(key, (None, None, 0))
+                line += [mean, std]
+            writer.writerow(line)
+
+
+def _markdown(
+    rows: list[ReportRow],
+    fair: dict[str, list[str]],
+    runs: list[RunRecord],
+    plots: dict[str, str],
+) -> str:
+    lines = ["# Comparison report", ""]
+    finished = sum(r.status == "finished" for r in runs)
+    lines.append(
+        f"{len(runs)} runs in {len(rows)} configurations, {finished} finished. "
+        "Each cell is the mean ± standard deviation over a configuration's finished seeds "
+        "(the final held-out evaluation)."
+    )
+    lines += ["", "## Fair comparison", ""]
+    for key, title in FAIRNESS_KEYS:
+        values = fair.get(key, [])
+        if len(values) <= 1:
+            lines.append(f"- same for every run: {title} = `{values[0] if values else 'n/a'}`")
+        else:
+            lines.append(f"- **differs**: {title}: " + ", ".join(f"`{v}`" for v in values))
+    lines += ["", "## Results", ""]
+    titles = [title for _, title in COLUMNS]
+    lines.append("| configuration | runs | " + " | ".join(titles) + " |")
+    lines.append("|---|---|" + "---|" * len(titles))
+    for row in rows:
+        cells = [_cell(row.stats.get(key), key) for key, _ in COLUMNS]
+        runs_cell = f"{row.finished}/{len(row.runs)}"
+        lines.append(f"| `{row.label}` | {runs_cell} | " + " | ".join(cells) + " |")
+    unfinished = [r for r in runs if r.status != "finished"]
+    if unfinished:
+        lines += ["", "## Runs that did not finish", ""]
+        for r in unfinished:
+            last = r.evaluations[-1]["step"] if r.evaluations else "none"
+            reason = f": {r.error}" if r.error else ""
+            lines.append(
+                f"- `{r.label}` seed {r.seed}: **{r.status}** (last evaluation at step "
+                f"{last}){reason}; `{r.directory}`"
+            )
+    if plots:
+        lines += ["", "## Plots", ""]
+        for caption, name in plots.items():
+            lines += [f"**{caption}**", "", f"![{caption}]({name})", ""]
+    return "\n".join(lines) + "\n"
+
+
+def _cell(stat: tuple[float, float, int] | None, key: str) -> str:
+    if stat is None:
+        return "-"
+    mean, std, n = stat
+    digits = 3 if key.startswith("eval/") else 0
+    return f"{mean:.{digits}f} ± {std:.{digits}f}" if n > 1 else f"{mean:.{digits}f}"

@@ -1,0 +1,127 @@
+"""Finished (or failed, or cut-short) runs, read back from their run directories."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from omegaconf import OmegaConf
+
+SUMMARY, METRICS, FAILURE = "summary.json", "metrics.jsonl", "failure.json"
+
+
+@dataclass
+class RunRecord:
+    """What one run left on disk: its status, overrides, summary and evaluation points."""
+
+    directory: Path
+    #: "finished" (summary.json), "failed" (failure.json) or "incomplete" (neither)
+    status: str
+    overrides: list[str]
+    algorithm: str
+    seed: int
+    summary: dict[str, Any] | None = None
+    #: every held-out evaluation, in order: {"step": n, "eval/...": value}
+    evaluations: list[dict[str, Any]] = field(default_factory=list)
+    error: str | None = None
+
+    #: the overrides that set this run's configuration apart from the other runs compared
+    label: str = ""
+
+    def configuration(self, shared: set[str] | frozenset[str] = frozenset()) -> str:
+        """Its overrides less the seed (what repeats) and those every run has (``shared``)."""
+        kept = [
+            o for o in self.overrides if not o.startswith(("seed=", "hydra.")) and o not in shared
+        ]
+        if not any(o.startswith("algorithm=") for o in kept):
+            kept.insert(0, f"algorithm={self.algorithm}")
+        return " ".join(kept)
+
+
+def label_configurations(runs: list[RunRecord]) -> list[RunRecord]:
+    """Label each run by the overrides that distinguish it from the others compared."""
+    shared = set.intersection(*(set(r.overrides) for r in runs)) if len(runs) > 1 else set()
+    for run in runs:
+        run.label = run.configuration(shared)
+    return runs
+
+
+def load_run(directory: Path) -> RunRecord:
+    """Read one run directory, whatever state the run ended in."""
+    directory = Path(directory)
+    hydra_dir = directory / ".hydra"
+    overrides = _yaml_list(hydra_dir / "overrides.yaml")
+    choices = _hydra_choices(hydra_dir / "hydra.yaml")
+    config = _yaml(hydra_dir / "config.yaml") or {}
+    summary = _json(directory / SUMMARY)
+    failure = _json(directory / FAILURE)
+    if summary is not None:
+        status, config = "finished", summary.get("config", config)
+    else:
+        status = "failed" if failure is not None else "incomplete"
+    rows = _metric_rows(directory / METRICS)
+    evaluations = [r for r in rows if any(k.startswith("eval/") for k in r)]
+    algorithm = (summary or {}).get("algorithm") or choices.get("algorithm") or "?"
+    record = RunRecord(
+        directory=directory,
+        status=status,
+        overrides=overrides,
+        algorithm=str(algorithm),
+        seed=int(config.get("seed", 0) or 0),
+        summary=summary,
+        evaluations=evaluations,
+        error=(failure or {}).get("error"),
+    )
+    record.label = record.configuration()
+    return record
+
+
+def find_runs(paths: list[Path]) -> list[RunRecord]:
+    """Every run directory at or below ``paths`` (one with ``.hydra/`` or a metrics log)."""
+    found: dict[Path, None] = {}
+    for path in map(Path, paths):
+        if not path.exists():
+            raise FileNotFoundError(f"{path}: no such directory")
+        candidates = [path, *sorted(p.parent for p in path.rglob(".hydra"))]
+        candidates += sorted(p.parent for p in path.rglob(METRICS))
+        for candidate in candidates:
+            if (candidate / ".hydra").is_dir() or (candidate / METRICS).exists():
+                found[candidate.resolve()] = None
+    return label_configurations([load_run(directory) for directory in found])
+
+
+def _json(path: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _yaml(path: Path) -> Any:
+    if not path.exists():
+        return None
+    return OmegaConf.to_container(OmegaConf.load(path), resolve=False)
+
+
+def _yaml_list(path: Path) -> list[str]:
+    return [str(item) for item in (_yaml(path) or [])]
+
+
+def _hydra_choices(path: Path) -> dict[str, Any]:
+    hydra = _yaml(path) or {}
+    return dict(hydra.get("hydra", {}).get("runtime", {}).get("choices", {}) or {})
+
+
+def _metric_rows(path: Path) -> list[dict[str, Any]]:
+    """Rows of a metrics log; a line cut off by a crash is skipped."""
+    if not path.exists():
+        return []
+    rows = []
+    for line in path.read_text().splitlines():
+        try:
+            rows.append(json.loads(line))
+        except ValueError:
+            continue
+    return rows
