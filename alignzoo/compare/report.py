@@ -23,6 +23,7 @@ COLUMNS = [
     ("eval/win_rate", "win rate"),
     ("eval/preference_accuracy", "pref. accuracy"),
     ("eval/proxy_reward", "proxy reward"),
+    ("optimizer_steps", "optimizer steps"),
     ("wall_time_s", "wall time (s)"),
     ("tokens_per_s", "tokens/s"),
     ("peak_memory_mb", "peak memory (MB)"),
@@ -31,7 +32,7 @@ COLUMNS = [
 FAIRNESS_KEYS = [
     ("data", "data (prompts and pairs)"),
     ("eval", "evaluation (prompts, samples, schedule)"),
-    ("train.steps", "policy updates (train.steps)"),
+    ("train.steps", "training steps, each on one batch (train.steps)"),
     ("train.batch_size", "batch size"),
     ("model.name_or_path", "base model"),
 ]

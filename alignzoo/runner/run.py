@@ -188,6 +188,8 @@ def run(cfg: DictConfig, plugins: LoadedPlugins, run_dir: Path) -> dict[str, Any
         "data": data_component.name,
         "model": name_or_path,
         "steps": cfg.train.steps,
+        # PPO takes several optimizer steps per batch (epochs x mini-batches)
+        "optimizer_steps": cfg.train.steps * per_step,
         "final": latest_eval,
         "initial": initial,
         "train": metrics,

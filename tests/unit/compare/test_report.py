@@ -105,7 +105,7 @@ def test_report_files_list_every_run_and_draw_the_plots(sweep: Path, tmp_path: P
     assert "| `algorithm=ppo` | 1/3 |" in markdown
     assert "seed 1: **failed**" in markdown and "ConfigError: no reward" in markdown
     assert "seed 2: **incomplete** (last evaluation at step 5)" in markdown
-    assert "same for every run: policy updates (train.steps) = `10`" in markdown
+    assert "same for every run: training steps, each on one batch (train.steps) = `10`" in markdown
     with (out / "report.csv").open() as handle:
         table = {row["configuration"]: row for row in csv.DictReader(handle)}
     assert float(table["algorithm=dpo"]["eval/gold_reward mean"]) == pytest.approx(0.6)
@@ -127,7 +127,7 @@ def test_a_different_budget_is_called_out(sweep: Path) -> None:
         sweep, "5", ["algorithm=dpo", "seed=3", "train.steps=20"], "dpo", [(20, 0.8, 5.0)], steps=20
     )
     markdown = write_report(find_runs([sweep]), sweep).read_text()
-    assert "**differs**: policy updates (train.steps): `10`, `20`" in markdown
+    assert "**differs**: training steps, each on one batch (train.steps): `10`, `20`" in markdown
 
 
 def test_pareto_frontier_keeps_the_best_reward_at_each_kl() -> None:
