@@ -22,7 +22,8 @@ from alignzoo.models.tokenize import TokenizedCompletions, tokenize_completions
 from alignzoo_dpo.config import DPOConfig
 from alignzoo_dpo.loss import make_loss
 
-#: pairs scored at once when precomputing reference log-probs
+#: pairs scored at once when precomputing reference log-probs (fewer with a smaller
+#: train.micro_batch_size: the vocabulary-wide logits of large models need the room)
 REFERENCE_BATCH = 64
 
 
@@ -47,7 +48,8 @@ class DPOAlgorithm(Algorithm):
     def memory_traits(cls, config: DPOConfig, train: TrainConfig, hidden_size: int) -> MemoryTraits:
         """Chosen and rejected rows of a micro-batch; reference scoring in chunks, no gradients."""
         rows = 2 * (train.micro_batch_size or train.batch_size)
-        reference_rows = 2 * REFERENCE_BATCH if config.precompute_reference else rows
+        chunk = min(REFERENCE_BATCH, train.micro_batch_size or REFERENCE_BATCH)
+        reference_rows = 2 * chunk if config.precompute_reference else rows
         return MemoryTraits(train_rows=rows, no_grad_rows=reference_rows)
 
     def prepare(self, train_records: Sequence[Record]) -> None:
@@ -55,7 +57,8 @@ class DPOAlgorithm(Algorithm):
         if not self.config.precompute_reference:
             return
         pairs = list(dict.fromkeys(train_records))  # unique, in order
-        for chunk in micro_batches(pairs, REFERENCE_BATCH):
+        size = min(REFERENCE_BATCH, self.ctx.micro_batch_size or REFERENCE_BATCH)
+        for chunk in micro_batches(pairs, size):
             chosen, rejected = self._score(self.ctx.reference.sequence_logprobs, chunk)
             for pair, c, r in zip(chunk, chosen.tolist(), rejected.tolist(), strict=True):
                 self._cached_reference[pair] = (c, r)
