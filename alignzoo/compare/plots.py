@@ -62,10 +62,7 @@ def _frontier(runs: list[RunRecord], path: Path) -> bool:
     axes.set_title("Reward-KL frontier")
     axes.legend()
     axes.grid(alpha=0.3)
-    figure.tight_layout()
-    figure.savefig(path, dpi=120)
-    plt.close(figure)
-    return True
+    return _save(figure, path)
 
 
 def _curves(runs: list[RunRecord], path: Path) -> bool:
@@ -80,10 +77,7 @@ def _curves(runs: list[RunRecord], path: Path) -> bool:
     for axes in (gold_axes, proxy_axes):
         axes.set_xlabel("step")
         axes.grid(alpha=0.3)
-    figure.tight_layout()
-    figure.savefig(path, dpi=120)
-    plt.close(figure)
-    return True
+    return _save(figure, path)
 
 
 def _curve_plot(runs: list[RunRecord], key: str, title: str, path: Path) -> bool:
@@ -94,6 +88,10 @@ def _curve_plot(runs: list[RunRecord], key: str, title: str, path: Path) -> bool
     axes.set_title(title)
     axes.set_xlabel("step")
     axes.grid(alpha=0.3)
+    return _save(figure, path)
+
+
+def _save(figure: plt.Figure, path: Path) -> bool:
     figure.tight_layout()
     figure.savefig(path, dpi=120)
     plt.close(figure)
