@@ -17,6 +17,10 @@ if TYPE_CHECKING:
     from alignzoo.registry.registry import PluginRegistry
 
 PROJECT = "alignzoo"
+#: the version of this plugin API (these hooks, the registry calls, the interfaces plugins
+#: implement). A plugin may declare the version it was written for as a module attribute,
+#: ``ALIGNZOO_PLUGIN_API = "1.0"``; one with another major version is refused at load.
+PLUGIN_API_VERSION = "1.0"
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
 

@@ -1,11 +1,26 @@
-"""The one PluginManager: loads the ``alignzoo`` entry-point group and collects registrations."""
+"""The one PluginManager: loads the ``alignzoo`` entry-point group and collects registrations.
+
+Each plugin is loaded and registered on its own: one that fails to import, declares another
+major plugin-API version, raises in a registration hook or registers a name another plugin
+has is reported by name with the reason; the others keep working. A name two plugins
+register is usable by neither until the user loads only one (``ALIGNZOO_PLUGINS``).
+
+Environment controls (as datasette has): ``ALIGNZOO_PLUGINS=dpo,ppo`` loads only the named
+entry points; ``ALIGNZOO_TRACE_HOOKS=1`` prints every hook call and its result.
+"""
 
 from __future__ import annotations
 
+import os
+import sys
+import weakref
 from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from typing import Any
 
 import pluggy
 
+from alignzoo.errors import PluginError
 from alignzoo.registry import hookspecs
 from alignzoo.registry.registry import KINDS, PluginRegistry
 
@@ -14,16 +29,45 @@ REGISTRATION_HOOKS = (
     "alignzoo_register_rewards",
     "alignzoo_register_datasets",
 )
+ONLY_PLUGINS_ENV = "ALIGNZOO_PLUGINS"
+TRACE_HOOKS_ENV = "ALIGNZOO_TRACE_HOOKS"
+
+
+@dataclass
+class PluginFailure:
+    """A plugin that was left out, and why."""
+
+    plugin: str
+    #: "name version" of the distribution that declared it, when it came from an entry point
+    distribution: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        origin = f" (distribution {self.distribution})" if self.distribution else ""
+        return f"plugin {self.plugin!r}{origin} was not loaded: {self.reason}"
 
 
 @dataclass
 class LoadedPlugins:
-    """The plugin manager together with what the plugins registered."""
+    """The plugin manager together with what the plugins registered, and what failed."""
 
     manager: pluggy.PluginManager
     registry: PluginRegistry
     #: plugin name -> (distribution name, version), for plugins loaded from entry points
     distributions: dict[str, tuple[str, str]] = field(default_factory=dict)
+    failures: list[PluginFailure] = field(default_factory=list)
+
+
+@dataclass
+class _EntryPointReport:
+    distributions: dict[str, tuple[str, str]] = field(default_factory=dict)
+    failures: list[PluginFailure] = field(default_factory=list)
+
+
+#: what loading the entry points of each manager found (read back by ``load_plugins``)
+_reports: weakref.WeakKeyDictionary[pluggy.PluginManager, _EntryPointReport] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def create_plugin_manager(load_entrypoints: bool = True) -> pluggy.PluginManager:
@@ -31,32 +75,98 @@ def create_plugin_manager(load_entrypoints: bool = True) -> pluggy.PluginManager
     manager = pluggy.PluginManager(hookspecs.PROJECT)
     manager.add_hookspecs(hookspecs)
     if load_entrypoints:
-        manager.load_setuptools_entrypoints(hookspecs.PROJECT)
+        _reports[manager] = load_entry_points(manager)
     manager.check_pending()
+    if os.environ.get(TRACE_HOOKS_ENV):
+        manager.trace.root.setwriter(lambda message: print(message, end="", file=sys.stderr))
+        manager.enable_tracing()
     return manager
 
 
-def register_components(manager: pluggy.PluginManager, registry: PluginRegistry) -> None:
-    """Call every registration hook plugin by plugin, so each addition names its plugin."""
+def load_entry_points(manager: pluggy.PluginManager) -> _EntryPointReport:
+    """Import and register each ``alignzoo`` entry point on its own, recording failures."""
+    report = _EntryPointReport()
+    only = _only_plugins()
+    for entry_point in entry_points(group=hookspecs.PROJECT):
+        name = entry_point.name
+        if (only is not None and name not in only) or manager.has_plugin(name):
+            continue  # not asked for, or already loaded from another path entry
+        dist = entry_point.dist
+        origin = (dist.name, dist.version) if dist is not None else None
+        label = " ".join(origin) if origin else None
+        try:
+            plugin = entry_point.load()
+        except Exception as error:  # a broken plugin must not take the others down
+            reason = f"importing {entry_point.value!r} raised {type(error).__name__}: {error}"
+            report.failures.append(PluginFailure(name, label, reason))
+            continue
+        if (problem := api_mismatch(plugin)) is not None:
+            report.failures.append(PluginFailure(name, label, problem))
+            continue
+        manager.register(plugin, name=name)
+        if origin is not None:
+            report.distributions[name] = origin
+    return report
+
+
+def api_mismatch(plugin: Any) -> str | None:
+    """Why ``plugin``'s declared plugin-API version is incompatible (None when it is not)."""
+    declared = getattr(plugin, "ALIGNZOO_PLUGIN_API", None)
+    if declared is None:
+        return None
+    if str(declared).split(".")[0] != hookspecs.PLUGIN_API_VERSION.split(".")[0]:
+        return (
+            f"it declares plugin API {declared}, but this alignzoo provides plugin API "
+            f"{hookspecs.PLUGIN_API_VERSION} (the major versions must match)"
+        )
+    return None
+
+
+def register_components(
+    manager: pluggy.PluginManager,
+    registry: PluginRegistry,
+    distributions: dict[str, tuple[str, str]] | None = None,
+) -> list[PluginFailure]:
+    """Call every registration hook plugin by plugin, so each addition names its plugin.
+
+    A plugin whose hook raises has what it registered withdrawn and is unregistered; the
+    returned failures say why.
+    """
+    distributions = distributions or {}
+    failures = []
     plugins = manager.get_plugins()
     for plugin in plugins:
         name = manager.get_name(plugin) or repr(plugin)
         others = [p for p in plugins if p is not plugin]
-        with registry.registering_for(name):
-            for hook in REGISTRATION_HOOKS:
-                manager.subset_hook_caller(hook, remove_plugins=others)(registry=registry)
+        try:
+            with registry.registering_for(name):
+                for hook in REGISTRATION_HOOKS:
+                    manager.subset_hook_caller(hook, remove_plugins=others)(registry=registry)
+        except Exception as error:
+            registry.withdraw(name)
+            manager.unregister(plugin)
+            reason = str(error) if isinstance(error, PluginError) else repr(error)
+            label = " ".join(distributions[name]) if name in distributions else None
+            failures.append(PluginFailure(name, label, f"registering raised: {reason}"))
+    return failures
 
 
 def load_plugins(manager: pluggy.PluginManager | None = None) -> LoadedPlugins:
-    """Load installed plugins (or use ``manager``) and collect their registrations."""
+    """Load installed plugins (or use ``manager``) and collect their registrations.
+
+    Every plugin that was left out is also reported on standard error.
+    """
     manager = manager or create_plugin_manager()
+    report = _reports.get(manager, _EntryPointReport())
     registry = PluginRegistry()
-    register_components(manager, registry)
+    registry.origins = {name: " ".join(origin) for name, origin in report.distributions.items()}
+    failures = report.failures + register_components(manager, registry, report.distributions)
+    for problem in [*map(str, failures), *registry.clashes()]:
+        print(f"alignzoo: {problem}", file=sys.stderr)
     distributions = {
-        manager.get_name(plugin) or repr(plugin): (dist.project_name, dist.version)
-        for plugin, dist in manager.list_plugin_distinfo()
+        name: origin for name, origin in report.distributions.items() if manager.has_plugin(name)
     }
-    return LoadedPlugins(manager, registry, distributions)
+    return LoadedPlugins(manager, registry, distributions, failures)
 
 
 def describe_plugins(loaded: LoadedPlugins) -> str:
@@ -71,4 +181,15 @@ def describe_plugins(loaded: LoadedPlugins) -> str:
             mine = [c.name for c in loaded.registry.components(kind) if c.plugin == name]
             if mine:
                 lines.append(f"    {kind}: {', '.join(mine)}")
+    if loaded.failures:
+        lines.append("not loaded:")
+        lines += [f"  {failure}" for failure in loaded.failures]
+    if clashes := loaded.registry.clashes():
+        lines.append("name clashes (unusable until one plugin is picked):")
+        lines += [f"  {clash}" for clash in clashes]
     return "\n".join(lines)
+
+
+def _only_plugins() -> set[str] | None:
+    names = os.environ.get(ONLY_PLUGINS_ENV)
+    return None if names is None else {n.strip() for n in names.split(",") if n.strip()}

@@ -44,6 +44,11 @@ class PluginRegistry:
         self._store = config_store or ConfigStore.instance()
         self._components: dict[Kind, dict[str, Component]] = {kind: {} for kind in KINDS}
         self._plugin = "<unknown>"
+        #: (kind, name) -> every plugin that registered it, when more than one did
+        self._clashes: dict[tuple[Kind, str], list[str]] = {}
+        self._clashing_configs: dict[type, tuple[Kind, str]] = {}
+        #: plugin -> "distribution version", to name distributions in messages
+        self.origins: dict[str, str] = {}
 
     @contextmanager
     def registering_for(self, plugin: str) -> Iterator[PluginRegistry]:
@@ -72,13 +77,43 @@ class PluginRegistry:
                 f"plugin {self._plugin!r}: the config of {kind} {name!r} must be a dataclass "
                 f"type, got {config!r}"
             )
-        if existing := self._components[kind].get(name):
-            raise PluginError(
-                f"{kind} {name!r} is registered by both plugin {existing.plugin!r} and "
-                f"plugin {self._plugin!r}"
-            )
+        self._clashing_configs.pop(config, None)
+        if (kind, name) in self._clashes:  # a third claimant
+            self._clashes[kind, name].append(self._plugin)
+            self._clashing_configs[config] = (kind, name)
+            return
+        if existing := self._components[kind].pop(name, None):
+            # neither wins silently: the name is unusable until the user loads only one
+            self._clashes[kind, name] = [existing.plugin, self._plugin]
+            self._clashing_configs[existing.config_class] = (kind, name)
+            self._clashing_configs[config] = (kind, name)
+            return
         self._components[kind][name] = Component(kind, name, factory, config, self._plugin)
         self._store.store(group=kind, name=name, node=config, provider=self._plugin)
+
+    def clashes(self) -> list[str]:
+        """A message for every name that more than one plugin registered."""
+        return [self._clash_message(kind, name) for kind, name in self._clashes]
+
+    def _clash_message(self, kind: Kind, name: str) -> str:
+        plugins = [
+            f"{p!r} ({self.origins[p]})" if p in self.origins else repr(p)
+            for p in self._clashes[kind, name]
+        ]
+        return (
+            f"{kind} {name!r} is registered by plugins {' and '.join(plugins)}; load only one "
+            "of them with ALIGNZOO_PLUGINS=<comma-separated plugin names>"
+        )
+
+    def withdraw(self, plugin: str) -> list[str]:
+        """Remove everything ``plugin`` registered (a plugin that failed half way)."""
+        removed = []
+        for kind, components in self._components.items():
+            for name in [n for n, c in components.items() if c.plugin == plugin]:
+                del components[name]
+                self._store.repo.get(kind, {}).pop(f"{name}.yaml", None)
+                removed.append(f"{kind} {name}")
+        return removed
 
     def names(self, kind: Kind) -> list[str]:
         """Registered names of one kind, sorted."""
@@ -90,6 +125,8 @@ class PluginRegistry:
 
     def get(self, kind: Kind, name: str) -> Component:
         """Look a component up by name; an unknown name lists the known ones."""
+        if (kind, name) in self._clashes:
+            raise PluginError(self._clash_message(kind, name))
         try:
             return self._components[kind][name]
         except KeyError:
@@ -102,6 +139,8 @@ class PluginRegistry:
         for component in self._components[kind].values():
             if component.config_class is config_class:
                 return component
+        if clash := self._clashing_configs.get(config_class):  # type: ignore[arg-type]
+            raise PluginError(self._clash_message(*clash))
         raise ConfigError(
             f"the {kind} config has type {getattr(config_class, '__name__', config_class)}, "
             f"which no installed plugin registered; pick one with {kind}=<name> "

@@ -17,6 +17,11 @@ class ToyConfig:
     strength: float = 1.0
 
 
+@dataclass
+class OtherConfig:
+    size: int = 1
+
+
 class Toy:
     def __init__(self, config: ToyConfig) -> None:
         self.config = config
@@ -46,12 +51,21 @@ def test_config_is_stored_in_hydra_config_store_under_its_group(
     assert OmegaConf.get_type(stored.node) is ToyConfig
 
 
-def test_name_clash_names_both_plugins(registry: PluginRegistry) -> None:
+def test_a_name_two_plugins_register_is_usable_by_neither(registry: PluginRegistry) -> None:
+    registry.origins = {"first": "alignzoo-first 1.0", "second": "alignzoo-second 2.0"}
     with registry.registering_for("first"):
         registry.add_dataset("same", Toy, ToyConfig)
-    with registry.registering_for("second"), pytest.raises(PluginError) as error:
-        registry.add_dataset("same", Toy, ToyConfig)
-    assert "'first'" in str(error.value) and "'second'" in str(error.value)
+    with registry.registering_for("second"):
+        registry.add_dataset("same", Toy, OtherConfig)
+    expected = (
+        "data 'same' is registered by plugins 'first' (alignzoo-first 1.0) and 'second' "
+        "(alignzoo-second 2.0); load only one of them with ALIGNZOO_PLUGINS="
+    )
+    assert registry.clashes()[0].startswith(expected)
+    with pytest.raises(PluginError, match=r"load only one"):
+        registry.get("data", "same")
+    with pytest.raises(PluginError, match=r"'first' \(alignzoo-first 1.0\) and 'second'"):
+        registry.for_config("data", OmegaConf.structured(OtherConfig()))
 
 
 def test_config_must_be_a_dataclass_type(registry: PluginRegistry) -> None:
