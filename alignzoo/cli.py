@@ -35,8 +35,22 @@ def main() -> None:
     if sys.argv[1:2] == ["plugins"]:
         print(describe_plugins(prepare()))
         return
-    prepare()
+    plugins = prepare()
+    sys.argv += search_path_overrides(plugins, sys.argv[1:])
     _hydra_main()
+
+
+def search_path_overrides(plugins: LoadedPlugins, arguments: list[str]) -> list[str]:
+    """``hydra.searchpath=[...]`` with every plugin's config directories (none: nothing).
+
+    The user's own ``hydra.searchpath`` override, if any, is left to stand alone.
+    """
+    dirs = [d for dirs in plugins.manager.hook.alignzoo_config_dirs() for d in dirs]
+    if not dirs or any(
+        a.startswith(("hydra.searchpath=", "+hydra.searchpath=")) for a in arguments
+    ):
+        return []
+    return [f"hydra.searchpath=[{','.join(dirs)}]"]
 
 
 @hydra.main(version_base="1.3", config_path="pkg://alignzoo.conf", config_name="config")

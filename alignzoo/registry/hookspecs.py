@@ -53,6 +53,15 @@ def alignzoo_register_datasets(registry: PluginRegistry) -> None:
 
 
 @hookspec
+def alignzoo_config_dirs() -> list[str]:
+    """Return config directories (``pkg://package.conf`` or a path) whose group folders join
+    alignzoo's: ``<dir>/algorithm/strong.yaml`` becomes ``algorithm=strong``.
+
+    Called once per process before Hydra composes; every implementation's lists are joined.
+    """
+
+
+@hookspec
 def alignzoo_on_step_end(step: int, metrics: dict[str, float]) -> None:
     """Observe the metrics of training step ``step`` (1-based), after the update.
 

@@ -1,0 +1,29 @@
+"""alignzoo-orpo: ORPO and a distinct-words reward, registered through alignzoo's hooks."""
+
+from __future__ import annotations
+
+from alignzoo.registry import PluginRegistry, hookimpl
+from alignzoo_orpo.algorithm import ORPOAlgorithm
+from alignzoo_orpo.config import DistinctWordsConfig, ORPOConfig
+from alignzoo_orpo.reward import DistinctWordsReward
+
+#: the alignzoo plugin API this package is written for (a different major is refused)
+ALIGNZOO_PLUGIN_API = "1.0"
+
+
+@hookimpl
+def alignzoo_register_algorithms(registry: PluginRegistry) -> None:
+    """``algorithm=orpo``."""
+    registry.add_algorithm("orpo", ORPOAlgorithm, ORPOConfig)
+
+
+@hookimpl
+def alignzoo_register_rewards(registry: PluginRegistry) -> None:
+    """``reward=distinct_words``."""
+    registry.add_reward("distinct_words", DistinctWordsReward, DistinctWordsConfig)
+
+
+@hookimpl
+def alignzoo_config_dirs() -> list[str]:
+    """Presets that join alignzoo's config groups: ``algorithm=orpo_strong``."""
+    return ["pkg://alignzoo_orpo.conf"]

@@ -1,0 +1,21 @@
+"""Typed configs: every field is an override (``algorithm.lam=0.5``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class ORPOConfig:
+    """Odds-ratio preference optimisation (Hong et al. 2024): SFT plus an odds-ratio term."""
+
+    #: weight lambda of the odds-ratio term beside the chosen responses' NLL
+    lam: float = 0.1
+
+
+@dataclass
+class DistinctWordsConfig:
+    """Reward the share of distinct words in a completion (penalises repetition)."""
+
+    #: completions shorter than this many words score 0
+    min_words: int = 1
