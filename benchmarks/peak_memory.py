@@ -133,8 +133,6 @@ def measure(
     policy, reference = load_policy_and_reference(
         str(base), ModelConfig(max_length=SEQUENCE), "causal_lm", device, lora, quant
     )
-    if quant is None:  # a quantized model is loaded onto its device
-        policy.to(device)
     context = AlgorithmContext(
         policy=policy,
         reference=reference,

@@ -84,8 +84,8 @@ def find_runs(paths: list[Path]) -> list[RunRecord]:
     for path in map(Path, paths):
         if not path.exists():
             raise FileNotFoundError(f"{path}: no such directory")
-        candidates = [path, *sorted(p.parent for p in path.rglob(".hydra"))]
-        candidates += sorted(p.parent for p in path.rglob(METRICS))
+        markers = (p for p in path.rglob("*") if p.name in (".hydra", METRICS))
+        candidates = [path, *sorted({p.parent for p in markers})]
         for candidate in candidates:
             if (candidate / ".hydra").is_dir() or (candidate / METRICS).exists():
                 found[candidate.resolve()] = None

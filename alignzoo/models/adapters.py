@@ -24,6 +24,8 @@ def add_lora(
     input gradients on for checkpointing). For a reward model peft also trains the new
     scalar head in full (``modules_to_save``), since it starts from random.
     """
+    if config.r < 1:
+        raise ConfigError(f"peft.r={config.r}: the adapter rank must be >= 1")
     if isinstance(model, PeftModel):
         raise ConfigError(
             "peft=lora on a model that is already a LoRA adapter on a quantized base: "
@@ -36,8 +38,6 @@ def add_lora(
     elif gradient_checkpointing:
         model.gradient_checkpointing_enable()
         model.enable_input_require_grads()  # frozen embeddings: checkpoints need a grad input
-    if config.r < 1:
-        raise ConfigError(f"peft.r={config.r}: the adapter rank must be >= 1")
     target = config.target_modules
     lora = LoraConfig(
         r=config.r,

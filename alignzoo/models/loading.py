@@ -116,7 +116,8 @@ def _from_pretrained(
     field: str,
     **extra: Any,
 ) -> PreTrainedModel:
-    """``auto_class`` from a full checkpoint, or from an adapter's base with the adapter on top."""
+    """``auto_class`` from a full checkpoint, or from an adapter's base with the adapter on top,
+    on ``device`` when one is given (a quantized model is loaded straight onto it)."""
     base = adapter_base(name_or_path)
     kwargs: dict[str, Any] = {
         "revision": config.revision,
@@ -140,4 +141,6 @@ def _from_pretrained(
             f"{field}={name_or_path!r}: could not load {what} (expected a Hugging "
             f"Face hub id, a local directory, or a saved LoRA adapter): {error}"
         ) from error
+    if device is not None and quant is None:
+        model.to(device)
     return model

@@ -47,6 +47,4 @@ def load_policy_and_reference(
         return model, None
     if isinstance(model, PeftModel):
         return model, ReferenceModel.adapter_disabled(model)
-    reference = ReferenceModel.frozen_copy_of(model)
-    reference.model.to(device)
-    return model, reference
+    return model, ReferenceModel.frozen_copy_of(model)  # a copy on the policy's device

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 from hydra import compose, initialize_config_module
 from omegaconf import DictConfig, OmegaConf
-from transformers import AutoConfig
+from transformers import AutoConfig, PretrainedConfig
 
 from alignzoo.config.schema import DType, ModelConfig, TrainConfig
 from alignzoo.errors import AlignzooError, ConfigError
@@ -60,15 +60,7 @@ def plan_run(
     model_cfg: ModelConfig = OmegaConf.to_object(cfg.model)  # type: ignore[assignment]
     if model_cfg.name_or_path:
         source = adapter_base(model_cfg.name_or_path) or model_cfg.name_or_path
-        try:
-            config = AutoConfig.from_pretrained(
-                source, revision=model_cfg.revision, trust_remote_code=model_cfg.trust_remote_code
-            )
-        except OSError as error:
-            raise ConfigError(
-                f"model.name_or_path={source!r}: no model config there (expected a hub id or "
-                f"a directory with config.json): {error}"
-            ) from error
+        config = _model_config(source, model_cfg, "model.name_or_path", model_cfg.revision)
     else:
         data_component = registry.for_config("data", cfg.data)
         source = f"data={data_component.name}'s base model"
@@ -119,25 +111,42 @@ def _reward_model(cfg: DictConfig, model_cfg: ModelConfig, policy: ModelShape) -
     for node in (cfg.reward, cfg.algorithm.get("judge")):
         if node is None or not ({"path", "model"} & set(node)):
             continue
-        name = node.get("path") or node.get("model")
+        field = "path" if "path" in node else "model"
+        name = node.get(field)
         shape = policy
         if name is not None:
-            config = AutoConfig.from_pretrained(adapter_base(name) or name)
+            config = _model_config(adapter_base(name) or name, model_cfg, f"reward.{field}")
             shape = model_shape(config, model_cfg.trust_remote_code)
         quant = quant_preset(str(node.get("quant", "none")), "reward.quant")
         return reward_model_term(shape, 4, quant, bool(node.get("share_base", False)))
     return None
 
 
+def _model_config(
+    name: str, model_cfg: ModelConfig, field: str, revision: str | None = None
+) -> PretrainedConfig:
+    """The transformers config of ``name`` (config.json only, never weights)."""
+    try:
+        return AutoConfig.from_pretrained(
+            name, revision=revision, trust_remote_code=model_cfg.trust_remote_code
+        )
+    except OSError as error:
+        raise ConfigError(
+            f"{field}={name!r}: no model config there (expected a hub id or a directory "
+            f"with config.json): {error}"
+        ) from error
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Compose the run from the command line and print its memory breakdown."""
-    from alignzoo.cli import prepare  # the same plugins and schema as a run
+    from alignzoo.cli import prepare, search_path_overrides  # the same plugins as a run
 
     args = list(sys.argv[1:] if argv is None else argv)
     options = {a.split("=", 1)[0]: a.split("=", 1)[1] for a in args if a.split("=")[0] in OPTIONS}
     overrides = [a for a in args if a.split("=")[0] not in OPTIONS]
     try:
         plugins = prepare()
+        overrides += search_path_overrides(plugins, overrides)  # presets plugins ship
         with initialize_config_module("alignzoo.conf", version_base="1.3"):
             cfg = compose("config", overrides=overrides)
         plan, header = plan_run(

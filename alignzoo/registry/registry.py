@@ -77,7 +77,6 @@ class PluginRegistry:
                 f"plugin {self._plugin!r}: the config of {kind} {name!r} must be a dataclass "
                 f"type, got {config!r}"
             )
-        self._clashing_configs.pop(config, None)
         if (kind, name) in self._clashes:  # a third claimant
             self._clashes[kind, name].append(self._plugin)
             self._clashing_configs[config] = (kind, name)

@@ -58,8 +58,6 @@ class LearnedReward(RewardSource):
                 f"reward.path={config.path!r}: expected a classifier with one output, "
                 f"got {model.config.num_labels}"
             )
-        if quant is None:  # a quantized model was loaded onto its device
-            model.to(self.device)
         self.model = model.requires_grad_(False)
         self.rewards_of = partial(reward_logits, self.model)
 

@@ -59,9 +59,7 @@ class SharedBaseRewardModel:
         weight = state.pop(heads[0])
         self.policy.add_adapter(ADAPTER_NAME, config)
         set_peft_model_state_dict(self.policy, state, adapter_name=ADAPTER_NAME)
-        for name, parameter in self.policy.named_parameters():
-            if f".{ADAPTER_NAME}." in name:
-                parameter.requires_grad_(False)
+        self._freeze_reward_adapter()
         device = next(self.policy.parameters()).device
         head = torch.nn.Linear(weight.shape[1], weight.shape[0], bias=False, device=device)
         head.weight.data.copy_(weight)
@@ -79,10 +77,14 @@ class SharedBaseRewardModel:
         finally:
             # set_adapter also marks the active adapter trainable: the policy's, as before
             model.set_adapter(self.policy_adapter)
-            for name, parameter in model.named_parameters():
-                if f".{ADAPTER_NAME}." in name:
-                    parameter.requires_grad_(False)
+            self._freeze_reward_adapter()
             model.train(was_training)
+
+    def _freeze_reward_adapter(self) -> None:
+        """The reward adapter is only read: never a parameter the optimizer sees."""
+        for name, parameter in self.policy.named_parameters():
+            if f".{ADAPTER_NAME}." in name:
+                parameter.requires_grad_(False)
 
     def __call__(self, tokens: TokenizedCompletions) -> torch.Tensor:
         """The reward head at each row's last non-pad token, as a sequence classifier reads it."""

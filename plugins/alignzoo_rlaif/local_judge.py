@@ -57,8 +57,6 @@ class LocalJudge(Judge):
             self.device,
             "reward.model",
         )
-        if quant is None:  # a quantized model was loaded onto its device
-            self.model.to(self.device)
         self.model.requires_grad_(False)
         if config.mode is JudgeMode.choice:
             self.choice_ids = self._single_tokens(config.choices, "reward.choices", 2)

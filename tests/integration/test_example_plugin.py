@@ -63,3 +63,10 @@ def test_its_own_tests_pass(installed: dict[str, str], tmp_path: Path) -> None:
         installed, tmp_path, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(EXAMPLE / "tests")
     )
     assert result.returncode == 0, result.stdout[-3000:]
+
+
+def test_the_memory_planner_composes_its_preset(installed: dict[str, str], tmp_path: Path) -> None:
+    plan = "from alignzoo.planning.command import main; main()"
+    result = _run(installed, tmp_path, "-c", plan, "algorithm=orpo_strong")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "algorithm=orpo on data=sentiment's base model" in result.stdout

@@ -73,3 +73,8 @@ def test_a_learned_reward_model_is_counted_unless_it_shares_the_base(
     main([*common, "reward.share_base=true"])
     line = next(x for x in capsys.readouterr().out.splitlines() if "reward model" in x)
     assert "no second copy" in line
+
+
+def test_a_missing_reward_model_names_its_field(tmp_path: Path) -> None:
+    with pytest.raises(SystemExit, match=r"reward.path=.*no model config"):
+        main(["algorithm=ppo", "reward=learned", f"reward.path={tmp_path / 'nothing'}"])
