@@ -1,14 +1,23 @@
 """The algorithm interface: what an alignment method consumes and how it takes one step.
 
 Like torchtune's recipe interface, this is a contract, not a vehicle for code reuse: shared
-pieces (log-probs, generation, micro-batching) are plain functions in ``alignzoo.models``.
-The runner owns the loop, devices, logging, evaluation and checkpoints.
+pieces (log-probs, generation, tokenizing) are plain functions in ``alignzoo.models``, and the
+one gradient-accumulation loop is the updater's ``update``. The runner owns the loop, devices,
+logging, token counting, evaluation and checkpoints.
+
+Metric names are shared across algorithms and namespaced with slashes: ``loss``; ``train/*``
+(the updater's: ``train/grad_norm``, ``train/lr``); ``rewards/*`` (implicit or explicit
+rewards: ``rewards/chosen``, ``rewards/margins``, ``rewards/accuracy``, and each reward source's
+``rewards/<name>``); ``logps/*``; ``policy/*`` and ``value/*`` (RL losses and statistics);
+``objective/*`` (what an RL step optimises: ``objective/scores``, ``objective/kl``);
+``<algorithm>/*`` for anything only one method has (``orpo/nll``); ``eval/*`` (held-out
+evaluation); ``perf/*`` (the runner's: ``perf/step_s``, ``perf/tokens_per_s``).
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Literal, Protocol
@@ -16,6 +25,7 @@ from typing import Any, ClassVar, Literal, Protocol
 import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
+from alignzoo.algorithms.batching import LossAndMetrics
 from alignzoo.config.schema import TrainConfig
 from alignzoo.data.records import PreferencePair, PromptRecord
 from alignzoo.models.reference import ReferenceModel
@@ -28,29 +38,77 @@ Metrics = dict[str, float]
 
 
 class Updater(Protocol):
-    """The runner's optimizer step, handed to ``train_step`` (backward, clip, step, schedule)."""
+    """The runner's optimizer step, handed to ``train_step`` (accumulate, clip, step, schedule).
+
+    ``update`` is the whole step for almost every algorithm. ``backward`` and ``step`` are the
+    two halves it is made of, for a step that accumulates in some other way (plugin API 1.0
+    algorithms call them directly; they still work).
+    """
+
+    def update(
+        self, batch: Sequence[Any], loss_fn: Callable[[Sequence[Any]], LossAndMetrics]
+    ) -> Metrics:
+        """One optimizer step on ``batch``: gradients accumulated over ``train.micro_batch_size``.
+
+        ``loss_fn(micro)`` returns the mean loss over the micro-batch ``micro`` (a 0-d tensor)
+        and its metrics (means over ``micro``); the updater weights each micro-batch by its
+        share of ``batch`` (never scale the loss yourself), back-propagates, clips and steps.
+        Returns the size-weighted mean of every metric, ``loss`` included, and ``train/*``.
+        """
+        ...
 
     def backward(self, loss: torch.Tensor) -> None:
-        """Accumulate gradients of ``loss``."""
+        """Accumulate gradients of ``loss`` as given (no scaling is applied)."""
 
     def step(self) -> Metrics:
         """Clip, apply and clear the accumulated gradients; return ``train/*`` metrics."""
+        ...
+
+
+class Evaluator(Protocol):
+    """What ``Algorithm.evaluate`` may call on the runner's held-out evaluator."""
+
+    #: the held-out preference pairs (empty when the data has none)
+    pairs: Sequence[PreferencePair]
+
+    def __call__(self, policy: PreTrainedModel) -> Metrics:
+        """``eval/*`` of a causal LM policy: gold reward, KL, win-rate, preference accuracy."""
+        ...
+
+    def score_pairs(self, reward: RewardSource) -> Metrics:
+        """``eval/preference_accuracy`` of a reward source on the held-out pairs."""
+        ...
+
+    def agreement(self, margins: torch.Tensor) -> float:
+        """Share of held-out pairs whose ``margins`` (chosen minus rejected) have the gold sign."""
+        ...
 
 
 @dataclass
 class AlgorithmContext:
     """Everything the runner builds for an algorithm before training starts."""
 
-    #: the model being trained: a causal LM policy, or a one-output sequence classifier
+    #: the model being trained: a causal LM policy, or a one-output sequence classifier; in a
+    #: multi-process run it is wrapped for gradient synchronisation, so train through it
     policy: PreTrainedModel
-    #: the frozen starting policy (None when training a reward model)
+    #: the frozen starting policy (None for a reward model or a reference-free algorithm)
     reference: ReferenceModel | None
     tokenizer: PreTrainedTokenizerBase
     device: torch.device
     max_length: int
-    #: split each batch into micro-batches of this size and accumulate (None: whole batch)
+    #: ``train.micro_batch_size``: the updater accumulates over micro-batches of this size
+    #: (None: the whole batch); read it only to size other work, e.g. no-grad scoring chunks
     micro_batch_size: int | None = None
+    #: the training reward (``reward=<name>``), for algorithms that sample and score; its
+    #: ``score`` may return a tensor on any device: move it to ``device`` before use
     reward: RewardSource | None = None
+    #: ``policy`` without the process-parallel wrapper (the same object in one process):
+    #: generate with it, score without gradients with it, read its config from it
+    bare_policy: PreTrainedModel = None  # type: ignore[assignment]  # set in __post_init__
+
+    def __post_init__(self) -> None:
+        if self.bare_policy is None:
+            self.bare_policy = self.policy
 
 
 @dataclass
@@ -76,14 +134,19 @@ class MemoryTraits:
 class Algorithm(ABC):
     """An alignment method: says what it consumes, and takes one training step on a batch.
 
-    Subclasses set ``consumes`` and implement ``train_step``. ``config`` is the plugin's own
-    typed dataclass, already validated by Hydra.
+    Subclasses set ``consumes`` and implement ``train_step``. ``self.config`` is an instance
+    of the config dataclass the plugin registered (``algorithm.<field>=...`` overrides already
+    applied and type-checked by Hydra); ``self.ctx`` is what the runner built for it.
     """
 
     consumes: ClassVar[Consumes]
     #: what the runner loads as ``ctx.policy``: a causal LM (with a frozen reference), or a
     #: sequence classifier with one output (reward-model training, no reference)
     model_kind: ClassVar[ModelKind] = "causal_lm"
+    #: False for a reference-free method (ORPO, SimPO, SFT): full fine-tuning then loads no
+    #: frozen copy, ``ctx.reference`` is None, and evaluation reports no KL. Under LoRA the
+    #: reference costs nothing (the base with the adapter off), so it is kept for evaluation.
+    needs_reference: ClassVar[bool] = True
 
     def __init__(self, config: Any, context: AlgorithmContext) -> None:
         self.config = config
@@ -92,9 +155,9 @@ class Algorithm(ABC):
     def prepare(self, train_records: Sequence[Record]) -> None:  # noqa: B027 - optional hook
         """Called once with the whole training set before the first step (default: nothing)."""
 
-    def evaluate(self, evaluator: Any) -> Metrics:
+    def evaluate(self, evaluator: Evaluator) -> Metrics:
         """Held-out metrics of what this algorithm trains (default: the policy's samples)."""
-        return evaluator(self.ctx.policy)
+        return evaluator(self.ctx.bare_policy)
 
     def save_extras(self, directory: Path) -> None:  # noqa: B027 - optional hook
         """Write algorithm-specific files beside the saved model, before it is swapped in."""

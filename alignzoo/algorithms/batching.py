@@ -1,11 +1,22 @@
-"""Micro-batching, the one loop helper every algorithm's step shares."""
+"""Micro-batching and gradient accumulation: the one loop every algorithm's step shares.
+
+An algorithm hands :func:`accumulate` (through ``updater.update``) its batch and a function
+that returns the mean loss of one micro-batch; the loop splits, weights, back-propagates and
+averages the metrics, so no algorithm writes it again and none can scale twice.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from typing import TypeVar
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar
+
+import torch
 
 T = TypeVar("T")
+MetricValue = float | torch.Tensor
+#: what an algorithm's loss function returns for one micro-batch: its mean loss, and metrics
+#: (means over the micro-batch, as floats or 0-d tensors)
+LossAndMetrics = tuple[torch.Tensor, Mapping[str, MetricValue]]
 
 
 def micro_batches(batch: Sequence[T], size: int | None) -> Iterator[Sequence[T]]:
@@ -15,3 +26,38 @@ def micro_batches(batch: Sequence[T], size: int | None) -> Iterator[Sequence[T]]
         raise ValueError(f"train.micro_batch_size must be >= 1, got {size}")
     for start in range(0, len(batch), step):
         yield batch[start : start + step]
+
+
+def accumulate(
+    batch: Sequence[Any],
+    micro_batch_size: int | None,
+    loss_fn: Callable[[Sequence[Any]], LossAndMetrics],
+    backward: Callable[[torch.Tensor], None],
+) -> dict[str, float]:
+    """Gradients of the batch's mean loss, computed one micro-batch at a time.
+
+    ``loss_fn(micro)`` returns the *mean* loss over ``micro`` and its metrics; each
+    micro-batch's loss is back-propagated weighted by its share of the batch,
+    ``len(micro) / len(batch)``, so the accumulated gradient is that of the mean over the
+    whole batch, whatever the split. Metrics come back as size-weighted means, with ``loss``
+    added. Gradients are not applied: the updater steps after.
+    """
+    if len(batch) == 0:
+        raise ValueError("cannot take a step on an empty batch")
+    sums: dict[str, float] = {}
+    weights: dict[str, float] = {}
+    for micro in micro_batches(batch, micro_batch_size):
+        weight = len(micro) / len(batch)
+        loss, metrics = loss_fn(micro)
+        if loss.dim() != 0:
+            raise ValueError(
+                f"the loss function returned a loss of shape {tuple(loss.shape)}; it must "
+                "return the mean loss over its micro-batch, a 0-d tensor"
+            )
+        backward(loss * weight)
+        for key, value in {"loss": loss, **metrics}.items():
+            number = value.detach().float().item() if isinstance(value, torch.Tensor) else value
+            sums[key] = sums.get(key, 0.0) + float(number) * weight
+            weights[key] = weights.get(key, 0.0) + weight
+    # a metric some micro-batches lack is the mean over those that have it
+    return {key: total / weights[key] for key, total in sums.items()}

@@ -6,6 +6,7 @@ by every algorithm, so numbers compare across steps and across runs.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -60,20 +61,23 @@ class HeldoutEvaluator:
         self._pair_directions = self._gold_directions() if self.pairs else None
 
     def __call__(self, policy: PreTrainedModel) -> dict[str, float]:
-        """Evaluate ``policy`` (in eval mode, without gradients) against the reference."""
-        if self.reference is None:
-            raise ValueError("evaluating a policy needs the reference model")
-        policy = getattr(policy, "module", policy)  # a process-parallel wrapper generates not
+        """Evaluate ``policy`` (a bare model: in eval mode, without gradients) against the
+        reference.
+
+        Without a reference model (a reference-free algorithm, full fine-tuning) the first
+        policy evaluated, the runner's step 0, stands in for the reference's samples, and KL
+        and preference accuracy, which need the reference's log-probs, are not reported.
+        """
         metrics: dict[str, float] = {}
         with torch.no_grad():
             if self.prompts:
                 metrics |= self._sampled_metrics(policy)
-            if self.pairs:
+            if self.pairs and self.reference is not None:
                 metrics["eval/preference_accuracy"] = self._preference_accuracy(policy)
         return metrics
 
     def _sampled_metrics(self, policy: PreTrainedModel) -> dict[str, float]:
-        reference = self._reference_samples()
+        reference = self._reference_samples(policy)
         texts, rows = sample_completions(
             policy,
             self.tokenizer,
@@ -82,15 +86,10 @@ class HeldoutEvaluator:
             self.config.batch_size,
             seed=self.seed,
         )
-        device = next(policy.parameters()).device
-        policy_logps, reference_logps = [], []
-        for start in range(0, len(texts), self.config.batch_size):
-            chunk = _slice(rows, start, start + self.config.batch_size).to(device)
-            policy_logps.append(sequence_logprobs(policy, chunk))
-            reference_logps.append(self.reference.sequence_logprobs(chunk))
-        kl = torch.cat(policy_logps) - torch.cat(reference_logps)
         lengths = rows.completion_mask.sum(-1).float()
-        metrics = {"eval/kl": kl.mean().item(), "eval/completion_tokens": lengths.mean().item()}
+        metrics = {"eval/completion_tokens": lengths.mean().item()}
+        if self.reference is not None:
+            metrics["eval/kl"] = self._kl(policy, rows)
         if self.proxy is not None:  # the training reward beside the gold: over-optimisation
             metrics["eval/proxy_reward"] = self.proxy.score(self.prompts, texts).mean().item()
         if self.gold is not None and reference.gold is not None:
@@ -103,10 +102,26 @@ class HeldoutEvaluator:
             }
         return metrics
 
-    def _reference_samples(self) -> _ReferenceSamples:
-        """Reference completions, sampled once with a seed of their own."""
+    def _kl(self, policy: PreTrainedModel, rows: TokenizedCompletions) -> float:
+        """Monte-Carlo KL(policy || reference) per sequence, on the policy's samples."""
+        assert self.reference is not None
+        device = next(policy.parameters()).device
+        policy_logps, reference_logps = [], []
+        for start in range(0, len(rows.input_ids), self.config.batch_size):
+            chunk = rows[start : start + self.config.batch_size].to(device)
+            policy_logps.append(sequence_logprobs(policy, chunk))
+            reference_logps.append(self.reference.sequence_logprobs(chunk))
+        return (torch.cat(policy_logps) - torch.cat(reference_logps)).mean().item()
+
+    def _reference_samples(self, first_policy: PreTrainedModel) -> _ReferenceSamples:
+        """Reference completions, sampled once with a seed of their own (without a reference
+        model, from the first policy evaluated: the starting point)."""
         if self._reference is None:
-            with self.reference.active() as reference:
+            with (
+                self.reference.active()
+                if self.reference is not None
+                else contextlib.nullcontext(first_policy)
+            ) as reference:
                 texts, _ = sample_completions(
                     reference,
                     self.tokenizer,
@@ -156,14 +171,7 @@ class HeldoutEvaluator:
             tokens = tokenize_completions(self.tokenizer, prompts, completions, self.max_length).to(
                 device
             )
+            assert self.reference is not None
             log_ratio = sequence_logprobs(policy, tokens) - self.reference.sequence_logprobs(tokens)
             margins.append(log_ratio[: len(chunk)] - log_ratio[len(chunk) :])
         return self.agreement(torch.cat(margins).cpu())
-
-
-def _slice(rows: TokenizedCompletions, start: int, stop: int) -> TokenizedCompletions:
-    return TokenizedCompletions(
-        rows.input_ids[start:stop],
-        rows.attention_mask[start:stop],
-        rows.completion_mask[start:stop],
-    )

@@ -22,12 +22,14 @@ def load_policy_and_reference(
     quant: QuantConfig | None = None,
     gradient_checkpointing: bool = False,
     pad_token_id: int | None = None,
+    with_reference: bool = True,
 ) -> tuple[PreTrainedModel, ReferenceModel | None]:
     """The trainable model of ``kind`` and, for a causal LM, its reference.
 
-    Full fine-tuning keeps a frozen copy as reference. With LoRA the reference is the same
-    base with the adapter disabled, so the weights are held once; a quantized base can only
-    be trained through an adapter.
+    Full fine-tuning keeps a frozen copy as reference, unless ``with_reference`` is False (a
+    reference-free algorithm): then there is none. With LoRA the reference is the same base
+    with the adapter disabled, so the weights are held once and it is always there; a
+    quantized base can only be trained through an adapter.
     """
     if quant is not None and lora is None:
         raise ConfigError(
@@ -47,4 +49,6 @@ def load_policy_and_reference(
         return model, None
     if isinstance(model, PeftModel):
         return model, ReferenceModel.adapter_disabled(model)
+    if not with_reference:
+        return model, None
     return model, ReferenceModel.frozen_copy_of(model)  # a copy on the policy's device

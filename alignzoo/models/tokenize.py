@@ -17,6 +17,15 @@ class TokenizedCompletions:
     attention_mask: torch.Tensor
     completion_mask: torch.Tensor
 
+    def __len__(self) -> int:
+        return self.input_ids.shape[0]
+
+    def __getitem__(self, rows: slice | torch.Tensor) -> TokenizedCompletions:
+        """The rows ``rows`` (a slice or an index tensor) of every tensor."""
+        return TokenizedCompletions(
+            self.input_ids[rows], self.attention_mask[rows], self.completion_mask[rows]
+        )
+
     def to(self, device: torch.device) -> TokenizedCompletions:
         """The same batch on ``device``."""
         return TokenizedCompletions(

@@ -89,6 +89,7 @@ def plan_run(
         lora=None if cfg.peft is None else OmegaConf.to_object(cfg.peft),
         quant=None if cfg.quant is None else OmegaConf.to_object(cfg.quant),
         gradient_checkpointing=train.gradient_checkpointing,
+        reference=getattr(algorithm.factory, "needs_reference", True),
     )
     plan = plan_memory(shape, run)
     if (term := _reward_model(cfg, model_cfg, shape)) is not None:

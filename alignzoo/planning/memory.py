@@ -85,6 +85,8 @@ class RunShape:
     lora: LoraAdapterConfig | None = None
     quant: QuantConfig | None = None
     gradient_checkpointing: bool = False
+    #: False for a reference-free algorithm (``Algorithm.needs_reference``)
+    reference: bool = True
 
 
 def plan_memory(shape: ModelShape, run: RunShape) -> MemoryPlan:
@@ -116,13 +118,15 @@ def plan_memory(shape: ModelShape, run: RunShape) -> MemoryPlan:
         extra = run.traits.extra_trainable + head
         what += f" + {_n(extra)} head"
     if run.kind == "causal_lm":
-        persistent.append(
-            Term("reference", 0, "the base with the adapter disabled: no second copy")
-            if lora is not None
-            else Term(
+        if lora is not None:
+            reference = Term("reference", 0, "the base with the adapter disabled: no second copy")
+        elif not run.reference:
+            reference = Term("reference", 0, "none: the algorithm trains without a reference")
+        else:
+            reference = Term(
                 "reference", shape.parameters * b, f"a frozen copy: {_n(shape.parameters)} x {b} B"
             )
-        )
+        persistent.append(reference)
     persistent.append(
         Term(
             "optimizer",

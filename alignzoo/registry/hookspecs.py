@@ -19,8 +19,12 @@ if TYPE_CHECKING:
 PROJECT = "alignzoo"
 #: the version of this plugin API (these hooks, the registry calls, the interfaces plugins
 #: implement). A plugin may declare the version it was written for as a module attribute,
-#: ``ALIGNZOO_PLUGIN_API = "1.0"``; one with another major version is refused at load.
-PLUGIN_API_VERSION = "1.0"
+#: ``ALIGNZOO_PLUGIN_API = "1.1"``; one with another major version, or a newer minor one
+#: (it may use what this alignzoo lacks), is refused at load. Minor versions only add:
+#: 1.1 added ``Updater.update`` (the one accumulation loop), runner-counted tokens,
+#: ``Algorithm.needs_reference``, ``AlgorithmContext.bare_policy``,
+#: ``registry.add_reward_function`` and the ``Evaluator`` protocol; 1.0 plugins still work.
+PLUGIN_API_VERSION = "1.1"
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
 

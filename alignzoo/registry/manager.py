@@ -114,12 +114,29 @@ def api_mismatch(plugin: Any) -> str | None:
     declared = getattr(plugin, "ALIGNZOO_PLUGIN_API", None)
     if declared is None:
         return None
-    if str(declared).split(".")[0] != hookspecs.PLUGIN_API_VERSION.split(".")[0]:
+    provided = hookspecs.PLUGIN_API_VERSION
+    try:
+        major, minor = _version(str(declared))
+    except ValueError:
+        return f"it declares plugin API {declared!r}; expected a version such as {provided!r}"
+    ours = _version(provided)
+    if major != ours[0]:
         return (
             f"it declares plugin API {declared}, but this alignzoo provides plugin API "
-            f"{hookspecs.PLUGIN_API_VERSION} (the major versions must match)"
+            f"{provided} (the major versions must match)"
+        )
+    if minor > ours[1]:
+        return (
+            f"it declares plugin API {declared}, newer than the plugin API {provided} this "
+            "alignzoo provides: upgrade alignzoo"
         )
     return None
+
+
+def _version(text: str) -> tuple[int, int]:
+    """(major, minor) of "1.1" or "1"."""
+    major, _, minor = text.strip().partition(".")
+    return int(major), int(minor or 0)
 
 
 def register_components(

@@ -31,8 +31,10 @@ from alignzoo.evaluation import HeldoutEvaluator
 from alignzoo.models.loading import load_tokenizer
 from alignzoo.models.policy import load_policy_and_reference
 from alignzoo.registry import LoadedPlugins
+from alignzoo.rewards.watch import ConstantRewardWatch
 from alignzoo.runner.checkpoint import save_policy
 from alignzoo.runner.metrics_log import MetricsLog
+from alignzoo.runner.token_counter import TokenCounter
 from alignzoo.runner.updater import OptimizerUpdater
 
 T = TypeVar("T")
@@ -63,25 +65,32 @@ def run(cfg: DictConfig, plugins: LoadedPlugins, run_dir: Path) -> dict[str, Any
             "of its own; set model.name_or_path to a Hugging Face id or a local directory"
         )
     algorithm_component = registry.for_config("algorithm", cfg.algorithm)
+    algorithm_class = algorithm_component.factory
     tokenizer = load_tokenizer(name_or_path, model_cfg)
     lora: LoraAdapterConfig | None = _to_object(cfg.peft)
-    policy, reference = load_policy_and_reference(
+    bare_policy, reference = load_policy_and_reference(
         name_or_path,
         model_cfg,
-        kind=getattr(algorithm_component.factory, "model_kind", "causal_lm"),
+        kind=getattr(algorithm_class, "model_kind", "causal_lm"),
         device=accelerator.device,
         lora=lora,
         quant=_to_object(cfg.quant),
         gradient_checkpointing=cfg.train.gradient_checkpointing,
         pad_token_id=tokenizer.pad_token_id,
+        with_reference=getattr(algorithm_class, "needs_reference", True),
     )
-    policy = accelerator.prepare_model(policy)
+    # trained through the (multi-process) wrapper; generated from and saved bare
+    policy = accelerator.prepare_model(bare_policy)
+    tokens = TokenCounter(bare_policy)
 
     # --- the training reward, for algorithms that sample and score ---
-    reward = None
+    reward, training_reward = None, None
     if cfg.reward is not None:
-        reward = registry.for_config("reward", cfg.reward).build(cfg.reward)
-        reward.share_policy_base(accelerator.unwrap_model(policy))
+        reward_component = registry.for_config("reward", cfg.reward)
+        reward = reward_component.build(cfg.reward)
+        reward.share_policy_base(bare_policy)
+        # what the algorithm scores with is watched: a reward that never varies teaches nothing
+        training_reward = ConstantRewardWatch(reward, reward_component.name)
 
     # --- the algorithm, and what it consumes ---
     context = AlgorithmContext(
@@ -91,7 +100,8 @@ def run(cfg: DictConfig, plugins: LoadedPlugins, run_dir: Path) -> dict[str, Any
         device=accelerator.device,
         max_length=model_cfg.max_length,
         micro_batch_size=cfg.train.micro_batch_size,
-        reward=reward,
+        reward=training_reward,
+        bare_policy=bare_policy,
     )
     algorithm = algorithm_component.build(cfg.algorithm, context)
     train_records: Sequence[Any] = (
@@ -120,7 +130,12 @@ def run(cfg: DictConfig, plugins: LoadedPlugins, run_dir: Path) -> dict[str, Any
     )
     optimizer, scheduler = accelerator.prepare(optimizer, scheduler)
     updater = OptimizerUpdater(
-        accelerator, optimizer, scheduler, parameters, cfg.train.max_grad_norm
+        accelerator,
+        optimizer,
+        scheduler,
+        parameters,
+        cfg.train.max_grad_norm,
+        micro_batch_size=cfg.train.micro_batch_size,
     )
 
     # --- held-out evaluation, and its step-0 point: the reference itself ---
@@ -138,7 +153,6 @@ def run(cfg: DictConfig, plugins: LoadedPlugins, run_dir: Path) -> dict[str, Any
     # only the main process evaluates, logs and saves; the others just train
     main = accelerator.is_main_process
     log = MetricsLog(run_dir / "metrics.jsonl")
-    unwrapped = accelerator.unwrap_model(policy)
     initial = algorithm.evaluate(evaluator) if main else {}
     if main:
         log.write(0, initial)
@@ -153,17 +167,20 @@ def run(cfg: DictConfig, plugins: LoadedPlugins, run_dir: Path) -> dict[str, Any
         disable=not accelerator.is_main_process,
         file=sys.stdout,
     )
-    train_seconds, tokens = 0.0, 0
+    train_seconds, trained_tokens = 0.0, 0
     metrics: Metrics = {}
     latest_eval = initial
+    tokens.take()  # what evaluation and prepare() ran is not training
     for step in progress:
         policy.train()
         step_started = time.perf_counter()
         metrics = algorithm.train_step(next(batches), updater)
         elapsed = time.perf_counter() - step_started
         train_seconds += elapsed
-        tokens += int(metrics.pop("perf/tokens", 0))
-        metrics |= {"perf/step_s": elapsed, "perf/tokens_per_s": tokens / train_seconds}
+        # counted by the runner; an algorithm that knows better may report perf/tokens
+        counted = tokens.take()
+        trained_tokens += int(metrics.pop("perf/tokens", counted))
+        metrics |= {"perf/step_s": elapsed, "perf/tokens_per_s": trained_tokens / train_seconds}
         if not main:
             continue
         log.write(step, metrics)
@@ -175,14 +192,15 @@ def run(cfg: DictConfig, plugins: LoadedPlugins, run_dir: Path) -> dict[str, Any
             progress.write(_format_eval(step, latest_eval))
 
     # --- save the policy (safetensors, atomically) and the summary ---
+    tokens.close()
     accelerator.wait_for_everyone()
     policy_dir = None
     if cfg.save_policy and main:
-        name = "policy" if reference is not None else "reward_model"
-        saved = save_policy(unwrapped, tokenizer, run_dir / name, algorithm.save_extras)
+        name = "reward_model" if algorithm.model_kind == "reward_model" else "policy"
+        saved = save_policy(bare_policy, tokenizer, run_dir / name, algorithm.save_extras)
         policy_dir = str(saved)
         if lora is not None and lora.merge_at_end:  # the adapter is saved above, then merged
-            save_policy(unwrapped.merge_and_unload(), tokenizer, run_dir / f"{name}_merged")
+            save_policy(bare_policy.merge_and_unload(), tokenizer, run_dir / f"{name}_merged")
     summary = {
         "algorithm": algorithm_component.name,
         "data": data_component.name,
@@ -195,11 +213,11 @@ def run(cfg: DictConfig, plugins: LoadedPlugins, run_dir: Path) -> dict[str, Any
         "train": metrics,
         "wall_time_s": time.perf_counter() - started,
         "train_time_s": train_seconds,
-        "tokens_per_s": tokens / train_seconds if train_seconds else 0.0,
+        "tokens_per_s": trained_tokens / train_seconds if train_seconds else 0.0,
         "peak_memory_mb": _peak_memory_mb(accelerator.device),
         "parameters": {
             "trainable": sum(p.numel() for p in parameters),
-            "total": _parameter_count(unwrapped),
+            "total": _parameter_count(bare_policy),
         },
         "policy_dir": policy_dir,
         "config": OmegaConf.to_container(cfg, resolve=True, enum_to_str=True),

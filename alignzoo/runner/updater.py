@@ -1,15 +1,20 @@
-"""The optimizer step handed to algorithms: backward, clip, step, schedule, zero."""
+"""The optimizer step handed to algorithms: accumulate, clip, step, schedule, zero."""
 
 from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import torch
 from accelerate import Accelerator
 
-from alignzoo.algorithms import Metrics
+from alignzoo.algorithms import LossAndMetrics, Metrics
+from alignzoo.algorithms.batching import accumulate
 
 
 class OptimizerUpdater:
-    """Owns the optimizer and scheduler so an algorithm only says *when* to step."""
+    """Owns the optimizer, the schedule and gradient accumulation, so an algorithm only says
+    what its loss is and when to step."""
 
     def __init__(
         self,
@@ -18,12 +23,21 @@ class OptimizerUpdater:
         scheduler: torch.optim.lr_scheduler.LRScheduler,
         parameters: list[torch.nn.Parameter],
         max_grad_norm: float,
+        micro_batch_size: int | None = None,
     ) -> None:
         self.accelerator, self.optimizer, self.scheduler = accelerator, optimizer, scheduler
         self.parameters, self.max_grad_norm = parameters, max_grad_norm
+        self.micro_batch_size = micro_batch_size
+
+    def update(
+        self, batch: Sequence[Any], loss_fn: Callable[[Sequence[Any]], LossAndMetrics]
+    ) -> Metrics:
+        """Accumulate ``loss_fn`` over the micro-batches of ``batch``, then step once."""
+        metrics = accumulate(batch, self.micro_batch_size, loss_fn, self.backward)
+        return metrics | self.step()
 
     def backward(self, loss: torch.Tensor) -> None:
-        """Accumulate gradients of ``loss`` (accelerate handles scaling and processes)."""
+        """Accumulate gradients of ``loss`` (accelerate handles mixed precision and processes)."""
         self.accelerator.backward(loss)
 
     def step(self) -> Metrics:

@@ -9,6 +9,7 @@ import torch
 from alignzoo.algorithms import (
     Algorithm,
     AlgorithmContext,
+    LossAndMetrics,
     MemoryTraits,
     Metrics,
     Record,
@@ -32,7 +33,7 @@ class DPOAlgorithm(Algorithm):
 
     Supports the sigmoid, cDPO, robust, IPO and hinge losses (``algorithm.loss``); reference
     log-probs precomputed once or computed every step; chosen and rejected in one concatenated
-    forward pass or two; gradient accumulation over ``train.micro_batch_size``.
+    forward pass or two; gradient accumulation over ``train.micro_batch_size`` (the updater's).
     Raises ``ValueError`` for a bad ``beta``, ``loss`` or ``label_smoothing``.
     """
 
@@ -42,7 +43,6 @@ class DPOAlgorithm(Algorithm):
         super().__init__(config, context)
         self.loss = make_loss(config.loss.value, config.beta, config.label_smoothing)
         self._cached_reference: dict[PreferencePair, tuple[float, float]] = {}
-        self._policy_tokens = 0  # tokens through the policy this step, for perf/tokens_per_s
 
     @classmethod
     def memory_traits(cls, config: DPOConfig, train: TrainConfig, hidden_size: int) -> MemoryTraits:
@@ -64,36 +64,28 @@ class DPOAlgorithm(Algorithm):
                 self._cached_reference[pair] = (c, r)
 
     def train_step(self, batch: Sequence[Record], updater: Updater) -> Metrics:
-        """One optimizer step on ``batch``, accumulated over micro-batches."""
-        totals: dict[str, float] = {}
-        self._policy_tokens = 0
-        for micro in micro_batches(batch, self.ctx.micro_batch_size):
-            weight = len(micro) / len(batch)
-            # --- policy log-probs of chosen and rejected completions ---
-            policy_chosen, policy_rejected = self._score(self._policy_logprobs, micro)
-            # --- reference log-probs: cached, or a no-grad forward now ---
-            reference_chosen, reference_rejected = self._reference_logprobs(micro)
-            # --- the preference loss and its gradient ---
-            out = self.loss(policy_chosen, policy_rejected, reference_chosen, reference_rejected)
-            loss = out.losses.mean()
-            updater.backward(loss * weight)
-            # --- metrics, averaged over the micro-batches by size ---
-            margins = out.chosen_rewards - out.rejected_rewards
-            for key, value in {
-                "loss": loss.item(),
-                "rewards/chosen": out.chosen_rewards.mean().item(),
-                "rewards/rejected": out.rejected_rewards.mean().item(),
-                "rewards/margins": margins.mean().item(),
-                "rewards/accuracy": (margins > 0).float().mean().item(),
-                "logps/chosen": policy_chosen.detach().mean().item(),
-                "logps/rejected": policy_rejected.detach().mean().item(),
-            }.items():
-                totals[key] = totals.get(key, 0.0) + value * weight
-        # --- optimizer step ---
-        return totals | {"perf/tokens": float(self._policy_tokens)} | updater.step()
+        """One optimizer step on ``batch`` (the updater accumulates over micro-batches)."""
+        return updater.update(batch, self.loss_on)
+
+    def loss_on(self, pairs: Sequence[PreferencePair]) -> LossAndMetrics:
+        """The mean preference loss over ``pairs``, and its metrics."""
+        # --- policy log-probs of chosen and rejected completions ---
+        policy_chosen, policy_rejected = self._score(self._policy_logprobs, pairs)
+        # --- reference log-probs: cached, or a no-grad forward now ---
+        reference_chosen, reference_rejected = self._reference_logprobs(pairs)
+        # --- the preference loss ---
+        out = self.loss(policy_chosen, policy_rejected, reference_chosen, reference_rejected)
+        margins = out.chosen_rewards - out.rejected_rewards
+        return out.losses.mean(), {
+            "rewards/chosen": out.chosen_rewards.mean(),
+            "rewards/rejected": out.rejected_rewards.mean(),
+            "rewards/margins": margins.mean(),
+            "rewards/accuracy": (margins > 0).float().mean(),
+            "logps/chosen": policy_chosen.mean(),
+            "logps/rejected": policy_rejected.mean(),
+        }
 
     def _policy_logprobs(self, tokens: TokenizedCompletions) -> torch.Tensor:
-        self._policy_tokens += int(tokens.attention_mask.sum())
         return sequence_logprobs(self.ctx.policy, tokens)
 
     def _reference_logprobs(

@@ -9,12 +9,12 @@ import torch
 from alignzoo.algorithms import (
     Algorithm,
     AlgorithmContext,
+    LossAndMetrics,
     MemoryTraits,
     Metrics,
     Record,
     Updater,
 )
-from alignzoo.algorithms.batching import micro_batches
 from alignzoo.config.schema import TrainConfig
 from alignzoo.errors import ConfigError
 from alignzoo.models.generation import sample_completions
@@ -29,6 +29,7 @@ from alignzoo_ppo.loss import (
     clipped_value_loss,
     entropy_from_logits,
 )
+from alignzoo_ppo.rollout import PPORollout
 
 
 class PPOAlgorithm(Algorithm):
@@ -49,7 +50,7 @@ class PPOAlgorithm(Algorithm):
             raise ConfigError("algorithm=ppo needs a training reward: add reward=<name>")
         if config.ppo_epochs < 1 or config.num_minibatches < 1:
             raise ConfigError("algorithm.ppo_epochs and algorithm.num_minibatches must be >= 1")
-        hidden = context.policy.config.get_text_config().hidden_size
+        hidden = context.bare_policy.config.get_text_config().hidden_size
         # the value head reads the policy's last hidden state: one trunk, two heads
         self.value_head = torch.nn.Linear(hidden, 1).to(context.device)
         torch.nn.init.zeros_(self.value_head.weight)
@@ -94,11 +95,8 @@ class PPOAlgorithm(Algorithm):
         prompts = [record.prompt for record in batch]
 
         # --- rollout: sample completions with the current policy ---
-        policy = getattr(
-            self.ctx.policy, "module", self.ctx.policy
-        )  # generate needs the bare model
         texts, rows = sample_completions(
-            policy, self.ctx.tokenizer, prompts, cfg.rollout, batch_size=len(prompts)
+            self.ctx.bare_policy, self.ctx.tokenizer, prompts, cfg.rollout, batch_size=len(prompts)
         )
         rows = rows.to(self.ctx.device)
         mask = rows.completion_mask[:, 1:].float()  # actions: the sampled tokens, EOS included
@@ -129,16 +127,15 @@ class PPOAlgorithm(Algorithm):
         if cfg.whiten_advantages:
             advantages = whiten(advantages, mask)
 
-        # --- PPO epochs over shuffled mini-batches ---
+        # --- PPO epochs over shuffled mini-batches, one optimizer step each ---
+        rollout = PPORollout(rows, mask, old_logprobs, old_values, advantages, returns)
         stats: dict[str, list[float]] = {}
         size = len(batch) // cfg.num_minibatches
         for _ in range(cfg.ppo_epochs):
             order = torch.randperm(len(batch), device=self.ctx.device)
             for start in range(0, len(batch), size):
-                minibatch = order[start : start + size]
-                for key, value in self._update(
-                    rows, minibatch, mask, old_logprobs, old_values, advantages, returns, updater
-                ).items():
+                minibatch = rollout[order[start : start + size]]
+                for key, value in updater.update(minibatch, self.loss_on).items():
                     stats.setdefault(key, []).append(value)
 
         # --- adapt the KL coefficient to the KL this rollout had ---
@@ -154,55 +151,30 @@ class PPOAlgorithm(Algorithm):
                 "objective/rlhf_reward": (scores - beta * sequence_kl).mean().item(),
                 "value/explained_variance": (1.0 - residual).item(),
                 "ppo/kl_coef": beta,
-                "perf/tokens": float(rows.attention_mask.sum()) * self.updates_per_step(),
             }
             | self.ctx.reward.metrics()
         )
 
-    def _update(
-        self,
-        rows: TokenizedCompletions,
-        minibatch: torch.Tensor,
-        mask: torch.Tensor,
-        old_logprobs: torch.Tensor,
-        old_values: torch.Tensor,
-        advantages: torch.Tensor,
-        returns: torch.Tensor,
-        updater: Updater,
-    ) -> Metrics:
-        """One optimizer step on a mini-batch, accumulated over micro-batches."""
-        totals: dict[str, float] = {}
-        for micro in micro_batches(minibatch, self.ctx.micro_batch_size):
-            weight = len(micro) / len(minibatch)
-            part = TokenizedCompletions(
-                rows.input_ids[micro], rows.attention_mask[micro], rows.completion_mask[micro]
-            )
-            logprobs, values, entropy = self._forward(part, self.config.rollout.temperature)
-            m = mask[micro]
-            policy = clipped_policy_loss(
-                logprobs, old_logprobs[micro], advantages[micro], m, self.config.cliprange
-            )
-            value_loss, value_clipfrac = clipped_value_loss(
-                values, old_values[micro], returns[micro], m, self.config.cliprange_value
-            )
-            mean_entropy = masked_mean(entropy, m)
-            loss = (
-                policy.loss
-                + self.config.vf_coef * value_loss
-                - self.config.entropy_coef * mean_entropy
-            )
-            updater.backward(loss * weight)
-            for key, value in {
-                "loss": loss.item(),
-                "policy/loss": policy.loss.item(),
-                "policy/clipfrac": policy.clipfrac.item(),
-                "policy/approxkl": policy.approxkl.item(),
-                "policy/entropy": mean_entropy.item(),
-                "value/loss": value_loss.item(),
-                "value/clipfrac": value_clipfrac.item(),
-            }.items():
-                totals[key] = totals.get(key, 0.0) + value * weight
-        return totals | updater.step()
+    def loss_on(self, part: PPORollout) -> LossAndMetrics:
+        """The clipped policy and value losses and the entropy bonus on ``part`` of a rollout."""
+        cfg = self.config
+        logprobs, values, entropy = self._forward(part.rows, cfg.rollout.temperature)
+        policy = clipped_policy_loss(
+            logprobs, part.old_logprobs, part.advantages, part.mask, cfg.cliprange
+        )
+        value_loss, value_clipfrac = clipped_value_loss(
+            values, part.old_values, part.returns, part.mask, cfg.cliprange_value
+        )
+        mean_entropy = masked_mean(entropy, part.mask)
+        loss = policy.loss + cfg.vf_coef * value_loss - cfg.entropy_coef * mean_entropy
+        return loss, {
+            "policy/loss": policy.loss,
+            "policy/clipfrac": policy.clipfrac,
+            "policy/approxkl": policy.approxkl,
+            "policy/entropy": mean_entropy,
+            "value/loss": value_loss,
+            "value/clipfrac": value_clipfrac,
+        }
 
     def _forward(
         self, rows: TokenizedCompletions, temperature: float

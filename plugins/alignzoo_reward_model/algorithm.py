@@ -7,12 +7,11 @@ import random
 from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 import torch
 
-from alignzoo.algorithms import Algorithm, Metrics, Record, Updater
-from alignzoo.algorithms.batching import micro_batches
+from alignzoo.algorithms import Algorithm, Evaluator, LossAndMetrics, Metrics, Record, Updater
+from alignzoo.data.records import PreferencePair
 from alignzoo.models.tokenize import tokenize_completions
 from alignzoo.rewards import RewardSource
 from alignzoo_reward_model.loss import bradley_terry_loss
@@ -51,37 +50,30 @@ class RewardModelAlgorithm(Algorithm):
         (directory / STATS_FILE).write_text(json.dumps(stats))
 
     def train_step(self, batch: Sequence[Record], updater: Updater) -> Metrics:
-        """One optimizer step on ``batch``, accumulated over micro-batches."""
-        totals: dict[str, float] = {}
-        tokens_seen = 0
-        for micro in micro_batches(batch, self.ctx.micro_batch_size):
-            weight = len(micro) / len(batch)
-            # --- rewards of chosen and rejected, in one forward of 2B rows ---
-            prompts = [pair.prompt for pair in micro] * 2
-            completions = [pair.chosen for pair in micro] + [pair.rejected for pair in micro]
-            tokens = tokenize_completions(
-                self.ctx.tokenizer, prompts, completions, self.ctx.max_length
-            ).to(self.ctx.device)
-            tokens_seen += int(tokens.attention_mask.sum())
-            rewards = reward_logits(self.ctx.policy, tokens).float()
-            chosen, rejected = rewards[: len(micro)], rewards[len(micro) :]
-            # --- the Bradley-Terry loss and its gradient ---
-            loss = bradley_terry_loss(chosen, rejected, self.config.margin).mean()
-            updater.backward(loss * weight)
-            # --- metrics, averaged over the micro-batches by size ---
-            margins = (chosen - rejected).detach()
-            for key, value in {
-                "loss": loss.item(),
-                "rewards/chosen": chosen.detach().mean().item(),
-                "rewards/rejected": rejected.detach().mean().item(),
-                "rewards/margins": margins.mean().item(),
-                "rewards/accuracy": (margins > 0).float().mean().item(),
-            }.items():
-                totals[key] = totals.get(key, 0.0) + value * weight
-        # --- optimizer step ---
-        return totals | {"perf/tokens": float(tokens_seen)} | updater.step()
+        """One optimizer step on ``batch`` (the updater accumulates over micro-batches)."""
+        return updater.update(batch, self.loss_on)
 
-    def evaluate(self, evaluator: Any) -> Metrics:
+    def loss_on(self, pairs: Sequence[PreferencePair]) -> LossAndMetrics:
+        """The mean Bradley-Terry loss over ``pairs``, and its metrics."""
+        # --- rewards of chosen and rejected, in one forward of 2B rows ---
+        prompts = [pair.prompt for pair in pairs] * 2
+        completions = [pair.chosen for pair in pairs] + [pair.rejected for pair in pairs]
+        tokens = tokenize_completions(
+            self.ctx.tokenizer, prompts, completions, self.ctx.max_length
+        ).to(self.ctx.device)
+        rewards = reward_logits(self.ctx.policy, tokens).float()
+        chosen, rejected = rewards[: len(pairs)], rewards[len(pairs) :]
+        # --- the Bradley-Terry loss ---
+        loss = bradley_terry_loss(chosen, rejected, self.config.margin).mean()
+        margins = (chosen - rejected).detach()
+        return loss, {
+            "rewards/chosen": chosen.detach().mean(),
+            "rewards/rejected": rejected.detach().mean(),
+            "rewards/margins": margins.mean(),
+            "rewards/accuracy": (margins > 0).float().mean(),
+        }
+
+    def evaluate(self, evaluator: Evaluator) -> Metrics:
         """Held-out pair accuracy of the reward model."""
         return evaluator.score_pairs(_InTraining(self))
 
@@ -98,7 +90,7 @@ class _InTraining(RewardSource):
     def score(self, prompts: Sequence[str], completions: Sequence[str]) -> torch.Tensor:
         """Rewards of the rows, in batches, with the model in eval mode."""
         ctx = self.algorithm.ctx
-        model = getattr(ctx.policy, "module", ctx.policy)
+        model = ctx.bare_policy
         was_training = model.training
         model.eval()
         try:

@@ -73,14 +73,28 @@ def test_an_incompatible_plugin_api_is_refused_naming_both_versions(install: Ins
     loaded = load_plugins()
     (failure,) = [f for f in loaded.failures if f.plugin == "future"]
     assert failure.reason == (
-        "it declares plugin API 2.0, but this alignzoo provides plugin API 1.0 "
+        "it declares plugin API 2.0, but this alignzoo provides plugin API 1.1 "
         "(the major versions must match)"
     )
     assert "future" not in loaded.registry.names("reward")
 
 
-def test_a_compatible_plugin_loads_and_is_listed_with_its_version(install: Install) -> None:
-    source = 'ALIGNZOO_PLUGIN_API = "1.3"\n' + REGISTERS.format(name="Fine", reward="fine")
+def test_a_plugin_for_a_newer_minor_api_is_refused(install: Install) -> None:
+    source = 'ALIGNZOO_PLUGIN_API = "1.3"\n' + REGISTERS.format(name="Newer", reward="newer")
+    install("alignzoo-newer", "newer", source)
+    loaded = load_plugins()
+    (failure,) = [f for f in loaded.failures if f.plugin == "newer"]
+    assert failure.reason == (
+        "it declares plugin API 1.3, newer than the plugin API 1.1 this alignzoo provides: "
+        "upgrade alignzoo"
+    )
+
+
+@pytest.mark.parametrize("declared", ["1.0", "1.1", "1"])
+def test_a_plugin_for_this_or_an_older_minor_api_loads_and_is_listed(
+    install: Install, declared: str
+) -> None:
+    source = f'ALIGNZOO_PLUGIN_API = "{declared}"\n' + REGISTERS.format(name="Fine", reward="fine")
     install("alignzoo-fine", "fine", source, version="0.4.2")
     loaded = load_plugins()
     assert loaded.registry.get("reward", "fine").plugin == "fine"

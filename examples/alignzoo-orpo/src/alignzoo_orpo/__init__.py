@@ -8,7 +8,7 @@ from alignzoo_orpo.config import DistinctWordsConfig, ORPOConfig
 from alignzoo_orpo.reward import DistinctWordsReward
 
 #: the alignzoo plugin API this package is written for (a different major is refused)
-ALIGNZOO_PLUGIN_API = "1.0"
+ALIGNZOO_PLUGIN_API = "1.1"
 
 
 @hookimpl

@@ -10,6 +10,8 @@ from accelerate import Accelerator
 
 from alignzoo.algorithms import AlgorithmContext
 from alignzoo.models.reference import ReferenceModel
+from alignzoo.models.tokenize import tokenize_completions
+from alignzoo.runner.token_counter import TokenCounter
 from alignzoo.runner.updater import OptimizerUpdater
 from alignzoo_dpo.algorithm import DPOAlgorithm
 from alignzoo_dpo.config import DPOConfig, LossName
@@ -40,7 +42,9 @@ def make_dpo(tok, tiny_llama, eight_pairs):
         parameters = list(algorithm.trainable_parameters())
         optimizer = torch.optim.SGD(parameters, lr=lr)
         scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda _: 1.0)
-        updater = OptimizerUpdater(Accelerator(cpu=True), optimizer, scheduler, parameters, 1e9)
+        updater = OptimizerUpdater(
+            Accelerator(cpu=True), optimizer, scheduler, parameters, 1e9, micro_batch_size
+        )
         return algorithm, updater
 
     return make
@@ -115,7 +119,17 @@ def test_ipo_converges_to_its_target_margin(make_dpo, eight_pairs) -> None:
     assert metrics["rewards/margins"] == pytest.approx(0.5, abs=0.01)
 
 
-def test_reports_policy_tokens_for_throughput(make_dpo, eight_pairs) -> None:
-    algorithm, updater = make_dpo(DPOConfig())
-    metrics = algorithm.train_step(eight_pairs, updater)
-    assert metrics["perf/tokens"] > 2 * len(eight_pairs) * 5  # two rows of > 5 tokens per pair
+def test_the_runner_counts_the_tokens_of_the_policy_forwards_only(make_dpo, eight_pairs) -> None:
+    """Reference scoring runs without gradients and is not training: it is not counted."""
+    algorithm, updater = make_dpo(DPOConfig(precompute_reference=False), micro_batch_size=3)
+    counter = TokenCounter(algorithm.ctx.policy)
+    algorithm.train_step(eight_pairs, updater)
+    prompts = [p.prompt for p in eight_pairs]
+    rows = tokenize_completions(
+        algorithm.ctx.tokenizer,
+        prompts + prompts,
+        [p.chosen for p in eight_pairs] + [p.rejected for p in eight_pairs],
+        algorithm.ctx.max_length,
+    )
+    assert counter.take() == int(rows.attention_mask.sum()) > 2 * len(eight_pairs) * 5
+    assert counter.take() == 0

@@ -1,0 +1,68 @@
+"""Watches the training reward for a silent failure: a score that never varies trains nothing.
+
+A reward that gives every completion the same score (a regex for a character the tokenizer
+cannot produce, a keyword the policy never says) yields zero advantages, so an RL run goes
+on for its whole budget learning nothing. The runner wraps the training reward in this watch,
+which also checks that each ``score`` returns one value per completion.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+
+import torch
+
+from alignzoo.errors import PluginError
+from alignzoo.rewards.source import RewardSource
+
+#: consecutive batches of identical scores before the warning
+PATIENCE = 3
+
+
+class ConstantRewardWarning(RuntimeWarning):
+    """The training reward scored every completion alike for several batches in a row."""
+
+
+class ConstantRewardWatch(RewardSource):
+    """Delegates to ``source``; warns once, naming it, when its scores stop varying."""
+
+    def __init__(self, source: RewardSource, registered_name: str, patience: int = PATIENCE):
+        self.source, self.registered_name, self.patience = source, registered_name, patience
+        self.name = source.name
+        self._constant_batches = 0
+        self._warned = False
+
+    def score(self, prompts: Sequence[str], completions: Sequence[str]) -> torch.Tensor:
+        """The source's scores, checked for shape and watched for variance."""
+        scores = self.source.score(prompts, completions)
+        if not isinstance(scores, torch.Tensor) or scores.shape != (len(completions),):
+            shape = tuple(scores.shape) if isinstance(scores, torch.Tensor) else type(scores)
+            raise PluginError(
+                f"reward={self.registered_name}: score() returned {shape} for "
+                f"{len(completions)} completions; expected a float tensor of shape "
+                f"[{len(completions)}] (on any device)"
+            )
+        if len(completions) > 1:
+            constant = bool((scores == scores[0]).all())
+            self._constant_batches = self._constant_batches + 1 if constant else 0
+            if self._constant_batches >= self.patience and not self._warned:
+                self._warned = True
+                warnings.warn(
+                    f"reward={self.registered_name} gave every completion the same score "
+                    f"({scores[0].item():g}) in {self._constant_batches} batches in a row: "
+                    "its variance is zero, so there is nothing to learn from it. Check that "
+                    "what it rewards can be produced at all (the tokenizer's vocabulary, "
+                    "sampling length) and that it is configured as you meant.",
+                    ConstantRewardWarning,
+                    stacklevel=2,
+                )
+        return scores
+
+    def share_policy_base(self, policy: torch.nn.Module) -> None:
+        """Passed on to the watched source."""
+        self.source.share_policy_base(policy)
+
+    def metrics(self) -> dict[str, float]:
+        """The watched source's metrics."""
+        return self.source.metrics()
