@@ -12,22 +12,19 @@ from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from alignzoo.compare.runs import FAILURE
+from alignzoo.config.plugin_search_path import register_plugin_search_path
 from alignzoo.config.schema import register_schema
 from alignzoo.errors import AlignzooError
-from alignzoo.registry import LoadedPlugins, describe_plugins, load_plugins
+from alignzoo.registry import LoadedPlugins, describe_plugins, installed_plugins
 from alignzoo.runner.run import run
-
-#: loaded once per process, before Hydra composes, so plugin configs are in the ConfigStore
-_plugins: LoadedPlugins | None = None
 
 
 def prepare() -> LoadedPlugins:
-    """Register the run schema and every installed plugin (idempotent)."""
-    global _plugins
-    if _plugins is None:
-        register_schema()
-        _plugins = load_plugins()
-    return _plugins
+    """Register the run schema, every installed plugin (loaded once per process) and the
+    search path of their config directories; idempotent."""
+    register_schema()
+    register_plugin_search_path()
+    return installed_plugins()
 
 
 def main() -> None:
@@ -35,22 +32,8 @@ def main() -> None:
     if sys.argv[1:2] == ["plugins"]:
         print(describe_plugins(prepare()))
         return
-    plugins = prepare()
-    sys.argv += search_path_overrides(plugins, sys.argv[1:])
+    prepare()
     _hydra_main()
-
-
-def search_path_overrides(plugins: LoadedPlugins, arguments: list[str]) -> list[str]:
-    """``hydra.searchpath=[...]`` with every plugin's config directories (none: nothing).
-
-    The user's own ``hydra.searchpath`` override, if any, is left to stand alone.
-    """
-    dirs = [d for dirs in plugins.manager.hook.alignzoo_config_dirs() for d in dirs]
-    if not dirs or any(
-        a.startswith(("hydra.searchpath=", "+hydra.searchpath=")) for a in arguments
-    ):
-        return []
-    return [f"hydra.searchpath=[{','.join(dirs)}]"]
 
 
 @hydra.main(version_base="1.3", config_path="pkg://alignzoo.conf", config_name="config")

@@ -140,14 +140,13 @@ def _model_config(
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Compose the run from the command line and print its memory breakdown."""
-    from alignzoo.cli import prepare, search_path_overrides  # the same plugins as a run
+    from alignzoo.cli import prepare  # the same plugins (and their presets) as a run
 
     args = list(sys.argv[1:] if argv is None else argv)
     options = {a.split("=", 1)[0]: a.split("=", 1)[1] for a in args if a.split("=")[0] in OPTIONS}
     overrides = [a for a in args if a.split("=")[0] not in OPTIONS]
     try:
         plugins = prepare()
-        overrides += search_path_overrides(plugins, overrides)  # presets plugins ship
         with initialize_config_module("alignzoo.conf", version_base="1.3"):
             cfg = compose("config", overrides=overrides)
         plan, header = plan_run(

@@ -2,14 +2,17 @@
 
 from alignzoo.registry.hookspecs import hookimpl, hookspec
 from alignzoo.registry.manager import (
+    AlignzooPluginManager,
     LoadedPlugins,
     create_plugin_manager,
     describe_plugins,
+    installed_plugins,
     load_plugins,
 )
 from alignzoo.registry.registry import Component, PluginRegistry
 
 __all__ = [
+    "AlignzooPluginManager",
     "Component",
     "LoadedPlugins",
     "PluginRegistry",
@@ -17,5 +20,6 @@ __all__ = [
     "describe_plugins",
     "hookimpl",
     "hookspec",
+    "installed_plugins",
     "load_plugins",
 ]

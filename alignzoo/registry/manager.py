@@ -11,9 +11,9 @@ entry points; ``ALIGNZOO_TRACE_HOOKS=1`` prints every hook call and its result.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
-import weakref
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import Any
@@ -22,6 +22,7 @@ import pluggy
 
 from alignzoo.errors import PluginError
 from alignzoo.registry import hookspecs
+from alignzoo.registry.config_dirs import list_presets, search_path_entry
 from alignzoo.registry.registry import KINDS, PluginRegistry
 
 REGISTRATION_HOOKS = (
@@ -51,31 +52,32 @@ class PluginFailure:
 class LoadedPlugins:
     """The plugin manager together with what the plugins registered, and what failed."""
 
-    manager: pluggy.PluginManager
+    manager: AlignzooPluginManager
     registry: PluginRegistry
     #: plugin name -> (distribution name, version), for plugins loaded from entry points
     distributions: dict[str, tuple[str, str]] = field(default_factory=dict)
     failures: list[PluginFailure] = field(default_factory=list)
+    #: plugin name -> the Hydra search-path entries of the config directories it ships
+    config_dirs: dict[str, list[str]] = field(default_factory=dict)
 
 
-@dataclass
-class _EntryPointReport:
-    distributions: dict[str, tuple[str, str]] = field(default_factory=dict)
-    failures: list[PluginFailure] = field(default_factory=list)
+class AlignzooPluginManager(pluggy.PluginManager):
+    """pluggy's manager, keeping what loading the entry points found (as pytest's does)."""
+
+    def __init__(self) -> None:
+        super().__init__(hookspecs.PROJECT)
+        self.add_hookspecs(hookspecs)
+        #: plugin name -> (distribution, version) of the entry points that loaded
+        self.distributions: dict[str, tuple[str, str]] = {}
+        #: entry points that could not be loaded, and why
+        self.failures: list[PluginFailure] = []
 
 
-#: what loading the entry points of each manager found (read back by ``load_plugins``)
-_reports: weakref.WeakKeyDictionary[pluggy.PluginManager, _EntryPointReport] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def create_plugin_manager(load_entrypoints: bool = True) -> pluggy.PluginManager:
+def create_plugin_manager(load_entrypoints: bool = True) -> AlignzooPluginManager:
     """A ``PluginManager("alignzoo")`` with our hook specs and, by default, every entry point."""
-    manager = pluggy.PluginManager(hookspecs.PROJECT)
-    manager.add_hookspecs(hookspecs)
+    manager = AlignzooPluginManager()
     if load_entrypoints:
-        _reports[manager] = load_entry_points(manager)
+        load_entry_points(manager)
     manager.check_pending()
     if os.environ.get(TRACE_HOOKS_ENV):
         manager.trace.root.setwriter(lambda message: print(message, end="", file=sys.stderr))
@@ -83,9 +85,8 @@ def create_plugin_manager(load_entrypoints: bool = True) -> pluggy.PluginManager
     return manager
 
 
-def load_entry_points(manager: pluggy.PluginManager) -> _EntryPointReport:
+def load_entry_points(manager: AlignzooPluginManager) -> None:
     """Import and register each ``alignzoo`` entry point on its own, recording failures."""
-    report = _EntryPointReport()
     only = _only_plugins()
     for entry_point in entry_points(group=hookspecs.PROJECT):
         name = entry_point.name
@@ -98,15 +99,14 @@ def load_entry_points(manager: pluggy.PluginManager) -> _EntryPointReport:
             plugin = entry_point.load()
         except Exception as error:  # a broken plugin must not take the others down
             reason = f"importing {entry_point.value!r} raised {type(error).__name__}: {error}"
-            report.failures.append(PluginFailure(name, label, reason))
+            manager.failures.append(PluginFailure(name, label, reason))
             continue
         if (problem := api_mismatch(plugin)) is not None:
-            report.failures.append(PluginFailure(name, label, problem))
+            manager.failures.append(PluginFailure(name, label, problem))
             continue
         manager.register(plugin, name=name)
         if origin is not None:
-            report.distributions[name] = origin
-    return report
+            manager.distributions[name] = origin
 
 
 def api_mismatch(plugin: Any) -> str | None:
@@ -168,22 +168,48 @@ def register_components(
     return failures
 
 
-def load_plugins(manager: pluggy.PluginManager | None = None) -> LoadedPlugins:
+def load_plugins(manager: AlignzooPluginManager | None = None) -> LoadedPlugins:
     """Load installed plugins (or use ``manager``) and collect their registrations.
 
     Every plugin that was left out is also reported on standard error.
     """
     manager = manager or create_plugin_manager()
-    report = _reports.get(manager, _EntryPointReport())
     registry = PluginRegistry()
-    registry.origins = {name: " ".join(origin) for name, origin in report.distributions.items()}
-    failures = report.failures + register_components(manager, registry, report.distributions)
-    for problem in [*map(str, failures), *registry.clashes()]:
+    registry.origins = {name: " ".join(origin) for name, origin in manager.distributions.items()}
+    failures = manager.failures + register_components(manager, registry, manager.distributions)
+    config_dirs, dir_problems = collect_config_dirs(manager)
+    for problem in [*map(str, failures), *registry.clashes(), *dir_problems]:
         print(f"alignzoo: {problem}", file=sys.stderr)
     distributions = {
-        name: origin for name, origin in report.distributions.items() if manager.has_plugin(name)
+        name: origin for name, origin in manager.distributions.items() if manager.has_plugin(name)
     }
-    return LoadedPlugins(manager, registry, distributions, failures)
+    return LoadedPlugins(manager, registry, distributions, failures, config_dirs)
+
+
+@functools.cache
+def installed_plugins() -> LoadedPlugins:
+    """Every installed plugin, loaded once per process (the command line's plugins)."""
+    return load_plugins()
+
+
+def collect_config_dirs(manager: pluggy.PluginManager) -> tuple[dict[str, list[str]], list[str]]:
+    """Each plugin's ``alignzoo_config_dirs()`` as Hydra search-path entries, and problems.
+
+    A directory that cannot be found is left out with a message naming its plugin.
+    """
+    found: dict[str, list[str]] = {}
+    problems = []
+    plugins = manager.get_plugins()
+    for plugin in plugins:
+        name = manager.get_name(plugin) or repr(plugin)
+        others = [p for p in plugins if p is not plugin]
+        hook = manager.subset_hook_caller("alignzoo_config_dirs", remove_plugins=others)
+        for directory in [d for dirs in hook() for d in dirs]:
+            try:
+                found.setdefault(name, []).append(search_path_entry(directory))
+            except PluginError as error:
+                problems.append(f"plugin {name!r}: {error}")
+    return found, problems
 
 
 def describe_plugins(loaded: LoadedPlugins) -> str:
@@ -198,6 +224,13 @@ def describe_plugins(loaded: LoadedPlugins) -> str:
             mine = [c.name for c in loaded.registry.components(kind) if c.plugin == name]
             if mine:
                 lines.append(f"    {kind}: {', '.join(mine)}")
+        presets = [
+            f"{group}={preset}"
+            for directory in loaded.config_dirs.get(name, [])
+            for group, preset in list_presets(directory)
+        ]
+        if presets:
+            lines.append(f"    presets: {', '.join(presets)}")
     if loaded.failures:
         lines.append("not loaded:")
         lines += [f"  {failure}" for failure in loaded.failures]

@@ -38,9 +38,29 @@ def _run(env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedProc
 def test_it_is_listed_with_its_version(installed: dict[str, str], tmp_path: Path) -> None:
     result = _run(installed, tmp_path, "-m", "alignzoo", "plugins")
     assert result.returncode == 0, result.stderr[-2000:]
-    assert "orpo  (alignzoo-orpo 0.1.0)\n    algorithm: orpo\n    reward: distinct_words" in (
-        result.stdout
-    )
+    assert (
+        "orpo  (alignzoo-orpo 0.1.0)\n    algorithm: orpo\n    reward: distinct_words\n"
+        "    presets: algorithm=orpo_strong"
+    ) in result.stdout
+    assert "Warning" not in result.stderr  # its conf/ without __init__.py reads cleanly
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["--cfg", "job", "algorithm=orpo_strong"],
+        ["algorithm=orpo_strong", "--cfg", "job"],
+        ["--cfg", "job", "algorithm=orpo_strong", "hydra.searchpath=[pkg://alignzoo.conf]"],
+    ],
+    ids=["flag-first", "flag-last", "own-searchpath"],
+)
+def test_hydra_flags_and_a_users_searchpath_compose_its_preset(
+    installed: dict[str, str], tmp_path: Path, arguments: list[str]
+) -> None:
+    result = _run(installed, tmp_path, "-m", "alignzoo", *arguments)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "algorithm:\n  lam: 1.0\n" in result.stdout
+    assert "Warning" not in result.stderr
 
 
 def test_its_algorithm_and_its_preset_run_on_the_builtin_task(
