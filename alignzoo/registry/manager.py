@@ -177,8 +177,9 @@ def load_plugins(manager: AlignzooPluginManager | None = None) -> LoadedPlugins:
     registry = PluginRegistry()
     registry.origins = {name: " ".join(origin) for name, origin in manager.distributions.items()}
     failures = manager.failures + register_components(manager, registry, manager.distributions)
+    missing = registry.resolve_requirements()
     config_dirs, dir_problems = collect_config_dirs(manager)
-    for problem in [*map(str, failures), *registry.clashes(), *dir_problems]:
+    for problem in [*map(str, failures), *registry.clashes(), *missing, *dir_problems]:
         print(f"alignzoo: {problem}", file=sys.stderr)
     distributions = {
         name: origin for name, origin in manager.distributions.items() if manager.has_plugin(name)

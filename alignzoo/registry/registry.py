@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator
+import functools
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from hydra.core.config_store import ConfigStore
@@ -26,6 +27,8 @@ class Component:
     factory: Callable[..., Any]
     config_class: type
     plugin: str
+    #: config field -> (kind, name) of another plugin's component this one is built on
+    requires: Mapping[str, tuple[Kind, str]] = field(default_factory=dict)
 
     def build(self, config: DictConfig, *args: Any) -> Any:
         """Instantiate with the composed config turned back into the plugin's dataclass."""
@@ -59,19 +62,54 @@ class PluginRegistry:
         finally:
             self._plugin = previous
 
-    def add_algorithm(self, name: str, algorithm: Callable[..., Any], config: type) -> None:
-        """Register an :class:`~alignzoo.algorithms.Algorithm` subclass and its config dataclass."""
-        self._add("algorithm", name, algorithm, config)
+    def add_algorithm(
+        self,
+        name: str,
+        algorithm: Callable[..., Any],
+        config: type,
+        requires: Mapping[str, tuple[Kind, str]] | None = None,
+    ) -> None:
+        """Register an :class:`~alignzoo.algorithms.Algorithm` subclass and its config dataclass.
+
+        ``requires`` declares components of other plugins this one is built on, by the config
+        field that configures each: ``{"dpo": ("algorithm", "dpo")}``. Once every plugin has
+        registered, that field is typed by the other component's config dataclass (so
+        ``algorithm.dpo.beta=0.5`` is checked at compose time), and a missing one leaves this
+        component out with a message naming both. Build the other component with
+        :meth:`component_for` on the field's value.
+        """
+        self._add("algorithm", name, algorithm, config, dict(requires or {}))
 
     def add_reward(self, name: str, factory: Callable[..., Any], config: type) -> None:
         """Register a reward-source factory ``factory(config) -> RewardSource``."""
         self._add("reward", name, factory, config)
 
+    def add_reward_function(
+        self, name: str, function: Callable[..., float], config: type | None = None
+    ) -> None:
+        """Register a plain function ``function(prompt, completion, **options) -> float``.
+
+        ``config`` is a dataclass whose fields are passed as the keyword options; None makes
+        one from the function's keyword parameters (each needs an annotation and a default).
+        ``reward=<name> reward.<option>=...`` then works; scores are batched for you.
+        """
+        from alignzoo.rewards.function import FunctionReward, function_config
+
+        typed = function_config(name, function, config)
+        self._add("reward", name, functools.partial(FunctionReward, name, function), typed)
+
     def add_dataset(self, name: str, factory: Callable[..., Any], config: type) -> None:
         """Register a data-source factory ``factory(config) -> DataSource``."""
         self._add("data", name, factory, config)
 
-    def _add(self, kind: Kind, name: str, factory: Callable[..., Any], config: type) -> None:
+    def _add(
+        self,
+        kind: Kind,
+        name: str,
+        factory: Callable[..., Any],
+        config: type,
+        requires: dict[str, tuple[Kind, str]] | None = None,
+    ) -> None:
         if not (isinstance(config, type) and dataclasses.is_dataclass(config)):
             raise PluginError(
                 f"plugin {self._plugin!r}: the config of {kind} {name!r} must be a dataclass "
@@ -87,8 +125,47 @@ class PluginRegistry:
             self._clashing_configs[existing.config_class] = (kind, name)
             self._clashing_configs[config] = (kind, name)
             return
-        self._components[kind][name] = Component(kind, name, factory, config, self._plugin)
-        self._store.store(group=kind, name=name, node=config, provider=self._plugin)
+        component = Component(kind, name, factory, config, self._plugin, requires or {})
+        self._components[kind][name] = component
+        if not component.requires:  # else stored once what it requires is known
+            self._store.store(group=kind, name=name, node=config, provider=self._plugin)
+
+    def resolve_requirements(self) -> list[str]:
+        """Type every ``requires`` field by the required component's config, once all plugins
+        have registered; withdraw a component whose requirement is missing, saying why."""
+        problems = []
+        for kind in KINDS:
+            for component in [c for c in self._components[kind].values() if c.requires]:
+                fields = []
+                for field_name, (other_kind, other_name) in component.requires.items():
+                    other = self._components[other_kind].get(other_name)
+                    if other is None:
+                        problems.append(
+                            f"{kind} {component.name!r} (plugin {component.plugin!r}) was left "
+                            f"out: it is built on {other_kind} {other_name!r}, which no loaded "
+                            "plugin registers"
+                        )
+                        del self._components[kind][component.name]
+                        break
+                    fields.append((field_name, other.config_class))
+                else:
+                    typed = _typed_config(component.config_class, tuple(fields))
+                    resolved = dataclasses.replace(component, config_class=typed)
+                    self._components[kind][component.name] = resolved
+                    self._store.store(
+                        group=kind, name=component.name, node=typed, provider=component.plugin
+                    )
+        return problems
+
+    def component_for(self, kind: Kind, config: Any) -> Component:
+        """The component whose config dataclass ``config`` (an instance) is."""
+        for component in self._components[kind].values():
+            if type(config) is component.config_class:
+                return component
+        raise ConfigError(
+            f"no installed {kind} has the config type {type(config).__name__} "
+            f"(known: {', '.join(self.names(kind)) or 'none'})"
+        )
 
     def clashes(self) -> list[str]:
         """A message for every name that more than one plugin registered."""
@@ -145,3 +222,17 @@ class PluginRegistry:
             f"which no installed plugin registered; pick one with {kind}=<name> "
             f"(known: {', '.join(self.names(kind)) or 'none'})"
         )
+
+
+@functools.cache
+def _typed_config(base: type, fields: tuple[tuple[str, type], ...]) -> type:
+    """``base`` with each field typed by another component's config dataclass (one class per
+    combination, so every registry and Hydra's ConfigStore agree on it)."""
+    typed = dataclasses.make_dataclass(
+        base.__name__,
+        [(name, config, dataclasses.field(default_factory=config)) for name, config in fields],
+        bases=(base,),
+        namespace={"__doc__": base.__doc__},
+    )
+    typed.__module__ = base.__module__
+    return typed

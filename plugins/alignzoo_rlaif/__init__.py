@@ -3,7 +3,8 @@
 ``reward=judge`` scores completions with a local model under written principles (direct
 RLAIF); ``algorithm=rlaif`` has the judge label the preference pairs and trains DPO on them.
 The built-in default judge reads sentiment from the tags the task's base model learned.
-It builds on the DPO plugin (``alignzoo_dpo``) for the optimisation.
+It builds on the DPO plugin for the optimisation, reached through the registry (declared
+with ``requires``), never imported.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from alignzoo.rewards.judgement_cache import CachedJudge
 from alignzoo_rlaif.config import LocalJudgeConfig
 from alignzoo_rlaif.http_judge import HTTPJudge, HTTPJudgeConfig
 from alignzoo_rlaif.local_judge import LocalJudge
-from alignzoo_rlaif.pipeline import RLAIFAlgorithm
+from alignzoo_rlaif.pipeline import DPO, RLAIFAlgorithm
 from alignzoo_rlaif.pipeline_config import RLAIFConfig
 
 
@@ -40,4 +41,6 @@ def alignzoo_register_rewards(registry: PluginRegistry) -> None:
 @hookimpl
 def alignzoo_register_algorithms(registry: PluginRegistry) -> None:
     """``algorithm=rlaif``."""
-    registry.add_algorithm("rlaif", RLAIFAlgorithm, RLAIFConfig)
+    registry.add_algorithm(
+        "rlaif", RLAIFAlgorithm, RLAIFConfig, requires={"dpo": ("algorithm", DPO)}
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import torch
+from omegaconf import OmegaConf
 from transformers import AutoTokenizer
 
 from alignzoo.config.schema import ModelConfig
@@ -13,19 +14,25 @@ from alignzoo.models.loading import load_causal_lm, resolve_device
 from alignzoo.models.logprobs import positions_from_mask, sequence_logprobs
 from alignzoo.models.quantization import quant_preset
 from alignzoo.models.tokenize import tokenize_completions
+from alignzoo.registry import installed_plugins
 from alignzoo.rewards.judge import Judge
 from alignzoo_rlaif.config import JudgeMode, LocalJudgeConfig
 from alignzoo_rlaif.templates import pairwise_texts, pointwise_texts
 
+#: the data source whose base model is the default judge
+BUILTIN_TASK = "sentiment"
 #: bump when the way a verdict is computed changes, so cached judgements are not reused
 VERDICT_VERSION = 3
 
 
 def builtin_judge_model() -> str:
-    """The built-in task's base model: it learned p(review | sentiment tag)."""
-    from alignzoo.tasks.sentiment.task import SentimentTask, SentimentTaskConfig
-
-    return SentimentTask(SentimentTaskConfig()).base_model()
+    """The built-in task's base model, which learned p(review | sentiment tag); the task is
+    reached through its registration (``data=sentiment``), never imported."""
+    task = installed_plugins().registry.get("data", BUILTIN_TASK)
+    model = task.build(OmegaConf.structured(task.config_class)).base_model()
+    if model is None:
+        raise ConfigError(f"data={BUILTIN_TASK} has no base model: set reward.model")
+    return model
 
 
 class LocalJudge(Judge):

@@ -8,6 +8,7 @@ from typing import Any
 from alignzoo.algorithms import (
     Algorithm,
     AlgorithmContext,
+    Evaluator,
     MemoryTraits,
     Metrics,
     Record,
@@ -15,11 +16,14 @@ from alignzoo.algorithms import (
 )
 from alignzoo.config.schema import TrainConfig
 from alignzoo.data.records import PreferencePair
+from alignzoo.registry import Component, installed_plugins
 from alignzoo.rewards.judge import Judge, debiased_preference
 from alignzoo.rewards.judgement_cache import CachedJudge
-from alignzoo_dpo.algorithm import DPOAlgorithm
 from alignzoo_rlaif.local_judge import LocalJudge
 from alignzoo_rlaif.pipeline_config import RLAIFConfig
+
+#: the algorithm that learns from the judge's labels, reached through the registry
+DPO = "dpo"
 
 
 class RLAIFAlgorithm(Algorithm):
@@ -37,7 +41,8 @@ class RLAIFAlgorithm(Algorithm):
         super().__init__(config, context)
         local = LocalJudge(config.judge)
         self.judge: Judge = CachedJudge(local) if config.judge.cache else local
-        self.dpo = DPOAlgorithm(config.dpo, context)
+        dpo, dpo_config = _dpo(config)
+        self.dpo: Algorithm = dpo.factory(dpo_config, context)
         self._ai_labelled: dict[PreferencePair, PreferencePair] = {}
         self._judge_agreement: float | None = None
         self._flipped = 0.0
@@ -47,7 +52,8 @@ class RLAIFAlgorithm(Algorithm):
         cls, config: RLAIFConfig, train: TrainConfig, hidden_size: int
     ) -> MemoryTraits:
         """DPO's, on the policy (the judge is a separate model, loaded beside it)."""
-        return DPOAlgorithm.memory_traits(config.dpo, train, hidden_size)
+        dpo, dpo_config = _dpo(config)
+        return dpo.factory.memory_traits(dpo_config, train, hidden_size)
 
     def prepare(self, train_records: Sequence[Record]) -> None:
         """Label every pair with the judge, then let DPO precompute its reference log-probs."""
@@ -69,7 +75,7 @@ class RLAIFAlgorithm(Algorithm):
         relabelled = [self._ai_labelled.get(pair, pair) for pair in batch]
         return self.dpo.train_step(relabelled, updater) | {"rlaif/flipped_labels": self._flipped}
 
-    def evaluate(self, evaluator: Any) -> Metrics:
+    def evaluate(self, evaluator: Evaluator) -> Metrics:
         """The policy's held-out metrics, plus the judge's agreement with the gold order."""
         if self._judge_agreement is None and evaluator.pairs:
             pairs = evaluator.pairs
@@ -84,3 +90,12 @@ class RLAIFAlgorithm(Algorithm):
             {} if self._judge_agreement is None else {"eval/judge_agreement": self._judge_agreement}
         )
         return self.dpo.evaluate(evaluator) | extra
+
+
+def _dpo(config: RLAIFConfig) -> tuple[Component, Any]:
+    """The DPO plugin's component, found through the registry, and its config."""
+    registry = installed_plugins().registry
+    if config.dpo is None:
+        component = registry.get("algorithm", DPO)
+        return component, component.config_class()
+    return registry.component_for("algorithm", config.dpo), config.dpo

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
-from alignzoo_dpo.config import DPOConfig
 from alignzoo_rlaif.config import LocalJudgeConfig
 
 
@@ -12,8 +12,10 @@ from alignzoo_rlaif.config import LocalJudgeConfig
 class RLAIFConfig:
     """AI-labelled preferences (Lee et al. 2023) optimised with DPO.
 
-    ``algorithm.judge.*`` configures the labeller, ``algorithm.dpo.*`` the optimizer.
+    ``algorithm.judge.*`` configures the labeller, ``algorithm.dpo.*`` the optimizer: the DPO
+    plugin's own config, which the registry types this field with once plugins have loaded
+    (None: DPO's defaults).
     """
 
     judge: LocalJudgeConfig = field(default_factory=LocalJudgeConfig)
-    dpo: DPOConfig = field(default_factory=DPOConfig)
+    dpo: Any = None

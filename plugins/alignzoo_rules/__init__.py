@@ -1,7 +1,8 @@
 """alignzoo's rules plugin: rewards computed by rules, no model needed.
 
-``reward=lexicon|regex|length|keywords|json_format|python``; the rules themselves are pure
-functions in :mod:`alignzoo_rules.functions`, usable without the registry.
+``reward=regex|length|keywords|json_format|python``; the rules themselves are pure functions
+in :mod:`alignzoo_rules.functions`, usable without the registry. (``reward=lexicon`` is a
+preset of the built-in task's own ``gold`` lexicon: a task's pieces are its to register.)
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from alignzoo_rules.config import (
     JsonFormatConfig,
     KeywordsConfig,
     LengthConfig,
-    LexiconConfig,
     PythonFunctionConfig,
     RegexConfig,
 )
@@ -19,14 +19,12 @@ from alignzoo_rules.sources import (
     JsonFormatReward,
     KeywordsReward,
     LengthReward,
-    LexiconReward,
     PythonFunctionReward,
     RegexReward,
 )
 
 #: (source class, config class); each source's ``name`` is its registered name
 REWARDS: tuple[tuple[type, type], ...] = (
-    (LexiconReward, LexiconConfig),
     (RegexReward, RegexConfig),
     (LengthReward, LengthConfig),
     (KeywordsReward, KeywordsConfig),

@@ -8,11 +8,6 @@ from omegaconf import MISSING
 
 
 @dataclass
-class LexiconConfig:
-    """The lexicon sentiment reward has no knobs; the dataclass makes ``reward=lexicon`` typed."""
-
-
-@dataclass
 class RegexConfig:
     """Reward completions in which a regular expression is found (or, inverted, is not)."""
 

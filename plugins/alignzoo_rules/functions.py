@@ -12,21 +12,11 @@ from collections.abc import Callable, Sequence
 from functools import reduce
 
 from alignzoo.errors import ConfigError
-from alignzoo.tasks.sentiment.lexicon import lexicon_sentiment as _lexicon_sentiment
 
 #: what ``reward.function`` must name, repeated in every error about it
 EXPECTED_FUNCTION = "expected module:function from an installed module, e.g. 'my_pkg.rules:brevity'"
 #: a whole completion that is one fenced block, ```json or bare ```
 _FENCE = re.compile(r"```(?:json)?[ \t]*\n?(.*?)\n?[ \t]*```", re.DOTALL | re.IGNORECASE)
-
-
-def lexicon_sentiment(completion: str) -> float:
-    """Lexicon sentiment in (-1, 1): the built-in task's gold reward.
-
-    >>> round(lexicon_sentiment(" the food was great ."), 3)
-    0.462
-    """
-    return _lexicon_sentiment(completion)
 
 
 def regex_reward(
@@ -116,8 +106,8 @@ def json_format_reward(completion: str, required_keys: Sequence[str] = ()) -> fl
 def load_user_function(spec: str) -> Callable[[str, str], float]:
     """Resolve ``"package.module:function"`` by import and attribute lookup, never by eval.
 
-    >>> load_user_function("alignzoo_rules.functions:lexicon_sentiment").__name__
-    'lexicon_sentiment'
+    >>> load_user_function("alignzoo_rules.functions:length_reward").__name__
+    'length_reward'
     """
     module_name, sep, attribute = spec.partition(":")
     if not (sep and module_name and attribute) or ":" in attribute:

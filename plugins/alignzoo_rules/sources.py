@@ -8,13 +8,13 @@ from collections.abc import Sequence
 import torch
 
 from alignzoo.errors import ConfigError
+from alignzoo.rewards.function import score_each
 from alignzoo.rewards.source import RewardSource
 from alignzoo_rules import functions
 from alignzoo_rules.config import (
     JsonFormatConfig,
     KeywordsConfig,
     LengthConfig,
-    LexiconConfig,
     PythonFunctionConfig,
     RegexConfig,
 )
@@ -34,23 +34,7 @@ class RuleReward(RewardSource):
 
     def score(self, prompts: Sequence[str], completions: Sequence[str]) -> torch.Tensor:
         """The rule over the batch, as float32 of shape [N]."""
-        if len(prompts) != len(completions):
-            raise ValueError(f"{len(prompts)} prompts but {len(completions)} completions")
-        values = [float(self.rule(p, c)) for p, c in zip(prompts, completions, strict=True)]
-        return torch.tensor(values, dtype=torch.float32)
-
-
-class LexiconReward(RuleReward):
-    """Lexicon sentiment of the completion (the prompt is neutral)."""
-
-    name = "lexicon"
-    config: LexiconConfig
-
-    def __init__(self, config: LexiconConfig | None = None) -> None:
-        super().__init__(config or LexiconConfig())
-
-    def rule(self, prompt: str, completion: str) -> float:
-        return functions.lexicon_sentiment(completion)
+        return score_each(self.rule, prompts, completions)
 
 
 class RegexReward(RuleReward):

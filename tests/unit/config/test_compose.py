@@ -125,3 +125,12 @@ def test_frontier_experiment_sweeps_every_point_on_one_budget() -> None:
     assert cfg.hydra.sweeper.params["+frontier"] == "glob(*)"
     assert cfg.train.steps == 150
     assert cfg.hydra.callbacks.comparison_report._target_.endswith("ComparisonReportCallback")
+
+
+def test_rlaif_types_its_dpo_field_by_the_dpo_plugins_config_through_the_registry() -> None:
+    cfg = _compose("algorithm=rlaif", "algorithm.dpo.beta=0.5")
+    rlaif = OmegaConf.to_object(cfg.algorithm)
+    assert isinstance(rlaif.dpo, DPOConfig) and rlaif.dpo.beta == 0.5
+    with pytest.raises(ConfigCompositionException) as error:
+        _compose("algorithm=rlaif", "algorithm.dpo.bta=0.5")
+    assert "bta" in str(error.value.__cause__ or error.value)

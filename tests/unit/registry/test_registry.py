@@ -82,3 +82,32 @@ def test_unknown_name_lists_the_known_ones(registry: PluginRegistry) -> None:
 def test_config_of_unregistered_type_is_an_error(registry: PluginRegistry) -> None:
     with pytest.raises(ConfigError, match="ToyConfig"):
         registry.for_config("algorithm", OmegaConf.structured(ToyConfig))
+
+
+@dataclass
+class Wrapper:
+    inner: object = None
+
+
+def test_a_required_component_types_its_field_and_a_missing_one_leaves_it_out(
+    registry: PluginRegistry,
+) -> None:
+    with registry.registering_for("inner-plugin"):
+        registry.add_algorithm("inner", Toy, ToyConfig)
+    with registry.registering_for("outer-plugin"):
+        registry.add_algorithm("outer", Toy, Wrapper, requires={"inner": ("algorithm", "inner")})
+        registry.add_algorithm("orphan", Toy, Wrapper, requires={"inner": ("algorithm", "gone")})
+    problems = registry.resolve_requirements()
+    assert problems == [
+        "algorithm 'orphan' (plugin 'outer-plugin') was left out: it is built on algorithm "
+        "'gone', which no loaded plugin registers"
+    ]
+    outer = registry.get("algorithm", "outer")
+    built = outer.build(
+        OmegaConf.merge(OmegaConf.structured(outer.config_class), {"inner": {"strength": 3.0}})
+    )
+    assert built.config.inner == ToyConfig(strength=3.0)
+    assert registry.component_for("algorithm", built.config.inner).name == "inner"
+    with pytest.raises(Exception, match="size"):  # the field is typed: a stranger key fails
+        OmegaConf.merge(OmegaConf.structured(outer.config_class), {"inner": {"size": 1}})
+    assert "orphan" not in registry.names("algorithm")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from alignzoo.registry import PluginRegistry, hookimpl
 from alignzoo_orpo.algorithm import ORPOAlgorithm
-from alignzoo_orpo.config import DistinctWordsConfig, ORPOConfig
-from alignzoo_orpo.reward import DistinctWordsReward
+from alignzoo_orpo.config import ORPOConfig
+from alignzoo_orpo.reward import distinct_words
 
-#: the alignzoo plugin API this package is written for (a different major is refused)
+#: the alignzoo plugin API this package is written for
 ALIGNZOO_PLUGIN_API = "1.1"
 
 
@@ -19,8 +19,8 @@ def alignzoo_register_algorithms(registry: PluginRegistry) -> None:
 
 @hookimpl
 def alignzoo_register_rewards(registry: PluginRegistry) -> None:
-    """``reward=distinct_words``."""
-    registry.add_reward("distinct_words", DistinctWordsReward, DistinctWordsConfig)
+    """``reward=distinct_words``; its keyword parameter is the option ``reward.min_words``."""
+    registry.add_reward_function("distinct_words", distinct_words)
 
 
 @hookimpl

@@ -11,11 +11,3 @@ class ORPOConfig:
 
     #: weight lambda of the odds-ratio term beside the chosen responses' NLL
     lam: float = 0.1
-
-
-@dataclass
-class DistinctWordsConfig:
-    """Reward the share of distinct words in a completion (penalises repetition)."""
-
-    #: completions shorter than this many words score 0
-    min_words: int = 1

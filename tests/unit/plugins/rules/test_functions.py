@@ -13,7 +13,6 @@ from alignzoo_rules.functions import (
     json_format_reward,
     keyword_reward,
     length_reward,
-    lexicon_sentiment,
     load_user_function,
     regex_reward,
 )
@@ -21,13 +20,7 @@ from alignzoo_rules.functions import (
 
 def test_doctests_pass() -> None:
     result = doctest.testmod(functions_module)
-    assert result.attempted >= 6 and result.failed == 0
-
-
-def test_lexicon_sentiment_is_the_gold_reward() -> None:
-    assert lexicon_sentiment(" the food was great .") == pytest.approx(0.46211716)
-    assert lexicon_sentiment(" the food was not great .") == pytest.approx(-0.46211716)
-    assert lexicon_sentiment("") == 0.0
+    assert result.attempted >= 5 and result.failed == 0
 
 
 @pytest.mark.parametrize(

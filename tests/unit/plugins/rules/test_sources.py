@@ -17,7 +17,6 @@ from alignzoo_rules.config import (
     JsonFormatConfig,
     KeywordsConfig,
     LengthConfig,
-    LexiconConfig,
     PythonFunctionConfig,
     RegexConfig,
 )
@@ -25,7 +24,6 @@ from alignzoo_rules.sources import (
     JsonFormatReward,
     KeywordsReward,
     LengthReward,
-    LexiconReward,
     PythonFunctionReward,
     RegexReward,
 )
@@ -37,12 +35,6 @@ def _scores(source: RewardSource, completions: list[str]) -> list[float]:
     scores = source.score(PROMPTS[: len(completions)], completions)
     assert scores.dtype == torch.float32 and scores.shape == (len(completions),)
     return scores.tolist()
-
-
-def test_lexicon_reward() -> None:
-    scores = _scores(LexiconReward(), [" it was great .", " it was bad .", ""])
-    assert scores == pytest.approx([0.46211716, -0.46211716, 0.0])
-    assert LexiconReward(LexiconConfig()).name == "lexicon"
 
 
 def test_regex_reward_and_its_bad_pattern() -> None:
@@ -99,7 +91,6 @@ def test_empty_batch_and_mismatched_lengths() -> None:
 
 
 EXPECTED = {
-    "lexicon": (LexiconReward, LexiconConfig),
     "regex": (RegexReward, RegexConfig),
     "length": (LengthReward, LengthConfig),
     "keywords": (KeywordsReward, KeywordsConfig),
