@@ -16,6 +16,28 @@ from omegaconf import MISSING
 SCHEMA_NAME = "alignzoo_schema"
 
 
+class Device(StrEnum):
+    """Where a model runs: "auto" is CUDA when present, else CPU."""
+
+    auto = "auto"
+    cpu = "cpu"
+    cuda = "cuda"
+
+
+class ComputeDType(StrEnum):
+    """The dtype 4-bit layers compute in; "auto" is bfloat16 on a GPU that has it, else float32."""
+
+    auto = "auto"
+    float32 = "float32"
+    bfloat16 = "bfloat16"
+    float16 = "float16"
+
+
+#: a named quantization for a model that is only read (a judge, a learned reward):
+#: ``reward.quant=4bit``; names, not identifiers, so the functional form
+QuantPreset = StrEnum("QuantPreset", {"none": "none", "4bit": "4bit", "8bit": "8bit"})
+
+
 class DType(StrEnum):
     """Weight dtype of the policy and reference models."""
 
@@ -59,7 +81,7 @@ class QuantConfig:
     #: quantize the 4-bit block scales too (about 0.4 bit per parameter saved)
     double_quant: bool = True
     #: dtype the 4-bit layers compute in; "auto": bfloat16 on a GPU that has it, else float32
-    compute_dtype: str = "auto"
+    compute_dtype: ComputeDType = ComputeDType.auto
 
 
 @dataclass
@@ -128,15 +150,15 @@ class RunConfig:
     #: the training reward of algorithms that sample (``reward=<name>``); DPO needs none
     reward: Any = None
     model: ModelConfig = field(default_factory=ModelConfig)
-    #: ``peft=lora``: a LoraAdapterConfig; None (``peft=none``) trains every weight
-    peft: Any = None
-    #: ``quant=4bit|8bit``: a QuantConfig; None (``quant=none``) keeps ``model.dtype``
-    quant: Any = None
+    #: ``peft=lora``: LoRA adapters; None (``peft=none``) trains every weight
+    peft: LoraAdapterConfig | None = None
+    #: ``quant=4bit|8bit``: a low-bit frozen base; None (``quant=none``) keeps ``model.dtype``
+    quant: QuantConfig | None = None
     train: TrainConfig = field(default_factory=TrainConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
     seed: int = 0
     #: "auto" picks CUDA when present, else CPU
-    device: str = "auto"
+    device: Device = Device.auto
     save_policy: bool = True
 
 

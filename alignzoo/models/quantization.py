@@ -5,10 +5,9 @@ from __future__ import annotations
 import torch
 from transformers import BitsAndBytesConfig
 
-from alignzoo.config.schema import QuantConfig
+from alignzoo.config.schema import ComputeDType, QuantConfig
 from alignzoo.errors import ConfigError
 
-COMPUTE_DTYPES = ("auto", "float32", "bfloat16", "float16")
 #: named presets for models that are only read (judges, learned rewards): ``reward.quant=4bit``
 PRESETS: dict[str, QuantConfig | None] = {
     "none": None,
@@ -27,13 +26,10 @@ def quant_preset(name: str, field: str) -> QuantConfig | None:
 
 def compute_dtype(config: QuantConfig, device: torch.device) -> torch.dtype:
     """The dtype 4-bit layers compute in; "auto" is bfloat16 where a GPU supports it."""
-    if config.compute_dtype not in COMPUTE_DTYPES:
-        raise ConfigError(
-            f"quant.compute_dtype={config.compute_dtype!r}: expected one of "
-            f"{', '.join(COMPUTE_DTYPES)}"
-        )
-    if config.compute_dtype != "auto":
-        return getattr(torch, config.compute_dtype)
+    if config.compute_dtype != ComputeDType.auto:
+        dtype = getattr(torch, ComputeDType(config.compute_dtype).value)
+        assert isinstance(dtype, torch.dtype)
+        return dtype
     if device.type == "cuda" and torch.cuda.is_bf16_supported():
         return torch.bfloat16
     return torch.float32

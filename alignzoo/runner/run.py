@@ -25,7 +25,7 @@ from tqdm.auto import tqdm
 from transformers import get_scheduler, set_seed
 
 from alignzoo.algorithms import AlgorithmContext, Metrics
-from alignzoo.config.schema import LoraAdapterConfig, ModelConfig
+from alignzoo.config.schema import Device, LoraAdapterConfig, ModelConfig
 from alignzoo.errors import ConfigError
 from alignzoo.evaluation import HeldoutEvaluator
 from alignzoo.models.loading import load_tokenizer
@@ -38,16 +38,13 @@ from alignzoo.runner.token_counter import TokenCounter
 from alignzoo.runner.updater import OptimizerUpdater
 
 T = TypeVar("T")
-DEVICES = ("auto", "cpu", "cuda")
 
 
 def run(cfg: DictConfig, plugins: LoadedPlugins, run_dir: Path) -> dict[str, Any]:
     """Train the configured algorithm and return the summary also written to summary.json."""
     started = time.perf_counter()
     registry, hooks = plugins.registry, plugins.manager.hook
-    if cfg.device not in DEVICES:
-        raise ConfigError(f"device must be one of {', '.join(DEVICES)}, got {cfg.device!r}")
-    accelerator = Accelerator(cpu=cfg.device == "cpu")
+    accelerator = Accelerator(cpu=cfg.device == Device.cpu)
     _reset_peak_memory(accelerator.device)
     set_seed(cfg.seed)
 

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from omegaconf import MISSING
 
+from alignzoo.config.schema import Device, QuantPreset
+
 
 @dataclass
 class RewardModelConfig:
@@ -30,9 +32,9 @@ class LearnedRewardConfig:
     #: rescale by the running mean and std of every score seen so far
     normalize: bool = False
     #: "auto" picks CUDA when present
-    device: str = "auto"
+    device: Device = Device.auto
     #: load the reward model's weights as none, 4bit or 8bit (bitsandbytes)
-    quant: str = "none"
+    quant: QuantPreset = QuantPreset["none"]
     #: a LoRA reward model trained on the policy's base: load its adapter onto the policy
     #: (needs peft=lora) instead of a second copy of the base
     share_base: bool = False

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from alignzoo.config.schema import Device, QuantPreset
+
 PAIRWISE_TEMPLATE = (
     "You compare two responses to a prompt under these principles:\n{principles}\n\n"
     "Prompt: {prompt}\n\nResponse A: {response_a}\n\nResponse B: {response_b}\n\n"
@@ -52,7 +54,7 @@ class LocalJudgeConfig:
     #: reuse judgements stored on disk (keyed by judge, template, prompt and responses)
     cache: bool = True
     #: "auto" picks CUDA when present
-    device: str = "auto"
+    device: Device = Device.auto
     #: load the judge's weights as none, 4bit or 8bit (bitsandbytes)
-    quant: str = "none"
+    quant: QuantPreset = QuantPreset["none"]
     trust_remote_code: bool = False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from omegaconf import MISSING
 
@@ -21,6 +22,15 @@ class RegexConfig:
     invert: bool = False
 
 
+class LengthUnit(StrEnum):
+    """What the length reward counts."""
+
+    #: whitespace-separated words
+    words = "words"
+    #: characters, after stripping surrounding whitespace
+    chars = "chars"
+
+
 @dataclass
 class LengthConfig:
     """Reward completions near a target length: 1 within tolerance, linearly down to 0."""
@@ -29,8 +39,7 @@ class LengthConfig:
     target: int = 20
     #: distance from target that still scores 1.0
     tolerance: int = 5
-    #: words (whitespace-separated) or chars
-    unit: str = "words"
+    unit: LengthUnit = LengthUnit.words
 
 
 @dataclass

@@ -62,8 +62,6 @@ class LengthReward(RuleReward):
     config: LengthConfig
 
     def __init__(self, config: LengthConfig) -> None:
-        if config.unit not in ("words", "chars"):
-            raise ConfigError(f"reward.unit must be 'words' or 'chars', got {config.unit!r}")
         for key in ("target", "tolerance"):
             if getattr(config, key) < 0:
                 raise ConfigError(f"reward.{key} must be >= 0, got {getattr(config, key)}")

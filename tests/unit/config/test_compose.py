@@ -10,6 +10,7 @@ from hydra.errors import ConfigCompositionException
 from omegaconf import OmegaConf
 
 from alignzoo.cli import prepare
+from alignzoo.config.schema import LoraAdapterConfig, QuantConfig
 from alignzoo_dpo.config import DPOConfig
 
 CONF = Path(__file__).parents[3] / "conf"
@@ -134,3 +135,26 @@ def test_rlaif_types_its_dpo_field_by_the_dpo_plugins_config_through_the_registr
     with pytest.raises(ConfigCompositionException) as error:
         _compose("algorithm=rlaif", "algorithm.dpo.bta=0.5")
     assert "bta" in str(error.value.__cause__ or error.value)
+
+
+@pytest.mark.parametrize(
+    ("override", "allowed"),
+    [
+        ("device=gpu", "auto, cpu, cuda"),
+        ("quant=4bit quant.compute_dtype=half", "auto, float32, bfloat16, float16"),
+        ("algorithm=rlaif algorithm.judge.quant=3bit", "none, 4bit, 8bit"),
+        ("algorithm=ppo reward=length reward.unit=tokens", "words, chars"),
+    ],
+)
+def test_enumerated_fields_refuse_other_values_at_compose_time(override: str, allowed: str) -> None:
+    with pytest.raises(ConfigCompositionException) as error:
+        _compose(*override.split(), "peft=lora")
+    assert f"expected one of [{allowed}]" in str(error.value.__cause__ or error.value)
+
+
+def test_peft_and_quant_are_typed_optional_nodes() -> None:
+    cfg = _compose("peft=lora", "quant=4bit")
+    assert OmegaConf.get_type(cfg.peft) is LoraAdapterConfig
+    assert OmegaConf.get_type(cfg.quant) is QuantConfig
+    with pytest.raises(ConfigCompositionException):
+        _compose("peft=lora", "peft.rank=4")  # a typed node: a stranger key fails

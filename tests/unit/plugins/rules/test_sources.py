@@ -8,6 +8,7 @@ import pytest
 import torch
 from hydra.core.config_store import ConfigStore
 from omegaconf import OmegaConf
+from omegaconf.errors import ValidationError
 
 import alignzoo_rules
 from alignzoo.errors import ConfigError
@@ -53,8 +54,8 @@ def test_length_reward_and_its_config_errors() -> None:
     assert _scores(source, ["a b c d e", "a b", ""]) == [1.0, 0.75, 0.25]
     chars = LengthReward(LengthConfig(target=2, tolerance=0, unit="chars"))
     assert _scores(chars, ["ab", "a"]) == [1.0, 0.5]
-    with pytest.raises(ConfigError, match="reward.unit must be 'words' or 'chars', got 'tokens'"):
-        LengthReward(LengthConfig(unit="tokens"))
+    with pytest.raises(ValidationError, match=r"expected one of \[words, chars\]"):
+        OmegaConf.merge(OmegaConf.structured(LengthConfig), {"unit": "tokens"})  # at compose
     with pytest.raises(ConfigError, match="reward.tolerance must be >= 0, got -1"):
         LengthReward(LengthConfig(tolerance=-1))
 
