@@ -20,20 +20,23 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Literal, Protocol
+from typing import Any, ClassVar, Generic, Literal, Protocol, TypeVar
 
 import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
-from alignzoo.algorithms.batching import LossAndMetrics
+from alignzoo.algorithms.batching import B, LossAndMetrics
 from alignzoo.config.schema import TrainConfig
 from alignzoo.data.records import PreferencePair, PromptRecord
+from alignzoo.errors import ConfigError
 from alignzoo.models.reference import ReferenceModel
 from alignzoo.rewards.source import RewardSource
 
 Consumes = Literal["pairs", "prompts"]
 ModelKind = Literal["causal_lm", "reward_model"]
 Record = PreferencePair | PromptRecord
+#: the record type an algorithm consumes: PreferencePair or PromptRecord
+R = TypeVar("R", PreferencePair, PromptRecord)
 Metrics = dict[str, float]
 
 
@@ -45,9 +48,7 @@ class Updater(Protocol):
     algorithms call them directly; they still work).
     """
 
-    def update(
-        self, batch: Sequence[Any], loss_fn: Callable[[Sequence[Any]], LossAndMetrics]
-    ) -> Metrics:
+    def update(self, batch: B, loss_fn: Callable[[B], LossAndMetrics]) -> Metrics:
         """One optimizer step on ``batch``: gradients accumulated over ``train.micro_batch_size``.
 
         ``loss_fn(micro)`` returns the mean loss over the micro-batch ``micro`` (a 0-d tensor)
@@ -110,6 +111,23 @@ class AlgorithmContext:
         if self.bare_policy is None:
             self.bare_policy = self.policy
 
+    def reference_model(self) -> ReferenceModel:
+        """``reference``, for an algorithm that needs one (there unless it said it does not)."""
+        if self.reference is None:
+            raise ConfigError(
+                "this run has no reference model: an algorithm with needs_reference = False "
+                "(or one training a reward model) cannot use it"
+            )
+        return self.reference
+
+    def reward_source(self) -> RewardSource:
+        """``reward``, for an algorithm that samples and scores."""
+        if self.reward is None:
+            raise ConfigError(
+                "this algorithm samples and needs a training reward: add reward=<name>"
+            )
+        return self.reward
+
 
 @dataclass
 class MemoryTraits:
@@ -131,7 +149,7 @@ class MemoryTraits:
     extra_trainable: int = 0
 
 
-class Algorithm(ABC):
+class Algorithm(ABC, Generic[R]):
     """An alignment method: says what it consumes, and takes one training step on a batch.
 
     Subclasses set ``consumes`` and implement ``train_step``. ``self.config`` is an instance
@@ -152,14 +170,14 @@ class Algorithm(ABC):
         self.config = config
         self.ctx = context
 
-    def prepare(self, train_records: Sequence[Record]) -> None:  # noqa: B027 - optional hook
+    def prepare(self, train_records: Sequence[R]) -> None:
         """Called once with the whole training set before the first step (default: nothing)."""
 
     def evaluate(self, evaluator: Evaluator) -> Metrics:
         """Held-out metrics of what this algorithm trains (default: the policy's samples)."""
         return evaluator(self.ctx.bare_policy)
 
-    def save_extras(self, directory: Path) -> None:  # noqa: B027 - optional hook
+    def save_extras(self, directory: Path) -> None:
         """Write algorithm-specific files beside the saved model, before it is swapped in."""
 
     @classmethod
@@ -177,5 +195,5 @@ class Algorithm(ABC):
         return (p for p in self.ctx.policy.parameters() if p.requires_grad)
 
     @abstractmethod
-    def train_step(self, batch: Sequence[Record], updater: Updater) -> Metrics:
+    def train_step(self, batch: Sequence[R], updater: Updater) -> Metrics:
         """Compute the loss on ``batch``, update through ``updater`` and return metrics."""

@@ -7,19 +7,29 @@ averages the metrics, so no algorithm writes it again and none can scale twice.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterator, Mapping
+from typing import Protocol, Self, TypeVar
 
 import torch
 
-T = TypeVar("T")
+
+class Batch(Protocol):
+    """What the accumulation loop splits: anything with a length that slices into its own
+    kind (a list of records, or a typed rollout record)."""
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, rows: slice, /) -> Self: ...
+
+
+B = TypeVar("B", bound=Batch)
 MetricValue = float | torch.Tensor
 #: what an algorithm's loss function returns for one micro-batch: its mean loss, and metrics
 #: (means over the micro-batch, as floats or 0-d tensors)
 LossAndMetrics = tuple[torch.Tensor, Mapping[str, MetricValue]]
 
 
-def micro_batches(batch: Sequence[T], size: int | None) -> Iterator[Sequence[T]]:
+def micro_batches(batch: B, size: int | None) -> Iterator[B]:
     """Consecutive slices of at most ``size`` records (the whole batch when ``size`` is None)."""
     step = size or len(batch)
     if step < 1:
@@ -29,9 +39,9 @@ def micro_batches(batch: Sequence[T], size: int | None) -> Iterator[Sequence[T]]
 
 
 def accumulate(
-    batch: Sequence[Any],
+    batch: B,
     micro_batch_size: int | None,
-    loss_fn: Callable[[Sequence[Any]], LossAndMetrics],
+    loss_fn: Callable[[B], LossAndMetrics],
     backward: Callable[[torch.Tensor], None],
 ) -> dict[str, float]:
     """Gradients of the batch's mean loss, computed one micro-batch at a time.

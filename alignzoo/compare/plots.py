@@ -54,7 +54,8 @@ def _frontier(runs: list[RunRecord], path: Path) -> bool:
     figure, axes = plt.subplots(figsize=(7, 5))
     for index, (algorithm, xy) in enumerate(sorted(points.items())):
         color = f"C{index}"
-        axes.scatter(*zip(*xy, strict=True), s=12, alpha=0.35, color=color)
+        xs, ys = zip(*xy, strict=True)
+        axes.scatter(xs, ys, s=12, alpha=0.35, color=color)
         line = pareto_frontier(xy)
         axes.plot(*zip(*line, strict=True), marker="o", color=color, label=algorithm)
     axes.set_xlabel("KL(policy || reference), nats per sequence")

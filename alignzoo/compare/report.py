@@ -104,9 +104,10 @@ def _final(run: RunRecord, key: str) -> float | None:
 
 
 def _lookup(config: dict[str, Any], dotted: str) -> Any:
+    node: Any = config
     for part in dotted.split("."):
-        config = config.get(part) if isinstance(config, dict) else None
-    return config
+        node = node.get(part) if isinstance(node, dict) else None
+    return node
 
 
 def _as_json(

@@ -11,7 +11,7 @@ from enum import StrEnum
 from typing import Any
 
 from hydra.core.config_store import ConfigStore
-from omegaconf import MISSING
+from omegaconf import MISSING, OmegaConf
 
 SCHEMA_NAME = "alignzoo_schema"
 
@@ -160,6 +160,11 @@ class RunConfig:
     #: "auto" picks CUDA when present, else CPU
     device: Device = Device.auto
     save_policy: bool = True
+
+
+def optional_dataclass(node: Any) -> Any:
+    """A typed config node as its dataclass; None (``peft=none``, ``quant=none``) stays None."""
+    return None if node is None else OmegaConf.to_object(node)
 
 
 def register_schema(store: ConfigStore | None = None) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any, cast
 
 import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
@@ -39,7 +40,7 @@ def sample_completions(
             for start in range(0, len(prompts), batch_size):
                 chunk = list(prompts[start : start + batch_size])
                 encoded = tokenizer(chunk, return_tensors="pt", padding=True).to(device)
-                output = model.generate(
+                output = cast(Any, model).generate(  # the union it is typed with: a tensor here
                     **encoded,
                     do_sample=True,
                     max_new_tokens=sampling.max_new_tokens,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import torch
 from peft import PeftModel
 from transformers import PreTrainedModel
@@ -37,6 +39,7 @@ def load_policy_and_reference(
             "themselves, only low-rank adapters on top of them (QLoRA)"
         )
     refuse_merge_into_quantized(quant is not None, lora)
+    model: PreTrainedModel | PeftModel
     if kind == "reward_model":
         model = load_reward_model(name_or_path, config, pad_token_id, quant, device)
     else:
@@ -45,10 +48,11 @@ def load_policy_and_reference(
         model = add_lora(model, lora, kind, gradient_checkpointing)
     elif gradient_checkpointing:
         model.gradient_checkpointing_enable()
+    policy = cast(PreTrainedModel, model)  # a PeftModel serves as the model it wraps
     if kind == "reward_model":
-        return model, None
+        return policy, None
     if isinstance(model, PeftModel):
-        return model, ReferenceModel.adapter_disabled(model)
+        return policy, ReferenceModel.adapter_disabled(model)
     if not with_reference:
-        return model, None
-    return model, ReferenceModel.frozen_copy_of(model)  # a copy on the policy's device
+        return policy, None
+    return policy, ReferenceModel.frozen_copy_of(policy)  # a copy on the policy's device

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import copy
 from collections.abc import Iterator
+from typing import cast
 
 import torch
 from peft import PeftModel
@@ -22,7 +23,9 @@ class ReferenceModel:
     the reference only through ``active()`` and the log-prob methods, which hide the shape.
     """
 
-    def __init__(self, model: PreTrainedModel, shares_policy_weights: bool = False) -> None:
+    def __init__(
+        self, model: PreTrainedModel | PeftModel, shares_policy_weights: bool = False
+    ) -> None:
         self.model = model
         #: True when this is the policy's base with the adapter off (no second copy)
         self.shares_policy_weights = shares_policy_weights
@@ -48,15 +51,15 @@ class ReferenceModel:
         For a shared base the adapter is off inside the block, and the policy's train/eval
         mode is restored after it.
         """
-        if not self.shares_policy_weights:
+        if not isinstance(self.model, PeftModel) or not self.shares_policy_weights:
             with torch.no_grad():
-                yield self.model
+                yield cast(PreTrainedModel, self.model)
             return
         was_training = self.model.training
         self.model.eval()
         try:
             with torch.no_grad(), self.model.disable_adapter():
-                yield self.model
+                yield cast(PreTrainedModel, self.model)  # a PeftModel serves as its base
         finally:
             self.model.train(was_training)
 

@@ -21,7 +21,7 @@ from hydra import compose, initialize_config_module
 from omegaconf import DictConfig, OmegaConf
 from transformers import AutoConfig, PretrainedConfig
 
-from alignzoo.config.schema import DType, ModelConfig, TrainConfig
+from alignzoo.config.schema import DType, ModelConfig, TrainConfig, optional_dataclass
 from alignzoo.errors import AlignzooError, ConfigError
 from alignzoo.models.loading import adapter_base
 from alignzoo.models.quantization import quant_preset
@@ -86,8 +86,8 @@ def plan_run(
         prompt_tokens=prompt_tokens or max(1, model_cfg.max_length - sampled),
         eval_rows=min(cfg.eval.batch_size, cfg.eval.num_prompts),
         eval_new_tokens=cfg.eval.sampling.max_new_tokens,
-        lora=None if cfg.peft is None else OmegaConf.to_object(cfg.peft),
-        quant=None if cfg.quant is None else OmegaConf.to_object(cfg.quant),
+        lora=optional_dataclass(cfg.peft),
+        quant=optional_dataclass(cfg.quant),
         gradient_checkpointing=train.gradient_checkpointing,
         reference=getattr(algorithm.factory, "needs_reference", True),
     )

@@ -57,7 +57,7 @@ def alignzoo_register_datasets(registry: PluginRegistry) -> None:
 
 
 @hookspec
-def alignzoo_config_dirs() -> list[str]:
+def alignzoo_config_dirs() -> list[str]:  # type: ignore[empty-body]
     """Return config directories (``pkg://package.conf`` or a path) whose group folders join
     alignzoo's: ``<dir>/algorithm/strong.yaml`` becomes ``algorithm=strong``.
 

@@ -216,8 +216,10 @@ def collect_config_dirs(manager: pluggy.PluginManager) -> tuple[dict[str, list[s
 def describe_plugins(loaded: LoadedPlugins) -> str:
     """A human-readable listing: each plugin, its distribution and version, what it registers."""
     lines = []
-    for plugin in sorted(loaded.manager.get_plugins(), key=lambda p: loaded.manager.get_name(p)):
-        name = loaded.manager.get_name(plugin)
+    for plugin in sorted(
+        loaded.manager.get_plugins(), key=lambda p: loaded.manager.get_name(p) or ""
+    ):
+        name = loaded.manager.get_name(plugin) or repr(plugin)
         dist = loaded.distributions.get(name)
         origin = " ".join(dist) if dist else "registered in-process"
         lines.append(f"{name}  ({origin})")

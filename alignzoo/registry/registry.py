@@ -7,24 +7,33 @@ import functools
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 
 from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
 
 from alignzoo.errors import ConfigError, PluginError
 
+if TYPE_CHECKING:  # the interfaces import torch: registering must stay cheap
+    from alignzoo.algorithms import Algorithm
+    from alignzoo.data.source import DataSource
+    from alignzoo.rewards.source import RewardSource
+
 Kind = Literal["algorithm", "reward", "data"]
 KINDS: tuple[Kind, ...] = ("algorithm", "reward", "data")
 
 
+#: what a component's factory is, by kind: an Algorithm subclass, or a callable of a config
+F = TypeVar("F")
+
+
 @dataclass(frozen=True)
-class Component:
+class Component(Generic[F]):
     """One registered algorithm, reward source or data source."""
 
     kind: Kind
     name: str
-    factory: Callable[..., Any]
+    factory: F
     config_class: type
     plugin: str
     #: config field -> (kind, name) of another plugin's component this one is built on
@@ -32,7 +41,14 @@ class Component:
 
     def build(self, config: DictConfig, *args: Any) -> Any:
         """Instantiate with the composed config turned back into the plugin's dataclass."""
-        return self.factory(OmegaConf.to_object(config), *args)
+        factory: Callable[..., Any] = self.factory  # type: ignore[assignment]
+        return factory(OmegaConf.to_object(config), *args)
+
+
+#: the components of each kind, as the type checker sees them
+AlgorithmComponent = Component["type[Algorithm]"]
+RewardComponent = Component["Callable[[Any], RewardSource]"]
+DataComponent = Component["Callable[[Any], DataSource]"]
 
 
 class PluginRegistry:
@@ -45,7 +61,7 @@ class PluginRegistry:
 
     def __init__(self, config_store: ConfigStore | None = None) -> None:
         self._store = config_store or ConfigStore.instance()
-        self._components: dict[Kind, dict[str, Component]] = {kind: {} for kind in KINDS}
+        self._components: dict[Kind, dict[str, Component[Any]]] = {kind: {} for kind in KINDS}
         self._plugin = "<unknown>"
         #: (kind, name) -> every plugin that registered it, when more than one did
         self._clashes: dict[tuple[Kind, str], list[str]] = {}
@@ -65,7 +81,7 @@ class PluginRegistry:
     def add_algorithm(
         self,
         name: str,
-        algorithm: Callable[..., Any],
+        algorithm: type[Algorithm],
         config: type,
         requires: Mapping[str, tuple[Kind, str]] | None = None,
     ) -> None:
@@ -80,7 +96,7 @@ class PluginRegistry:
         """
         self._add("algorithm", name, algorithm, config, dict(requires or {}))
 
-    def add_reward(self, name: str, factory: Callable[..., Any], config: type) -> None:
+    def add_reward(self, name: str, factory: Callable[[Any], RewardSource], config: type) -> None:
         """Register a reward-source factory ``factory(config) -> RewardSource``."""
         self._add("reward", name, factory, config)
 
@@ -98,7 +114,7 @@ class PluginRegistry:
         typed = function_config(name, function, config)
         self._add("reward", name, functools.partial(FunctionReward, name, function), typed)
 
-    def add_dataset(self, name: str, factory: Callable[..., Any], config: type) -> None:
+    def add_dataset(self, name: str, factory: Callable[[Any], DataSource], config: type) -> None:
         """Register a data-source factory ``factory(config) -> DataSource``."""
         self._add("data", name, factory, config)
 
@@ -106,7 +122,7 @@ class PluginRegistry:
         self,
         kind: Kind,
         name: str,
-        factory: Callable[..., Any],
+        factory: Any,
         config: type,
         requires: dict[str, tuple[Kind, str]] | None = None,
     ) -> None:
@@ -157,7 +173,14 @@ class PluginRegistry:
                     )
         return problems
 
-    def component_for(self, kind: Kind, config: Any) -> Component:
+    @overload
+    def component_for(self, kind: Literal["algorithm"], config: Any) -> AlgorithmComponent: ...
+    @overload
+    def component_for(self, kind: Literal["reward"], config: Any) -> RewardComponent: ...
+    @overload
+    def component_for(self, kind: Literal["data"], config: Any) -> DataComponent: ...
+
+    def component_for(self, kind: Kind, config: Any) -> Component[Any]:
         """The component whose config dataclass ``config`` (an instance) is."""
         for component in self._components[kind].values():
             if type(config) is component.config_class:
@@ -195,11 +218,25 @@ class PluginRegistry:
         """Registered names of one kind, sorted."""
         return sorted(self._components[kind])
 
-    def components(self, kind: Kind) -> list[Component]:
+    @overload
+    def components(self, kind: Literal["algorithm"]) -> list[AlgorithmComponent]: ...
+    @overload
+    def components(self, kind: Literal["reward"]) -> list[RewardComponent]: ...
+    @overload
+    def components(self, kind: Literal["data"]) -> list[DataComponent]: ...
+
+    def components(self, kind: Kind) -> list[Component[Any]]:
         """Registered components of one kind, sorted by name."""
         return [self._components[kind][n] for n in self.names(kind)]
 
-    def get(self, kind: Kind, name: str) -> Component:
+    @overload
+    def get(self, kind: Literal["algorithm"], name: str) -> AlgorithmComponent: ...
+    @overload
+    def get(self, kind: Literal["reward"], name: str) -> RewardComponent: ...
+    @overload
+    def get(self, kind: Literal["data"], name: str) -> DataComponent: ...
+
+    def get(self, kind: Kind, name: str) -> Component[Any]:
         """Look a component up by name; an unknown name lists the known ones."""
         if (kind, name) in self._clashes:
             raise PluginError(self._clash_message(kind, name))
@@ -209,7 +246,14 @@ class PluginRegistry:
             known = ", ".join(self.names(kind)) or "none"
             raise ConfigError(f"no {kind} named {name!r} is installed (known: {known})") from None
 
-    def for_config(self, kind: Kind, config: DictConfig) -> Component:
+    @overload
+    def for_config(self, kind: Literal["algorithm"], config: DictConfig) -> AlgorithmComponent: ...
+    @overload
+    def for_config(self, kind: Literal["reward"], config: DictConfig) -> RewardComponent: ...
+    @overload
+    def for_config(self, kind: Literal["data"], config: DictConfig) -> DataComponent: ...
+
+    def for_config(self, kind: Kind, config: DictConfig) -> Component[Any]:
         """The component whose config dataclass produced the composed node ``config``."""
         config_class = OmegaConf.get_type(config)
         for component in self._components[kind].values():

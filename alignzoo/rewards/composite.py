@@ -70,7 +70,7 @@ class CompositeReward(RewardSource):
     ) -> None:
         if not config.components:
             raise ConfigError("reward.components is empty: list at least one {name, weight}")
-        self.terms = []
+        self.terms: list[tuple[str, float, RunningMoments | None, RewardSource]] = []
         for i, term in enumerate(config.components):
             label = term.label or term.name
             if any(label == other for other, *_ in self.terms):

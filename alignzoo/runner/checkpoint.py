@@ -6,6 +6,7 @@ import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from peft import PeftModel
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
@@ -33,7 +34,7 @@ def save_policy(
         shutil.rmtree(leftover, ignore_errors=True)
     try:
         # a LoRA policy saves its own adapter only (not a shared-base reward adapter)
-        adapters = (
+        adapters: dict[str, Any] = (
             {"selected_adapters": [model.active_adapter]} if isinstance(model, PeftModel) else {}
         )
         model.save_pretrained(staging, safe_serialization=True, **adapters)

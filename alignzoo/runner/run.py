@@ -15,7 +15,7 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import torch
 from accelerate import Accelerator
@@ -25,7 +25,7 @@ from tqdm.auto import tqdm
 from transformers import get_scheduler, set_seed
 
 from alignzoo.algorithms import AlgorithmContext, Metrics
-from alignzoo.config.schema import Device, LoraAdapterConfig, ModelConfig
+from alignzoo.config.schema import Device, LoraAdapterConfig, ModelConfig, optional_dataclass
 from alignzoo.errors import ConfigError
 from alignzoo.evaluation import HeldoutEvaluator
 from alignzoo.models.loading import load_tokenizer
@@ -64,14 +64,14 @@ def run(cfg: DictConfig, plugins: LoadedPlugins, run_dir: Path) -> dict[str, Any
     algorithm_component = registry.for_config("algorithm", cfg.algorithm)
     algorithm_class = algorithm_component.factory
     tokenizer = load_tokenizer(name_or_path, model_cfg)
-    lora: LoraAdapterConfig | None = _to_object(cfg.peft)
+    lora: LoraAdapterConfig | None = optional_dataclass(cfg.peft)
     bare_policy, reference = load_policy_and_reference(
         name_or_path,
         model_cfg,
         kind=getattr(algorithm_class, "model_kind", "causal_lm"),
         device=accelerator.device,
         lora=lora,
-        quant=_to_object(cfg.quant),
+        quant=optional_dataclass(cfg.quant),
         gradient_checkpointing=cfg.train.gradient_checkpointing,
         pad_token_id=tokenizer.pad_token_id,
         with_reference=getattr(algorithm_class, "needs_reference", True),
@@ -197,7 +197,8 @@ def run(cfg: DictConfig, plugins: LoadedPlugins, run_dir: Path) -> dict[str, Any
         saved = save_policy(bare_policy, tokenizer, run_dir / name, algorithm.save_extras)
         policy_dir = str(saved)
         if lora is not None and lora.merge_at_end:  # the adapter is saved above, then merged
-            save_policy(bare_policy.merge_and_unload(), tokenizer, run_dir / f"{name}_merged")
+            merged = cast(PeftModel, bare_policy).merge_and_unload()
+            save_policy(merged, tokenizer, run_dir / f"{name}_merged")
     summary = {
         "algorithm": algorithm_component.name,
         "data": data_component.name,
@@ -230,11 +231,6 @@ def _parameter_count(model: torch.nn.Module) -> int:
     if isinstance(model, PeftModel):
         return model.get_nb_trainable_parameters()[1]
     return sum(p.numel() for p in model.parameters())
-
-
-def _to_object(node: Any) -> Any:
-    """A typed config node as its dataclass; None stays None (``peft=none``, ``quant=none``)."""
-    return None if node is None else OmegaConf.to_object(node)
 
 
 def _shuffled_batches(records: Sequence[T], batch_size: int, seed: int) -> Iterator[list[T]]:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable
 
 import torch
 from accelerate import Accelerator
 
 from alignzoo.algorithms import LossAndMetrics, Metrics
-from alignzoo.algorithms.batching import accumulate
+from alignzoo.algorithms.batching import B, accumulate
 
 
 class OptimizerUpdater:
@@ -29,9 +28,7 @@ class OptimizerUpdater:
         self.parameters, self.max_grad_norm = parameters, max_grad_norm
         self.micro_batch_size = micro_batch_size
 
-    def update(
-        self, batch: Sequence[Any], loss_fn: Callable[[Sequence[Any]], LossAndMetrics]
-    ) -> Metrics:
+    def update(self, batch: B, loss_fn: Callable[[B], LossAndMetrics]) -> Metrics:
         """Accumulate ``loss_fn`` over the micro-batches of ``batch``, then step once."""
         metrics = accumulate(batch, self.micro_batch_size, loss_fn, self.backward)
         return metrics | self.step()
@@ -46,4 +43,7 @@ class OptimizerUpdater:
         self.optimizer.step()
         self.scheduler.step()
         self.optimizer.zero_grad(set_to_none=True)
-        return {"train/grad_norm": float(grad_norm), "train/lr": self.scheduler.get_last_lr()[0]}
+        return {
+            "train/grad_norm": float(grad_norm),
+            "train/lr": float(self.scheduler.get_last_lr()[0]),
+        }

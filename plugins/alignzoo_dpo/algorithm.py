@@ -12,7 +12,6 @@ from alignzoo.algorithms import (
     LossAndMetrics,
     MemoryTraits,
     Metrics,
-    Record,
     Updater,
 )
 from alignzoo.algorithms.batching import micro_batches
@@ -28,7 +27,7 @@ from alignzoo_dpo.loss import make_loss
 REFERENCE_BATCH = 64
 
 
-class DPOAlgorithm(Algorithm):
+class DPOAlgorithm(Algorithm[PreferencePair]):
     """Fits the policy to preference pairs directly, with the reference as implicit-reward anchor.
 
     Supports the sigmoid, cDPO, robust, IPO and hinge losses (``algorithm.loss``); reference
@@ -52,18 +51,18 @@ class DPOAlgorithm(Algorithm):
         reference_rows = 2 * chunk if config.precompute_reference else rows
         return MemoryTraits(train_rows=rows, no_grad_rows=reference_rows)
 
-    def prepare(self, train_records: Sequence[Record]) -> None:
+    def prepare(self, train_records: Sequence[PreferencePair]) -> None:
         """Precompute reference log-probs of every training pair once, if configured."""
         if not self.config.precompute_reference:
             return
         pairs = list(dict.fromkeys(train_records))  # unique, in order
         size = min(REFERENCE_BATCH, self.ctx.micro_batch_size or REFERENCE_BATCH)
         for chunk in micro_batches(pairs, size):
-            chosen, rejected = self._score(self.ctx.reference.sequence_logprobs, chunk)
+            chosen, rejected = self._score(self.ctx.reference_model().sequence_logprobs, chunk)
             for pair, c, r in zip(chunk, chosen.tolist(), rejected.tolist(), strict=True):
                 self._cached_reference[pair] = (c, r)
 
-    def train_step(self, batch: Sequence[Record], updater: Updater) -> Metrics:
+    def train_step(self, batch: Sequence[PreferencePair], updater: Updater) -> Metrics:
         """One optimizer step on ``batch`` (the updater accumulates over micro-batches)."""
         return updater.update(batch, self.loss_on)
 
@@ -92,11 +91,11 @@ class DPOAlgorithm(Algorithm):
         self, pairs: Sequence[PreferencePair]
     ) -> tuple[torch.Tensor, torch.Tensor]:
         if not self.config.precompute_reference:
-            return self._score(self.ctx.reference.sequence_logprobs, pairs)
+            return self._score(self.ctx.reference_model().sequence_logprobs, pairs)
         try:
             cached = [self._cached_reference[pair] for pair in pairs]
         except KeyError:  # a pair prepare() did not see: score it now
-            return self._score(self.ctx.reference.sequence_logprobs, pairs)
+            return self._score(self.ctx.reference_model().sequence_logprobs, pairs)
         values = torch.tensor(cached, device=self.ctx.device)
         return values[:, 0], values[:, 1]
 

@@ -18,7 +18,7 @@ class DPOConfig:
     #: strength of the KL constraint: higher keeps the policy closer to the reference
     beta: float = 0.1
     #: sigmoid (DPO), cdpo, robust, ipo or hinge
-    loss: LossName = LossName["sigmoid"]  # type: ignore[valid-type]
+    loss: LossName = LossName["sigmoid"]
     #: assumed label-flip rate, for cdpo and robust only
     label_smoothing: float = 0.0
     #: compute reference log-probs once before training instead of at every step

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import torch
 import torch.nn.functional as F
@@ -143,7 +143,7 @@ class HingeLoss(_MarginLoss):
         return torch.relu(1 - self.beta * h)
 
 
-LOSSES: dict[str, type[_MarginLoss]] = {
+LOSSES: dict[str, type[_MarginLoss] | type[DPOLoss]] = {
     "sigmoid": DPOLoss,
     "cdpo": ConservativeDPOLoss,
     "robust": RobustDPOLoss,
@@ -152,7 +152,7 @@ LOSSES: dict[str, type[_MarginLoss]] = {
 }
 
 
-def _takes_label_smoothing(cls: type) -> bool:
+def _takes_label_smoothing(cls: Any) -> bool:
     return "label_smoothing" in {f.name for f in dataclasses.fields(cls)}
 
 
@@ -161,7 +161,7 @@ def make_loss(name: str, beta: float, label_smoothing: float) -> PreferenceLoss:
     if name not in LOSSES:
         valid = ", ".join(repr(n) for n in LOSSES)
         raise ValueError(f"algorithm.loss: unknown loss {name!r}; valid names are {valid}")
-    cls = LOSSES[name]
+    cls: Any = LOSSES[name]
     if _takes_label_smoothing(cls):
         return cls(beta=beta, label_smoothing=label_smoothing)
     if label_smoothing != 0:

@@ -12,10 +12,10 @@ from alignzoo.algorithms import (
     LossAndMetrics,
     MemoryTraits,
     Metrics,
-    Record,
     Updater,
 )
 from alignzoo.config.schema import TrainConfig
+from alignzoo.data.records import PromptRecord
 from alignzoo.errors import ConfigError
 from alignzoo.models.generation import sample_completions
 from alignzoo.models.logprobs import causal_forward, completion_logprobs
@@ -32,7 +32,7 @@ from alignzoo_ppo.loss import (
 from alignzoo_ppo.rollout import PPORollout
 
 
-class PPOAlgorithm(Algorithm):
+class PPOAlgorithm(Algorithm[PromptRecord]):
     """RLHF's classic optimizer: sample, score, penalise KL per token, then clipped PPO updates.
 
     Supports: sampling knobs (temperature, top-k, top-p, max new tokens) and a missing-EOS
@@ -84,7 +84,7 @@ class PPOAlgorithm(Algorithm):
         yield from super().trainable_parameters()
         yield from self.value_head.parameters()
 
-    def train_step(self, batch: Sequence[Record], updater: Updater) -> Metrics:
+    def train_step(self, batch: Sequence[PromptRecord], updater: Updater) -> Metrics:
         """Roll out on ``batch``'s prompts, then run the PPO epochs over the rollout."""
         cfg, temperature = self.config, self.config.rollout.temperature
         if len(batch) % cfg.num_minibatches:
@@ -102,7 +102,7 @@ class PPOAlgorithm(Algorithm):
         mask = rows.completion_mask[:, 1:].float()  # actions: the sampled tokens, EOS included
 
         # --- scores from the reward source, scaled, clipped, penalised without EOS ---
-        scores = self.ctx.reward.score(prompts, texts).float().to(self.ctx.device)
+        scores = self.ctx.reward_source().score(prompts, texts).float().to(self.ctx.device)
         raw_scores = scores.clone()
         if cfg.missing_eos_penalty is not None:
             ended = (rows.input_ids[:, 1:] == self.ctx.tokenizer.eos_token_id) & (mask > 0)
@@ -114,7 +114,7 @@ class PPOAlgorithm(Algorithm):
         # --- the rollout's log-probs and values (old policy) and the reference's log-probs ---
         with torch.no_grad():
             old_logprobs, old_values, _ = self._forward(rows, temperature)
-            reference_logprobs = self.ctx.reference.token_logprobs(rows, temperature)
+            reference_logprobs = self.ctx.reference_model().token_logprobs(rows, temperature)
 
         # --- per-token rewards: -beta * KL at every token, plus the score at the last one ---
         kl = self.kl_estimator(old_logprobs, reference_logprobs) * mask
@@ -152,7 +152,7 @@ class PPOAlgorithm(Algorithm):
                 "value/explained_variance": (1.0 - residual).item(),
                 "ppo/kl_coef": beta,
             }
-            | self.ctx.reward.metrics()
+            | self.ctx.reward_source().metrics()
         )
 
     def loss_on(self, part: PPORollout) -> LossAndMetrics:

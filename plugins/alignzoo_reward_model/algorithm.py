@@ -10,7 +10,7 @@ from pathlib import Path
 
 import torch
 
-from alignzoo.algorithms import Algorithm, Evaluator, LossAndMetrics, Metrics, Record, Updater
+from alignzoo.algorithms import Algorithm, Evaluator, LossAndMetrics, Metrics, Updater
 from alignzoo.data.records import PreferencePair
 from alignzoo.models.tokenize import tokenize_completions
 from alignzoo.rewards import RewardSource
@@ -21,7 +21,7 @@ from alignzoo_reward_model.scoring import STATS_FILE, reward_logits, score_compl
 STATS_SAMPLE = 512
 
 
-class RewardModelAlgorithm(Algorithm):
+class RewardModelAlgorithm(Algorithm[PreferencePair]):
     """Trains a one-output sequence classifier so that r(chosen) > r(rejected).
 
     The runner loads the base checkpoint as a sequence classifier (trunk reused, new scalar
@@ -32,7 +32,7 @@ class RewardModelAlgorithm(Algorithm):
     consumes = "pairs"
     model_kind = "reward_model"
 
-    def prepare(self, train_records: Sequence[Record]) -> None:
+    def prepare(self, train_records: Sequence[PreferencePair]) -> None:
         """Keep a fixed sample of training pairs for the saved reward statistics."""
         records = list(train_records)
         self._stats_pairs = random.Random(0).sample(records, min(STATS_SAMPLE, len(records)))
@@ -49,7 +49,7 @@ class RewardModelAlgorithm(Algorithm):
         stats = {"mean": rewards.mean().item(), "std": rewards.std().item(), "count": len(rewards)}
         (directory / STATS_FILE).write_text(json.dumps(stats))
 
-    def train_step(self, batch: Sequence[Record], updater: Updater) -> Metrics:
+    def train_step(self, batch: Sequence[PreferencePair], updater: Updater) -> Metrics:
         """One optimizer step on ``batch`` (the updater accumulates over micro-batches)."""
         return updater.update(batch, self.loss_on)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
 import torch
 from peft import PeftConfig, PeftModel, TaskType, set_peft_model_state_dict
@@ -34,7 +35,7 @@ class SharedBaseRewardModel:
             )
         base = adapter_base(path)
         policy_base = policy.peft_config[policy.active_adapter].base_model_name_or_path
-        if base is None or not _same_model(base, policy_base):
+        if base is None or policy_base is None or not _same_model(base, policy_base):
             raise ConfigError(
                 f"reward.path={path!r}: reward.share_base=true needs a LoRA reward model "
                 f"trained on the policy's base {policy_base!r}; it was trained on {base!r}"
@@ -73,7 +74,7 @@ class SharedBaseRewardModel:
         model.set_adapter(ADAPTER_NAME)
         try:
             with torch.no_grad():
-                yield model.get_base_model().base_model
+                yield cast(torch.nn.Module, model.get_base_model().base_model)
         finally:
             # set_adapter also marks the active adapter trainable: the policy's, as before
             model.set_adapter(self.policy_adapter)

@@ -11,7 +11,6 @@ from alignzoo.algorithms import (
     Evaluator,
     MemoryTraits,
     Metrics,
-    Record,
     Updater,
 )
 from alignzoo.config.schema import TrainConfig
@@ -26,7 +25,7 @@ from alignzoo_rlaif.pipeline_config import RLAIFConfig
 DPO = "dpo"
 
 
-class RLAIFAlgorithm(Algorithm):
+class RLAIFAlgorithm(Algorithm[PreferencePair]):
     """Relabels every training pair with the judge, then optimises the policy with DPO on them.
 
     The pairs' two responses are kept and their human (or simulated) labels are discarded:
@@ -42,7 +41,7 @@ class RLAIFAlgorithm(Algorithm):
         local = LocalJudge(config.judge)
         self.judge: Judge = CachedJudge(local) if config.judge.cache else local
         dpo, dpo_config = _dpo(config)
-        self.dpo: Algorithm = dpo.factory(dpo_config, context)
+        self.dpo: Algorithm[PreferencePair] = dpo.factory(dpo_config, context)
         self._ai_labelled: dict[PreferencePair, PreferencePair] = {}
         self._judge_agreement: float | None = None
         self._flipped = 0.0
@@ -55,7 +54,7 @@ class RLAIFAlgorithm(Algorithm):
         dpo, dpo_config = _dpo(config)
         return dpo.factory.memory_traits(dpo_config, train, hidden_size)
 
-    def prepare(self, train_records: Sequence[Record]) -> None:
+    def prepare(self, train_records: Sequence[PreferencePair]) -> None:
         """Label every pair with the judge, then let DPO precompute its reference log-probs."""
         pairs = list(dict.fromkeys(train_records))
         prompts = [p.prompt for p in pairs]
@@ -70,7 +69,7 @@ class RLAIFAlgorithm(Algorithm):
         self._flipped = float((first_wins < 0.5).float().mean())
         self.dpo.prepare(list(self._ai_labelled.values()))
 
-    def train_step(self, batch: Sequence[Record], updater: Updater) -> Metrics:
+    def train_step(self, batch: Sequence[PreferencePair], updater: Updater) -> Metrics:
         """A DPO step on the judge's labels of ``batch``."""
         relabelled = [self._ai_labelled.get(pair, pair) for pair in batch]
         return self.dpo.train_step(relabelled, updater) | {"rlaif/flipped_labels": self._flipped}

@@ -21,10 +21,11 @@ from alignzoo_rules.sources import (
     LengthReward,
     PythonFunctionReward,
     RegexReward,
+    RuleReward,
 )
 
 #: (source class, config class); each source's ``name`` is its registered name
-REWARDS: tuple[tuple[type, type], ...] = (
+REWARDS: tuple[tuple[type[RuleReward], type], ...] = (
     (RegexReward, RegexConfig),
     (LengthReward, LengthConfig),
     (KeywordsReward, KeywordsConfig),

@@ -96,7 +96,8 @@ class SentimentTask(DataSource):
         gold = self.gold_reward()
         sampling = SamplingConfig(max_new_tokens=self.config.pair_max_new_tokens)
         stored = {}
-        for offset, split in enumerate(("train", "heldout")):
+        splits: tuple[Split, ...] = ("train", "heldout")
+        for offset, split in enumerate(splits):
             prompts = [p.prompt for p in self.prompts(split)]
             seed = self.config.seed * 1000 + offset
             a, _ = sample_completions(model, tokenizer, prompts, sampling, 256, seed=seed)

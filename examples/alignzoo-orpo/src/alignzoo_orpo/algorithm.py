@@ -11,7 +11,7 @@ from alignzoo.models.tokenize import tokenize_completions
 from alignzoo_orpo.loss import log_odds, orpo_loss
 
 
-class ORPOAlgorithm(Algorithm):
+class ORPOAlgorithm(Algorithm[PreferencePair]):
     """Raises the chosen responses' likelihood and their odds against the rejected ones."""
 
     consumes = "pairs"  # or "prompts": then self.ctx.reward scores what you sample
