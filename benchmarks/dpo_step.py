@@ -17,20 +17,26 @@ from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from alignzoo.algorithms import AlgorithmContext
 from alignzoo.models.reference import ReferenceModel
+from alignzoo.runner.token_counter import TokenCounter
 from alignzoo.runner.updater import OptimizerUpdater
 from alignzoo.tasks.sentiment.task import SentimentTask, SentimentTaskConfig
 from alignzoo_dpo.algorithm import DPOAlgorithm
 from alignzoo_dpo.config import DPOConfig
 
-VARIANTS = {
-    "default (concatenated, precomputed reference)": DPOConfig(),
-    "two forward passes": DPOConfig(concatenated_forward=False),
-    "reference on the fly": DPOConfig(precompute_reference=False),
+#: name -> (config, train.micro_batch_size)
+VARIANTS: dict[str, tuple[DPOConfig, int | None]] = {
+    "default (concatenated, precomputed reference)": (DPOConfig(), None),
+    "two forward passes": (DPOConfig(concatenated_forward=False), None),
+    "reference on the fly": (DPOConfig(precompute_reference=False), None),
+    "micro-batches of 8 (updater accumulates)": (DPOConfig(), 8),
 }
 
 
-def tokens_per_second(config: DPOConfig, task: SentimentTask, steps: int, batch: int) -> float:
-    """Train ``steps`` DPO steps from the base model; return policy tokens per second."""
+def tokens_per_second(
+    config: DPOConfig, micro_batch_size: int | None, task: SentimentTask, steps: int, batch: int
+) -> float:
+    """Train ``steps`` DPO steps from the base model; return policy tokens per second, as the
+    runner counts them (tokens of the forwards with gradients)."""
     path = task.base_model()
     tokenizer = AutoTokenizer.from_pretrained(path)
     policy = AutoModelForCausalLM.from_pretrained(path)
@@ -43,14 +49,15 @@ def tokens_per_second(config: DPOConfig, task: SentimentTask, steps: int, batch:
     parameters = list(algorithm.trainable_parameters())
     optimizer = torch.optim.AdamW(parameters, lr=1e-3)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda _: 1.0)
-    updater = OptimizerUpdater(Accelerator(cpu=True), optimizer, scheduler, parameters, 1.0)
+    updater = OptimizerUpdater(
+        Accelerator(cpu=True), optimizer, scheduler, parameters, 1.0, micro_batch_size
+    )
     policy.train()
-    tokens, started = 0.0, time.perf_counter()
+    counter = TokenCounter(policy)
+    started = time.perf_counter()
     for step in range(steps):
-        tokens += algorithm.train_step(pairs[step * batch : (step + 1) * batch], updater)[
-            "perf/tokens"
-        ]
-    return tokens / (time.perf_counter() - started)
+        algorithm.train_step(pairs[step * batch : (step + 1) * batch], updater)
+    return counter.take() / (time.perf_counter() - started)
 
 
 def main() -> None:
@@ -61,8 +68,8 @@ def main() -> None:
     args = parser.parse_args()
     task = SentimentTask(SentimentTaskConfig())
     results = {
-        name: tokens_per_second(cfg, task, args.steps, args.batch_size)
-        for name, cfg in VARIANTS.items()
+        name: tokens_per_second(cfg, micro, task, args.steps, args.batch_size)
+        for name, (cfg, micro) in VARIANTS.items()
     }
     baseline = next(iter(results.values()))
     print(
