@@ -79,7 +79,7 @@ def plan_run(
     sequence = sequence_tokens or model_cfg.max_length
     sampled = max(traits.rollout_new_tokens, cfg.eval.sampling.max_new_tokens)
     run = RunShape(
-        kind=getattr(algorithm.factory, "model_kind", "causal_lm"),
+        kind=algorithm.factory.model_kind,
         weight_bytes=DTYPE_BYTES[model_cfg.dtype],
         traits=traits,
         sequence_tokens=sequence,
@@ -89,7 +89,7 @@ def plan_run(
         lora=optional_dataclass(cfg.peft),
         quant=optional_dataclass(cfg.quant),
         gradient_checkpointing=train.gradient_checkpointing,
-        reference=getattr(algorithm.factory, "needs_reference", True),
+        reference=algorithm.factory.needs_reference,
     )
     plan = plan_memory(shape, run)
     if (term := _reward_model(cfg, model_cfg, shape)) is not None:

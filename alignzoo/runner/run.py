@@ -68,13 +68,13 @@ def run(cfg: DictConfig, plugins: LoadedPlugins, run_dir: Path) -> dict[str, Any
     bare_policy, reference = load_policy_and_reference(
         name_or_path,
         model_cfg,
-        kind=getattr(algorithm_class, "model_kind", "causal_lm"),
+        kind=algorithm_class.model_kind,
         device=accelerator.device,
         lora=lora,
         quant=optional_dataclass(cfg.quant),
         gradient_checkpointing=cfg.train.gradient_checkpointing,
         pad_token_id=tokenizer.pad_token_id,
-        with_reference=getattr(algorithm_class, "needs_reference", True),
+        with_reference=algorithm_class.needs_reference,
     )
     # trained through the (multi-process) wrapper; generated from and saved bare
     policy = accelerator.prepare_model(bare_policy)

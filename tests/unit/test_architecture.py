@@ -12,14 +12,8 @@ PLUGIN_MODULES = {p.name for p in (ROOT / "plugins").iterdir() if p.is_dir()}
 
 
 def _imported_modules(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text())
-    names: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names |= {alias.name.split(".")[0] for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            names.add(node.module.split(".")[0])
-    return names
+    """The top-level packages a file imports."""
+    return {module.split(".")[0] for module in _modules(path)}
 
 
 def test_core_imports_no_first_party_plugin() -> None:
