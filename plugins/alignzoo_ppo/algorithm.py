@@ -17,9 +17,9 @@ from alignzoo.algorithms import (
 from alignzoo.config.schema import TrainConfig
 from alignzoo.data.records import PromptRecord
 from alignzoo.errors import ConfigError
-from alignzoo.models.generation import sample_completions
 from alignzoo.models.logprobs import causal_forward, completion_logprobs
 from alignzoo.models.tokenize import TokenizedCompletions
+from alignzoo.rollout import collect_rollout
 from alignzoo_ppo.advantages import generalized_advantages, masked_mean, masked_var, whiten
 from alignzoo_ppo.config import PPOConfig
 from alignzoo_ppo.kl_controller import AdaptiveKLController, FixedKLController
@@ -29,7 +29,7 @@ from alignzoo_ppo.loss import (
     clipped_value_loss,
     entropy_from_logits,
 )
-from alignzoo_ppo.rollout import PPORollout
+from alignzoo_ppo.rollout import PPOBatch
 
 
 class PPOAlgorithm(Algorithm[PromptRecord]):
@@ -94,27 +94,23 @@ class PPOAlgorithm(Algorithm[PromptRecord]):
             )
         prompts = [record.prompt for record in batch]
 
-        # --- rollout: sample completions with the current policy ---
-        texts, rows = sample_completions(
-            self.ctx.bare_policy, self.ctx.tokenizer, prompts, cfg.rollout, batch_size=len(prompts)
-        )
-        rows = rows.to(self.ctx.device)
-        mask = rows.completion_mask[:, 1:].float()  # actions: the sampled tokens, EOS included
+        # --- rollout: sample, score, reference log-probs (the shared engine) ---
+        rollout = collect_rollout(self.ctx, prompts, cfg.rollout, policy_logprobs=False)
+        rows, mask = rollout.rows, rollout.mask
+        reference_logprobs = rollout.reference_logprobs
+        assert reference_logprobs is not None  # PPO needs a reference: the runner loads one
 
-        # --- scores from the reward source, scaled, clipped, penalised without EOS ---
-        scores = self.ctx.reward_source().score(prompts, texts).float().to(self.ctx.device)
-        raw_scores = scores.clone()
+        # --- scores scaled, clipped, penalised without EOS ---
+        scores = rollout.scores
         if cfg.missing_eos_penalty is not None:
-            ended = (rows.input_ids[:, 1:] == self.ctx.tokenizer.eos_token_id) & (mask > 0)
-            scores = scores - cfg.missing_eos_penalty * (~ended.any(dim=1)).float()
+            scores = scores - cfg.missing_eos_penalty * (~rollout.ended).float()
         scores = scores * cfg.reward_scale
         if cfg.reward_clip is not None:
             scores = scores.clamp(-cfg.reward_clip, cfg.reward_clip)
 
-        # --- the rollout's log-probs and values (old policy) and the reference's log-probs ---
+        # --- the old policy's log-probs and values, in one forward ---
         with torch.no_grad():
             old_logprobs, old_values, _ = self._forward(rows, temperature)
-            reference_logprobs = self.ctx.reference_model().token_logprobs(rows, temperature)
 
         # --- per-token rewards: -beta * KL at every token, plus the score at the last one ---
         kl = self.kl_estimator(old_logprobs, reference_logprobs) * mask
@@ -128,13 +124,13 @@ class PPOAlgorithm(Algorithm[PromptRecord]):
             advantages = whiten(advantages, mask)
 
         # --- PPO epochs over shuffled mini-batches, one optimizer step each ---
-        rollout = PPORollout(rows, mask, old_logprobs, old_values, advantages, returns)
+        batch_of_rows = PPOBatch(rollout, old_logprobs, old_values, advantages, returns)
         stats: dict[str, list[float]] = {}
         size = len(batch) // cfg.num_minibatches
         for _ in range(cfg.ppo_epochs):
             order = torch.randperm(len(batch), device=self.ctx.device)
             for start in range(0, len(batch), size):
-                minibatch = rollout[order[start : start + size]]
+                minibatch = batch_of_rows[order[start : start + size]]
                 for key, value in updater.update(minibatch, self.loss_on).items():
                     stats.setdefault(key, []).append(value)
 
@@ -146,26 +142,26 @@ class PPOAlgorithm(Algorithm[PromptRecord]):
         return (
             {key: sum(values) / len(values) for key, values in stats.items()}
             | {
-                "objective/scores": raw_scores.mean().item(),
+                "objective/scores": rollout.scores.mean().item(),
                 "objective/kl": sequence_kl.mean().item(),
                 "objective/rlhf_reward": (scores - beta * sequence_kl).mean().item(),
                 "value/explained_variance": (1.0 - residual).item(),
                 "ppo/kl_coef": beta,
             }
-            | self.ctx.reward_source().metrics()
+            | rollout.reward_metrics
         )
 
-    def loss_on(self, part: PPORollout) -> LossAndMetrics:
+    def loss_on(self, part: PPOBatch) -> LossAndMetrics:
         """The clipped policy and value losses and the entropy bonus on ``part`` of a rollout."""
-        cfg = self.config
-        logprobs, values, entropy = self._forward(part.rows, cfg.rollout.temperature)
+        cfg, mask = self.config, part.rollout.mask
+        logprobs, values, entropy = self._forward(part.rollout.rows, cfg.rollout.temperature)
         policy = clipped_policy_loss(
-            logprobs, part.old_logprobs, part.advantages, part.mask, cfg.cliprange
+            logprobs, part.old_logprobs, part.advantages, mask, cfg.cliprange
         )
         value_loss, value_clipfrac = clipped_value_loss(
-            values, part.old_values, part.returns, part.mask, cfg.cliprange_value
+            values, part.old_values, part.returns, mask, cfg.cliprange_value
         )
-        mean_entropy = masked_mean(entropy, part.mask)
+        mean_entropy = masked_mean(entropy, mask)
         loss = policy.loss + cfg.vf_coef * value_loss - cfg.entropy_coef * mean_entropy
         return loss, {
             "policy/loss": policy.loss,

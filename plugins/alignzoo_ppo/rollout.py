@@ -1,4 +1,4 @@
-"""The record one PPO rollout leaves for its update epochs."""
+"""What PPO's update epochs read: the engine's rollout and the old policy's view of it."""
 
 from __future__ import annotations
 
@@ -6,33 +6,31 @@ from dataclasses import dataclass
 
 import torch
 
-from alignzoo.models.tokenize import TokenizedCompletions
+from alignzoo.rollout import Rollout
 
 
 @dataclass
-class PPORollout:
-    """Sampled rows and what the old policy made of them; per-token tensors are [B, T-1].
+class PPOBatch:
+    """A :class:`~alignzoo.rollout.Rollout` with the old policy's log-probs and values, and
+    the advantages and returns GAE made of them; per-token tensors are [B, T-1].
 
-    It slices like a sequence of rows (``rollout[index]``), so the updater can split it into
+    It slices like a sequence of rows (``batch[index]``), so the updater can split it into
     micro-batches as it splits any batch.
     """
 
-    rows: TokenizedCompletions
-    #: 1 at the sampled tokens (the actions, EOS included), 0 at prompt and padding
-    mask: torch.Tensor
+    rollout: Rollout
     old_logprobs: torch.Tensor
     old_values: torch.Tensor
     advantages: torch.Tensor
     returns: torch.Tensor
 
     def __len__(self) -> int:
-        return len(self.rows)
+        return len(self.rollout)
 
-    def __getitem__(self, rows: slice | torch.Tensor) -> PPORollout:
-        """The rollout restricted to ``rows`` (a slice or an index tensor)."""
-        return PPORollout(
-            self.rows[rows],
-            self.mask[rows],
+    def __getitem__(self, rows: slice | torch.Tensor) -> PPOBatch:
+        """The batch restricted to ``rows`` (a slice or an index tensor)."""
+        return PPOBatch(
+            self.rollout[rows],
             self.old_logprobs[rows],
             self.old_values[rows],
             self.advantages[rows],

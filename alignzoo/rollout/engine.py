@@ -1,0 +1,74 @@
+"""One rollout: prompts -> n completions each (KV-cached generate, stop at EOS) -> scores from
+the training reward (one call for the batch) -> per-token policy and reference log-probs.
+
+Every sampling algorithm (PPO, GRPO, RLOO, REINFORCE++, online DPO, best-of-n) starts its step
+here, so its own file holds only what its paper adds: an advantage estimate and a loss.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+
+from alignzoo.algorithms import AlgorithmContext
+from alignzoo.config.schema import SamplingConfig
+from alignzoo.models.generation import sample_completions
+from alignzoo.models.logprobs import token_logprobs
+from alignzoo.rollout.record import Rollout
+
+
+@torch.no_grad()
+def collect_rollout(
+    ctx: AlgorithmContext,
+    prompts: Sequence[str],
+    sampling: SamplingConfig,
+    samples_per_prompt: int = 1,
+    policy_logprobs: bool = True,
+    reference_logprobs: bool = True,
+) -> Rollout:
+    """Sample ``samples_per_prompt`` completions of each prompt and score them.
+
+    Log-probs are of ``logits / sampling.temperature``, the distribution sampled from. Skip
+    ``policy_logprobs`` when the algorithm computes them in a forward of its own (PPO reads
+    its values from the same pass); the reference's are skipped when the run has none.
+    """
+    if samples_per_prompt < 1:
+        raise ValueError(f"samples_per_prompt must be >= 1, got {samples_per_prompt}")
+    # the n samples of a prompt are adjacent rows: groups are contiguous
+    repeated = [prompt for prompt in prompts for _ in range(samples_per_prompt)]
+    group = torch.arange(len(prompts), device=ctx.device).repeat_interleave(samples_per_prompt)
+
+    # --- sample with the current policy (KV cache, stop at EOS) ---
+    texts, rows = sample_completions(
+        ctx.bare_policy, ctx.tokenizer, repeated, sampling, batch_size=len(repeated)
+    )
+    rows = rows.to(ctx.device)
+    mask = rows.completion_mask[:, 1:].float()
+    eos = ctx.tokenizer.eos_token_id
+    ended = ((rows.input_ids[:, 1:] == eos) & (mask > 0)).any(dim=1)
+
+    # --- scores from the training reward, one call for the whole batch ---
+    reward = ctx.reward_source()
+    scores = reward.score(repeated, texts).float().to(ctx.device)
+
+    # --- per-token log-probs of what was sampled, without gradients ---
+    temperature = sampling.temperature
+    policy = token_logprobs(ctx.bare_policy, rows, temperature) if policy_logprobs else None
+    reference = (
+        ctx.reference.token_logprobs(rows, temperature)
+        if reference_logprobs and ctx.reference is not None
+        else None
+    )
+    return Rollout(
+        prompts=repeated,
+        completions=texts,
+        rows=rows,
+        mask=mask,
+        ended=ended,
+        scores=scores,
+        group=group,
+        policy_logprobs=policy,
+        reference_logprobs=reference,
+        reward_metrics=reward.metrics(),
+    )
