@@ -14,17 +14,18 @@ from alignzoo.algorithms import (
     Metrics,
     Updater,
 )
+from alignzoo.algorithms.kl import KL_ESTIMATORS
+from alignzoo.algorithms.masked import masked_mean, masked_var, whiten
 from alignzoo.config.schema import TrainConfig
 from alignzoo.data.records import PromptRecord
 from alignzoo.errors import ConfigError
 from alignzoo.models.logprobs import causal_forward, completion_logprobs
 from alignzoo.models.tokenize import TokenizedCompletions
 from alignzoo.rollout import collect_rollout
-from alignzoo_ppo.advantages import generalized_advantages, masked_mean, masked_var, whiten
+from alignzoo_ppo.advantages import generalized_advantages
 from alignzoo_ppo.config import PPOConfig
 from alignzoo_ppo.kl_controller import AdaptiveKLController, FixedKLController
 from alignzoo_ppo.loss import (
-    KL_ESTIMATORS,
     clipped_policy_loss,
     clipped_value_loss,
     entropy_from_logits,

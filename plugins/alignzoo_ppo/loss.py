@@ -1,4 +1,4 @@
-"""PPO's clipped objectives and the KL estimators of the per-token penalty."""
+"""PPO's clipped objectives (Schulman et al. 2017)."""
 
 from __future__ import annotations
 
@@ -6,21 +6,7 @@ from dataclasses import dataclass
 
 import torch
 
-from alignzoo_ppo.advantages import masked_mean
-
-
-def kl_k1(logprobs: torch.Tensor, reference_logprobs: torch.Tensor) -> torch.Tensor:
-    """k1 = log pi(a|s) - log pi_ref(a|s): unbiased, can be negative per token (Schulman 2020)."""
-    return logprobs - reference_logprobs
-
-
-def kl_k3(logprobs: torch.Tensor, reference_logprobs: torch.Tensor) -> torch.Tensor:
-    """k3 = (r - 1) - log r with r = pi_ref/pi: unbiased and never negative (Schulman 2020)."""
-    log_ratio = reference_logprobs - logprobs
-    return torch.expm1(log_ratio) - log_ratio
-
-
-KL_ESTIMATORS = {"k1": kl_k1, "k3": kl_k3}
+from alignzoo.algorithms.masked import masked_mean
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from alignzoo_ppo.advantages import generalized_advantages, masked_mean, masked_var, whiten
+from alignzoo.algorithms.masked import masked_mean, masked_var, whiten
+from alignzoo_ppo.advantages import generalized_advantages
 
 
 def test_gae_matches_a_hand_computed_example() -> None:

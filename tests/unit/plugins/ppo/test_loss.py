@@ -7,13 +7,12 @@ import math
 import pytest
 import torch
 
+from alignzoo.algorithms.kl import kl_k1, kl_k3
 from alignzoo_ppo.kl_controller import AdaptiveKLController, FixedKLController
 from alignzoo_ppo.loss import (
     clipped_policy_loss,
     clipped_value_loss,
     entropy_from_logits,
-    kl_k1,
-    kl_k3,
 )
 
 
