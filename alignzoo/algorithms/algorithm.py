@@ -181,6 +181,12 @@ class Algorithm(ABC, Generic[R]):
         """Write algorithm-specific files beside the saved model, before it is swapped in."""
 
     @classmethod
+    def needs_reference_for(cls, config: Any) -> bool:
+        """Whether a run with ``config`` reads the reference (default: ``needs_reference``);
+        GRPO reads it only for its optional KL term."""
+        return cls.needs_reference
+
+    @classmethod
     def memory_traits(cls, config: Any, train: TrainConfig, hidden_size: int) -> MemoryTraits:
         """Rows in flight during a step (default: one forward with gradients per micro-batch)."""
         rows = train.micro_batch_size or train.batch_size

@@ -89,7 +89,7 @@ def plan_run(
         lora=optional_dataclass(cfg.peft),
         quant=optional_dataclass(cfg.quant),
         gradient_checkpointing=train.gradient_checkpointing,
-        reference=algorithm.factory.needs_reference,
+        reference=algorithm.factory.needs_reference_for(OmegaConf.to_object(cfg.algorithm)),
     )
     plan = plan_memory(shape, run)
     if (term := _reward_model(cfg, model_cfg, shape)) is not None:

@@ -74,7 +74,7 @@ def run(cfg: DictConfig, plugins: LoadedPlugins, run_dir: Path) -> dict[str, Any
         quant=optional_dataclass(cfg.quant),
         gradient_checkpointing=cfg.train.gradient_checkpointing,
         pad_token_id=tokenizer.pad_token_id,
-        with_reference=algorithm_class.needs_reference,
+        with_reference=algorithm_class.needs_reference_for(OmegaConf.to_object(cfg.algorithm)),
     )
     # trained through the (multi-process) wrapper; generated from and saved bare
     policy = accelerator.prepare_model(bare_policy)

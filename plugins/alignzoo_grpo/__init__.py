@@ -1,0 +1,19 @@
+"""alignzoo's GRPO plugin: Group Relative Policy Optimization and its variants (DAPO, Dr.
+GRPO, GSPO, CISPO), on the core's rollout engine.
+
+Registered through the ``alignzoo`` entry-point group, exactly like a third-party package.
+"""
+
+from __future__ import annotations
+
+from alignzoo.registry import PluginRegistry, hookimpl
+from alignzoo_grpo.algorithm import GRPOAlgorithm
+from alignzoo_grpo.config import GRPOConfig
+
+ALIGNZOO_PLUGIN_API = "1.1"
+
+
+@hookimpl
+def alignzoo_register_algorithms(registry: PluginRegistry) -> None:
+    """``algorithm=grpo``."""
+    registry.add_algorithm("grpo", GRPOAlgorithm, GRPOConfig)

@@ -1,0 +1,182 @@
+"""GRPO: sample a group per prompt, score it, push each completion by how it beat its group."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+
+from alignzoo.algorithms import (
+    Algorithm,
+    AlgorithmContext,
+    LossAndMetrics,
+    MemoryTraits,
+    Metrics,
+    Updater,
+)
+from alignzoo.algorithms.kl import kl_k3
+from alignzoo.algorithms.masked import masked_mean
+from alignzoo.config.schema import TrainConfig
+from alignzoo.data.records import PromptRecord
+from alignzoo.errors import ConfigError
+from alignzoo.models.logprobs import token_logprobs
+from alignzoo.rollout import Rollout, collect_rollout
+from alignzoo_grpo.advantages import group_advantages, informative_groups
+from alignzoo_grpo.config import GRPOConfig, LossType
+from alignzoo_grpo.loss import aggregate, cispo_token_losses, clipped_token_losses, log_importance
+
+
+@dataclass
+class GRPOBatch:
+    """A rollout with its advantages and learning mask, and the step's size for normalising."""
+
+    rollout: Rollout
+    #: one per completion; [N]
+    advantages: torch.Tensor
+    #: the rollout's mask, less what learns nothing (truncated completions, if asked); [N, T-1]
+    mask: torch.Tensor
+    #: tokens and rows of the whole step (dapo and cispo normalise by them)
+    step_tokens: float
+    step_rows: int
+
+    def __len__(self) -> int:
+        return len(self.rollout)
+
+    def __getitem__(self, rows: slice | torch.Tensor) -> GRPOBatch:
+        """The rows ``rows`` (a slice or an index tensor); the step's size stays."""
+        return GRPOBatch(
+            self.rollout[rows],
+            self.advantages[rows],
+            self.mask[rows],
+            self.step_tokens,
+            self.step_rows,
+        )
+
+
+class GRPOAlgorithm(Algorithm[PromptRecord]):
+    """Group Relative Policy Optimization (Shao et al. 2024) without a value model.
+
+    Supports: G completions per prompt; rewards scaled by the group's std, the batch's or not
+    at all (Dr. GRPO); loss aggregation grpo, dapo, bnpo, dr_grpo and cispo; token- or
+    sequence-level (GSPO) importance ratios; DAPO's asymmetric clip, masking of truncated
+    completions and dropping of groups that all scored alike; several optimizer steps per
+    rollout; an optional k3 KL term (``beta`` 0, the default, holds no reference at all).
+    Raises ``ConfigError`` without a training reward or with fewer than 2 generations.
+    """
+
+    consumes = "prompts"
+
+    def __init__(self, config: GRPOConfig, context: AlgorithmContext) -> None:
+        super().__init__(config, context)
+        if context.reward is None:
+            raise ConfigError("algorithm=grpo needs a training reward: add reward=<name>")
+        if config.num_generations < 2:
+            raise ConfigError(
+                f"algorithm.num_generations={config.num_generations}: a group needs at least 2 "
+                "completions to compare"
+            )
+        if config.num_iterations < 1:
+            raise ConfigError("algorithm.num_iterations must be >= 1")
+
+    @classmethod
+    def needs_reference_for(cls, config: GRPOConfig) -> bool:
+        """Only a KL term (``beta`` > 0) reads the reference."""
+        return config.beta != 0
+
+    @classmethod
+    def memory_traits(
+        cls, config: GRPOConfig, train: TrainConfig, hidden_size: int
+    ) -> MemoryTraits:
+        """G completions of every prompt sampled at once; scored without gradients; updated in
+        micro-batches of completions."""
+        rows = train.batch_size * config.num_generations
+        return MemoryTraits(
+            train_rows=min(train.micro_batch_size or rows, rows),
+            no_grad_rows=rows if config.beta or config.num_iterations > 1 else 0,
+            rollout_rows=rows,
+            rollout_new_tokens=config.rollout.max_new_tokens,
+        )
+
+    def updates_per_step(self) -> int:
+        """One optimizer step per iteration over the rollout."""
+        return self.config.num_iterations
+
+    def train_step(self, batch: Sequence[PromptRecord], updater: Updater) -> Metrics:
+        """Roll out G completions per prompt, then ``num_iterations`` updates on them."""
+        cfg = self.config
+        # --- rollout: G completions per prompt, scored; pi_old and pi_ref only when read ---
+        rollout = collect_rollout(
+            self.ctx,
+            [record.prompt for record in batch],
+            cfg.rollout,
+            samples_per_prompt=cfg.num_generations,
+            policy_logprobs=cfg.num_iterations > 1,
+            reference_logprobs=cfg.beta != 0,
+        )
+
+        # --- advantages: each completion against its own group ---
+        advantages = group_advantages(rollout.scores, cfg.num_generations, cfg.scale_rewards)
+
+        # --- what learns: truncated completions and uniform groups may be left out ---
+        mask = rollout.mask
+        if cfg.mask_truncated_completions:
+            mask = mask * rollout.ended.unsqueeze(-1).float()
+        data = GRPOBatch(rollout, advantages, mask, float(mask.sum()), len(rollout))
+        informative = informative_groups(rollout.scores, cfg.num_generations)
+        if cfg.drop_equal_reward_groups and informative.any():
+            kept = informative.nonzero().squeeze(-1)
+            data = data[kept]
+            data.step_tokens, data.step_rows = float(data.mask.sum()), len(kept)
+
+        # --- the updates: one optimizer step per iteration over the rollout ---
+        stats: dict[str, list[float]] = {}
+        for _ in range(cfg.num_iterations):
+            for key, value in updater.update(data, self.loss_on).items():
+                stats.setdefault(key, []).append(value)
+
+        grouped = rollout.scores.view(-1, cfg.num_generations)
+        return (
+            {key: sum(values) / len(values) for key, values in stats.items()}
+            | {
+                "objective/scores": rollout.scores.mean().item(),
+                "objective/group_std": grouped.std(dim=1).mean().item(),
+                "grpo/uniform_groups": 1.0 - informative.float().mean().item(),
+                "grpo/truncated": 1.0 - rollout.ended.float().mean().item(),
+                "grpo/completion_tokens": rollout.mask.sum(-1).mean().item(),
+            }
+            | rollout.reward_metrics
+        )
+
+    def loss_on(self, part: GRPOBatch) -> LossAndMetrics:
+        """The GRPO objective on ``part`` of a rollout, aggregated as ``loss_type`` says."""
+        cfg, mask = self.config, part.mask
+        logprobs = token_logprobs(self.ctx.policy, part.rollout.rows, cfg.rollout.temperature)
+        old = part.rollout.policy_logprobs
+        old = logprobs.detach() if old is None else old  # one iteration: pi_old is pi, now
+        log_ratio = log_importance(logprobs, old, mask, cfg.importance_sampling_level)
+        if cfg.loss_type is LossType.cispo:
+            token = cispo_token_losses(log_ratio, logprobs, part.advantages, cfg.epsilon_high)
+        else:
+            token = clipped_token_losses(
+                log_ratio, part.advantages, cfg.epsilon_low, cfg.epsilon_high
+            )
+        losses, metrics = (
+            token.losses,
+            {"policy/clipfrac": masked_mean(token.clipped.float(), mask)},
+        )
+        if cfg.beta != 0:
+            reference = part.rollout.reference_logprobs
+            assert reference is not None  # the runner loads one when beta > 0
+            kl = kl_k3(logprobs, reference)
+            losses = losses + cfg.beta * kl
+            metrics["objective/kl"] = (kl * mask).sum(-1).mean()
+        loss = aggregate(
+            losses,
+            mask,
+            cfg.loss_type,
+            cfg.rollout.max_new_tokens,
+            part.step_tokens,
+            part.step_rows,
+        )
+        return loss, metrics
