@@ -18,7 +18,9 @@ LENGTH = [
 
 
 def test_short_grpo_run_learns_short_completions(tmp_path: Path, train, tiny_task) -> None:
-    summary, rows = train(tmp_path, *tiny_task, *LENGTH, "train.steps=15", "eval.every=15")
+    summary, rows = train(
+        tmp_path, *tiny_task, *LENGTH, "train.steps=15", "eval.every=15", "train.learning_rate=1e-3"
+    )
     scores = [r["objective/scores"] for r in rows if "objective/scores" in r]
     assert len(scores) == 15
     assert sum(scores[-3:]) / 3 > sum(scores[:3]) / 3 + 0.3
