@@ -7,7 +7,7 @@ averages the metrics, so no algorithm writes it again and none can scale twice.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Protocol, Self, TypeVar
 
 import torch
@@ -36,6 +36,16 @@ def micro_batches(batch: B, size: int | None) -> Iterator[B]:
         raise ValueError(f"train.micro_batch_size must be >= 1, got {size}")
     for start in range(0, len(batch), step):
         yield batch[start : start + step]
+
+
+def mean_over_updates(updates: Sequence[Mapping[str, float]]) -> dict[str, float]:
+    """Each metric's mean over several optimizer steps of one training step (PPO's epochs and
+    mini-batches, GRPO's iterations), so the step logs one value per metric."""
+    keys = dict.fromkeys(key for update in updates for key in update)
+    return {
+        key: sum(u[key] for u in updates if key in u) / sum(key in u for u in updates)
+        for key in keys
+    }
 
 
 def accumulate(

@@ -15,6 +15,7 @@ from alignzoo.algorithms import (
     Metrics,
     Updater,
 )
+from alignzoo.algorithms.batching import mean_over_updates
 from alignzoo.algorithms.kl import kl_k3
 from alignzoo.algorithms.masked import masked_mean
 from alignzoo.config.schema import TrainConfig
@@ -130,14 +131,11 @@ class GRPOAlgorithm(Algorithm[PromptRecord]):
             data.step_tokens, data.step_rows = float(data.mask.sum()), len(kept)
 
         # --- the updates: one optimizer step per iteration over the rollout ---
-        stats: dict[str, list[float]] = {}
-        for _ in range(cfg.num_iterations):
-            for key, value in updater.update(data, self.loss_on).items():
-                stats.setdefault(key, []).append(value)
+        updates = [updater.update(data, self.loss_on) for _ in range(cfg.num_iterations)]
 
         grouped = rollout.scores.view(-1, cfg.num_generations)
         return (
-            {key: sum(values) / len(values) for key, values in stats.items()}
+            mean_over_updates(updates)
             | {
                 "objective/scores": rollout.scores.mean().item(),
                 "objective/group_std": grouped.std(dim=1).mean().item(),

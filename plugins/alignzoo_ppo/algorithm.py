@@ -14,6 +14,7 @@ from alignzoo.algorithms import (
     Metrics,
     Updater,
 )
+from alignzoo.algorithms.batching import mean_over_updates
 from alignzoo.algorithms.kl import KL_ESTIMATORS
 from alignzoo.algorithms.masked import masked_mean, masked_var, whiten
 from alignzoo.config.schema import TrainConfig
@@ -126,14 +127,13 @@ class PPOAlgorithm(Algorithm[PromptRecord]):
 
         # --- PPO epochs over shuffled mini-batches, one optimizer step each ---
         batch_of_rows = PPOBatch(rollout, old_logprobs, old_values, advantages, returns)
-        stats: dict[str, list[float]] = {}
+        updates = []
         size = len(batch) // cfg.num_minibatches
         for _ in range(cfg.ppo_epochs):
             order = torch.randperm(len(batch), device=self.ctx.device)
             for start in range(0, len(batch), size):
                 minibatch = batch_of_rows[order[start : start + size]]
-                for key, value in updater.update(minibatch, self.loss_on).items():
-                    stats.setdefault(key, []).append(value)
+                updates.append(updater.update(minibatch, self.loss_on))
 
         # --- adapt the KL coefficient to the KL this rollout had ---
         sequence_kl = kl.sum(dim=1)
@@ -141,7 +141,7 @@ class PPOAlgorithm(Algorithm[PromptRecord]):
         self.kl_control.update(sequence_kl.mean().item(), n_steps=len(batch))
         residual = masked_var(returns - old_values, mask) / masked_var(returns, mask).clamp(1e-8)
         return (
-            {key: sum(values) / len(values) for key, values in stats.items()}
+            mean_over_updates(updates)
             | {
                 "objective/scores": rollout.scores.mean().item(),
                 "objective/kl": sequence_kl.mean().item(),

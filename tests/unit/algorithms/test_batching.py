@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from alignzoo.algorithms.batching import accumulate
+from alignzoo.algorithms.batching import accumulate, mean_over_updates
 
 
 def _regression(weight: torch.Tensor, rows: list[tuple[float, float]]):
@@ -45,3 +45,8 @@ def test_a_loss_that_is_not_a_mean_is_refused() -> None:
 def test_an_empty_batch_is_refused() -> None:
     with pytest.raises(ValueError, match="empty batch"):
         accumulate([], 2, lambda m: (torch.tensor(0.0), {}), torch.Tensor.backward)
+
+
+def test_metrics_of_several_updates_are_averaged_per_key() -> None:
+    updates = [{"loss": 1.0, "clip": 0.5}, {"loss": 3.0}, {"loss": 2.0, "clip": 0.1}]
+    assert mean_over_updates(updates) == pytest.approx({"loss": 2.0, "clip": 0.3})
