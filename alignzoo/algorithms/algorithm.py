@@ -69,8 +69,10 @@ class Updater(Protocol):
 class Evaluator(Protocol):
     """What ``Algorithm.evaluate`` may call on the runner's held-out evaluator."""
 
-    #: the held-out preference pairs (empty when the data has none)
-    pairs: Sequence[PreferencePair]
+    @property
+    def pairs(self) -> Sequence[PreferencePair]:
+        """The held-out preference pairs (empty when the data has none)."""
+        ...
 
     def __call__(self, policy: PreTrainedModel) -> Metrics:
         """``eval/*`` of a causal LM policy: gold reward, KL, win-rate, preference accuracy."""

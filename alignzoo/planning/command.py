@@ -73,9 +73,8 @@ def plan_run(
     shape = model_shape(config, model_cfg.trust_remote_code)
     algorithm = registry.for_config("algorithm", cfg.algorithm)
     train: TrainConfig = OmegaConf.to_object(cfg.train)  # type: ignore[assignment]
-    traits = algorithm.factory.memory_traits(
-        OmegaConf.to_object(cfg.algorithm), train, shape.hidden
-    )
+    algorithm_config = OmegaConf.to_object(cfg.algorithm)
+    traits = algorithm.factory.memory_traits(algorithm_config, train, shape.hidden)
     sequence = sequence_tokens or model_cfg.max_length
     sampled = max(traits.rollout_new_tokens, cfg.eval.sampling.max_new_tokens)
     run = RunShape(
@@ -89,7 +88,7 @@ def plan_run(
         lora=optional_dataclass(cfg.peft),
         quant=optional_dataclass(cfg.quant),
         gradient_checkpointing=train.gradient_checkpointing,
-        reference=algorithm.factory.needs_reference_for(OmegaConf.to_object(cfg.algorithm)),
+        reference=algorithm.factory.needs_reference_for(algorithm_config),
     )
     plan = plan_memory(shape, run)
     if (term := _reward_model(cfg, model_cfg, shape)) is not None:

@@ -15,24 +15,30 @@ from alignzoo.errors import PluginError
 PKG, FILE = "pkg://", "file://"
 
 
+def _package_dir(module: str) -> Path | None:
+    """The folder of an importable package (regular or namespace); None if there is none."""
+    spec = importlib.util.find_spec(module)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
 def search_path_entry(directory: str) -> str:
     """The Hydra search-path entry of a plugin's config directory, checked to exist."""
     if directory.startswith(PKG):
         module = directory.removeprefix(PKG)
         try:
-            spec = importlib.util.find_spec(module)
+            folder, reason = _package_dir(module), "no such package"
         except ImportError as error:  # a missing parent package
-            spec, reason = None, str(error)
-        else:
-            reason = "no such package"
-        if spec is None or not spec.submodule_search_locations:
+            folder, reason = None, str(error)
+        if folder is None:
             raise PluginError(
                 f"config directory {directory!r}: {reason}; expected pkg://<importable "
                 "package> (a folder shipped as package data) or a directory path"
             )
-        if spec.origin is not None:  # a regular package: Hydra reads it as it is
+        if (folder / "__init__.py").is_file():  # a regular package: Hydra reads it as it is
             return directory
-        return FILE + str(Path(next(iter(spec.submodule_search_locations))).resolve())
+        return FILE + str(folder.resolve())
     path = Path(directory.removeprefix(FILE)).resolve()
     if not path.is_dir():
         raise PluginError(f"config directory {directory!r} is not a directory")
@@ -41,10 +47,6 @@ def search_path_entry(directory: str) -> str:
 
 def list_presets(entry: str) -> list[tuple[str, str]]:
     """``(group, name)`` of every ``<group>/<name>.yaml`` under a search-path entry."""
-    if entry.startswith(PKG):
-        spec = importlib.util.find_spec(entry.removeprefix(PKG))
-        assert spec is not None and spec.submodule_search_locations
-        root = Path(next(iter(spec.submodule_search_locations)))
-    else:
-        root = Path(entry.removeprefix(FILE))
+    package = _package_dir(entry.removeprefix(PKG)) if entry.startswith(PKG) else None
+    root = package or Path(entry.removeprefix(FILE))
     return sorted((yaml.parent.name, yaml.stem) for yaml in root.glob("*/*.yaml") if yaml.is_file())

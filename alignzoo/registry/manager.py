@@ -139,6 +139,12 @@ def _version(text: str) -> tuple[int, int]:
     return int(major), int(minor or 0)
 
 
+def own_hook(manager: pluggy.PluginManager, plugin: object, hook: str) -> Any:
+    """A caller of ``hook`` on ``plugin`` alone, so what it does is attributed to it."""
+    others = [p for p in manager.get_plugins() if p is not plugin]
+    return manager.subset_hook_caller(hook, remove_plugins=others)
+
+
 def register_components(
     manager: pluggy.PluginManager,
     registry: PluginRegistry,
@@ -151,14 +157,12 @@ def register_components(
     """
     distributions = distributions or {}
     failures = []
-    plugins = manager.get_plugins()
-    for plugin in plugins:
+    for plugin in manager.get_plugins():
         name = manager.get_name(plugin) or repr(plugin)
-        others = [p for p in plugins if p is not plugin]
         try:
             with registry.registering_for(name):
                 for hook in REGISTRATION_HOOKS:
-                    manager.subset_hook_caller(hook, remove_plugins=others)(registry=registry)
+                    own_hook(manager, plugin, hook)(registry=registry)
         except Exception as error:
             registry.withdraw(name)
             manager.unregister(plugin)
@@ -200,12 +204,11 @@ def collect_config_dirs(manager: pluggy.PluginManager) -> tuple[dict[str, list[s
     """
     found: dict[str, list[str]] = {}
     problems = []
-    plugins = manager.get_plugins()
-    for plugin in plugins:
+    for plugin in manager.get_plugins():
         name = manager.get_name(plugin) or repr(plugin)
-        others = [p for p in plugins if p is not plugin]
-        hook = manager.subset_hook_caller("alignzoo_config_dirs", remove_plugins=others)
-        for directory in [d for dirs in hook() for d in dirs]:
+        for directory in [
+            d for dirs in own_hook(manager, plugin, "alignzoo_config_dirs")() for d in dirs
+        ]:
             try:
                 found.setdefault(name, []).append(search_path_entry(directory))
             except PluginError as error:

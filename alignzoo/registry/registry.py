@@ -182,13 +182,7 @@ class PluginRegistry:
 
     def component_for(self, kind: Kind, config: Any) -> Component[Any]:
         """The component whose config dataclass ``config`` (an instance) is."""
-        for component in self._components[kind].values():
-            if type(config) is component.config_class:
-                return component
-        raise ConfigError(
-            f"no installed {kind} has the config type {type(config).__name__} "
-            f"(known: {', '.join(self.names(kind)) or 'none'})"
-        )
+        return self._by_config_class(kind, type(config))
 
     def clashes(self) -> list[str]:
         """A message for every name that more than one plugin registered."""
@@ -255,11 +249,13 @@ class PluginRegistry:
 
     def for_config(self, kind: Kind, config: DictConfig) -> Component[Any]:
         """The component whose config dataclass produced the composed node ``config``."""
-        config_class = OmegaConf.get_type(config)
+        return self._by_config_class(kind, OmegaConf.get_type(config))
+
+    def _by_config_class(self, kind: Kind, config_class: Any) -> Component[Any]:
         for component in self._components[kind].values():
             if component.config_class is config_class:
                 return component
-        if clash := self._clashing_configs.get(config_class):  # type: ignore[arg-type]
+        if clash := self._clashing_configs.get(config_class):
             raise PluginError(self._clash_message(*clash))
         raise ConfigError(
             f"the {kind} config has type {getattr(config_class, '__name__', config_class)}, "

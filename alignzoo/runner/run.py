@@ -63,6 +63,7 @@ def run(cfg: DictConfig, plugins: LoadedPlugins, run_dir: Path) -> dict[str, Any
         )
     algorithm_component = registry.for_config("algorithm", cfg.algorithm)
     algorithm_class = algorithm_component.factory
+    algorithm_config = OmegaConf.to_object(cfg.algorithm)  # the plugin's own dataclass
     tokenizer = load_tokenizer(name_or_path, model_cfg)
     lora: LoraAdapterConfig | None = optional_dataclass(cfg.peft)
     bare_policy, reference = load_policy_and_reference(
@@ -74,7 +75,7 @@ def run(cfg: DictConfig, plugins: LoadedPlugins, run_dir: Path) -> dict[str, Any
         quant=optional_dataclass(cfg.quant),
         gradient_checkpointing=cfg.train.gradient_checkpointing,
         pad_token_id=tokenizer.pad_token_id,
-        with_reference=algorithm_class.needs_reference_for(OmegaConf.to_object(cfg.algorithm)),
+        with_reference=algorithm_class.needs_reference_for(algorithm_config),
     )
     # trained through the (multi-process) wrapper; generated from and saved bare
     policy = accelerator.prepare_model(bare_policy)
@@ -100,7 +101,7 @@ def run(cfg: DictConfig, plugins: LoadedPlugins, run_dir: Path) -> dict[str, Any
         reward=training_reward,
         bare_policy=bare_policy,
     )
-    algorithm = algorithm_component.build(cfg.algorithm, context)
+    algorithm = algorithm_class(algorithm_config, context)
     train_records: Sequence[Any] = (
         data.preference_pairs("train", tokenizer)
         if algorithm.consumes == "pairs"
