@@ -164,8 +164,9 @@ class Algorithm(ABC, Generic[R]):
     #: sequence classifier with one output (reward-model training, no reference)
     model_kind: ClassVar[ModelKind] = "causal_lm"
     #: False for a reference-free method (ORPO, SimPO, SFT): full fine-tuning then loads no
-    #: frozen copy, ``ctx.reference`` is None, and evaluation reports no KL. Under LoRA the
-    #: reference costs nothing (the base with the adapter off), so it is kept for evaluation.
+    #: frozen copy and ``ctx.reference`` is None; evaluation loads the reference for itself and
+    #: frees it after (``eval.kl``). Under LoRA the reference costs nothing (the base with the
+    #: adapter off), so it is kept.
     needs_reference: ClassVar[bool] = True
 
     def __init__(self, config: Any, context: AlgorithmContext) -> None:

@@ -139,6 +139,9 @@ class EvalConfig:
     num_prompts: int = 256
     batch_size: int = 128
     sampling: SamplingConfig = field(default_factory=SamplingConfig)
+    #: measure KL to the reference even when training holds none (a reference-free algorithm
+    #: under full fine-tuning): it is then loaded for each evaluation and freed after it
+    kl: bool = True
 
 
 @dataclass

@@ -7,7 +7,8 @@ by every algorithm, so numbers compare across steps and across runs.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+import gc
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -51,10 +52,13 @@ class HeldoutEvaluator:
         max_length: int,
         seed: int,
         proxy_reward: RewardSource | None = None,
+        load_reference: Callable[[], ReferenceModel] | None = None,
     ) -> None:
         self.prompts = list(prompts[: config.num_prompts])
         self.pairs = list(pairs)
         self.tokenizer, self.reference, self.gold = tokenizer, reference, gold_reward
+        #: loads the reference for one evaluation when training holds none (``eval.kl``)
+        self.load_reference = load_reference
         self.proxy = proxy_reward
         self.config, self.max_length, self.seed = config, max_length, seed
         self._reference: _ReferenceSamples | None = None
@@ -64,20 +68,32 @@ class HeldoutEvaluator:
         """Evaluate ``policy`` (a bare model: in eval mode, without gradients) against the
         reference.
 
-        Without a reference model (a reference-free algorithm, full fine-tuning) the first
-        policy evaluated, the runner's step 0, stands in for the reference's samples, and KL
-        and preference accuracy, which need the reference's log-probs, are not reported.
+        When training holds no reference (a reference-free algorithm, full fine-tuning) it is
+        loaded for this evaluation only and freed after it, if the runner gave a loader
+        (``eval.kl``, the default). Without either, the first policy evaluated, the runner's
+        step 0, stands in for the reference's samples, and KL and preference accuracy, which
+        need the reference's log-probs, are not reported.
         """
+        reference = self.reference
+        if reference is None and self.load_reference is not None:
+            reference = self.load_reference()
         metrics: dict[str, float] = {}
         with torch.no_grad():
             if self.prompts:
-                metrics |= self._sampled_metrics(policy)
-            if self.pairs and self.reference is not None:
-                metrics["eval/preference_accuracy"] = self._preference_accuracy(policy)
+                metrics |= self._sampled_metrics(policy, reference)
+            if self.pairs and reference is not None:
+                metrics["eval/preference_accuracy"] = self._preference_accuracy(policy, reference)
+        if reference is not self.reference:  # borrowed: training never holds a second copy
+            del reference
+            gc.collect()
+            if torch.cuda.is_available():
+                torch.cuda.empty_cache()
         return metrics
 
-    def _sampled_metrics(self, policy: PreTrainedModel) -> dict[str, float]:
-        reference = self._reference_samples(policy)
+    def _sampled_metrics(
+        self, policy: PreTrainedModel, reference_model: ReferenceModel | None
+    ) -> dict[str, float]:
+        reference = self._reference_samples(policy, reference_model)
         texts, rows = sample_completions(
             policy,
             self.tokenizer,
@@ -88,8 +104,8 @@ class HeldoutEvaluator:
         )
         lengths = rows.completion_mask.sum(-1).float()
         metrics = {"eval/completion_tokens": lengths.mean().item()}
-        if self.reference is not None:
-            metrics["eval/kl"] = self._kl(policy, rows)
+        if reference_model is not None:
+            metrics["eval/kl"] = self._kl(policy, reference_model, rows)
         if self.proxy is not None:  # the training reward beside the gold: over-optimisation
             metrics["eval/proxy_reward"] = self.proxy.score(self.prompts, texts).mean().item()
         if self.gold is not None and reference.gold is not None:
@@ -102,24 +118,27 @@ class HeldoutEvaluator:
             }
         return metrics
 
-    def _kl(self, policy: PreTrainedModel, rows: TokenizedCompletions) -> float:
+    def _kl(
+        self, policy: PreTrainedModel, reference: ReferenceModel, rows: TokenizedCompletions
+    ) -> float:
         """Monte-Carlo KL(policy || reference) per sequence, on the policy's samples."""
-        assert self.reference is not None
         device = next(policy.parameters()).device
         policy_logps, reference_logps = [], []
         for start in range(0, len(rows.input_ids), self.config.batch_size):
             chunk = rows[start : start + self.config.batch_size].to(device)
             policy_logps.append(sequence_logprobs(policy, chunk))
-            reference_logps.append(self.reference.sequence_logprobs(chunk))
+            reference_logps.append(reference.sequence_logprobs(chunk))
         return (torch.cat(policy_logps) - torch.cat(reference_logps)).mean().item()
 
-    def _reference_samples(self, first_policy: PreTrainedModel) -> _ReferenceSamples:
+    def _reference_samples(
+        self, first_policy: PreTrainedModel, reference_model: ReferenceModel | None
+    ) -> _ReferenceSamples:
         """Reference completions, sampled once with a seed of their own (without a reference
         model, from the first policy evaluated: the starting point)."""
         if self._reference is None:
             with (
-                self.reference.active()
-                if self.reference is not None
+                reference_model.active()
+                if reference_model is not None
                 else contextlib.nullcontext(first_policy)
             ) as reference:
                 texts, _ = sample_completions(
@@ -161,7 +180,7 @@ class HeldoutEvaluator:
         agree = (predicted == directions).float() + 0.5 * (predicted == 0).float()
         return agree[decided].mean().item()
 
-    def _preference_accuracy(self, policy: PreTrainedModel) -> float:
+    def _preference_accuracy(self, policy: PreTrainedModel, reference: ReferenceModel) -> float:
         device = next(policy.parameters()).device
         margins = []
         for start in range(0, len(self.pairs), self.config.batch_size):
@@ -171,7 +190,6 @@ class HeldoutEvaluator:
             tokens = tokenize_completions(self.tokenizer, prompts, completions, self.max_length).to(
                 device
             )
-            assert self.reference is not None
-            log_ratio = sequence_logprobs(policy, tokens) - self.reference.sequence_logprobs(tokens)
+            log_ratio = sequence_logprobs(policy, tokens) - reference.sequence_logprobs(tokens)
             margins.append(log_ratio[: len(chunk)] - log_ratio[len(chunk) :])
         return self.agreement(torch.cat(margins).cpu())

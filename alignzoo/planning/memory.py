@@ -121,7 +121,11 @@ def plan_memory(shape: ModelShape, run: RunShape) -> MemoryPlan:
         if lora is not None:
             reference = Term("reference", 0, "the base with the adapter disabled: no second copy")
         elif not run.reference:
-            reference = Term("reference", 0, "none: the algorithm trains without a reference")
+            reference = Term(
+                "reference",
+                0,
+                "none in training (with eval.kl, loaded for each evaluation and freed after it)",
+            )
         else:
             reference = Term(
                 "reference", shape.parameters * b, f"a frozen copy: {_n(shape.parameters)} x {b} B"

@@ -25,11 +25,18 @@ from tqdm.auto import tqdm
 from transformers import get_scheduler, set_seed
 
 from alignzoo.algorithms import AlgorithmContext, Metrics
-from alignzoo.config.schema import Device, LoraAdapterConfig, ModelConfig, optional_dataclass
+from alignzoo.config.schema import (
+    Device,
+    EvalConfig,
+    LoraAdapterConfig,
+    ModelConfig,
+    optional_dataclass,
+)
 from alignzoo.errors import ConfigError
 from alignzoo.evaluation import HeldoutEvaluator
-from alignzoo.models.loading import load_tokenizer
+from alignzoo.models.loading import load_causal_lm, load_tokenizer
 from alignzoo.models.policy import load_policy_and_reference
+from alignzoo.models.reference import ReferenceModel
 from alignzoo.registry import LoadedPlugins
 from alignzoo.rewards.watch import ConstantRewardWatch
 from alignzoo.runner.checkpoint import save_policy
@@ -137,6 +144,14 @@ def run(cfg: DictConfig, plugins: LoadedPlugins, run_dir: Path) -> dict[str, Any
     )
 
     # --- held-out evaluation, and its step-0 point: the reference itself ---
+    eval_config: EvalConfig = OmegaConf.to_object(cfg.eval)  # type: ignore[assignment]
+    load_reference = None
+    if reference is None and eval_config.kl and algorithm.model_kind == "causal_lm":
+        # training holds no reference: evaluation loads one and frees it, for KL
+
+        def load_reference() -> ReferenceModel:
+            return ReferenceModel(load_causal_lm(name_or_path, model_cfg, None, accelerator.device))
+
     evaluator = HeldoutEvaluator(
         prompts=[p.prompt for p in data.prompts("heldout", tokenizer)],
         pairs=data.preference_pairs("heldout", tokenizer),
@@ -144,9 +159,10 @@ def run(cfg: DictConfig, plugins: LoadedPlugins, run_dir: Path) -> dict[str, Any
         reference=reference,
         gold_reward=data.gold_reward(),
         proxy_reward=reward,
-        config=OmegaConf.to_object(cfg.eval),  # type: ignore[arg-type]
+        config=eval_config,
         max_length=model_cfg.max_length,
         seed=cfg.seed,
+        load_reference=load_reference,
     )
     # only the main process evaluates, logs and saves; the others just train
     main = accelerator.is_main_process

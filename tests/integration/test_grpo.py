@@ -24,8 +24,17 @@ def test_short_grpo_run_learns_short_completions(tmp_path: Path, train, tiny_tas
     scores = [r["objective/scores"] for r in rows if "objective/scores" in r]
     assert len(scores) == 15
     assert sum(scores[-3:]) / 3 > sum(scores[:3]) / 3 + 0.3
-    assert "eval/kl" not in summary["final"]  # beta = 0: no reference was loaded
+    assert "objective/kl" not in [r for r in rows if "loss" in r][-1]  # beta = 0: no KL term, no reference in training
+    assert summary["final"]["eval/kl"] > 0  # evaluation borrows the reference (eval.kl)
     assert {"policy/clipfrac", "objective/group_std", "grpo/uniform_groups"} <= set(rows[1])
+
+
+def test_only_a_kl_term_needs_the_reference() -> None:
+    from alignzoo_grpo.algorithm import GRPOAlgorithm
+    from alignzoo_grpo.config import GRPOConfig
+
+    assert not GRPOAlgorithm.needs_reference_for(GRPOConfig())
+    assert GRPOAlgorithm.needs_reference_for(GRPOConfig(beta=0.04))
 
 
 def test_a_kl_term_loads_the_reference_and_logs_the_kl(tmp_path: Path, train, tiny_task) -> None:

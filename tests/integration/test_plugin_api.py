@@ -153,16 +153,27 @@ def test_micro_batching_follows_the_same_loss_trajectory(
     assert abs([row["loss"] for row in frozen if "loss" in row][-1] - losses[0][-1]) > 1e-3
 
 
-def test_a_reference_free_algorithm_loads_no_reference_and_reports_no_kl(
+def test_a_reference_free_algorithm_trains_without_a_reference_and_evaluation_borrows_one(
     plugins: LoadedPlugins, tmp_path: Path, tiny_task: list[str]
 ) -> None:
     summary, _ = _run(plugins, tmp_path, tiny_task, "algorithm=chosen_nll")
+    assert ChosenNLL.reference_seen is None  # training held none
+    # eval.kl (the default) loads the reference for each evaluation: step 0 is at KL 0
+    assert summary["initial"]["eval/kl"] == pytest.approx(0.0, abs=1e-4)
+    assert summary["final"]["eval/kl"] > 0
+    assert "eval/preference_accuracy" in summary["final"]
+    assert (tmp_path / "policy" / "config.json").exists()
+
+
+def test_without_eval_kl_a_reference_free_run_reports_no_kl(
+    plugins: LoadedPlugins, tmp_path: Path, tiny_task: list[str]
+) -> None:
+    summary, _ = _run(plugins, tmp_path, tiny_task, "algorithm=chosen_nll", "eval.kl=false")
     assert ChosenNLL.reference_seen is None
     assert "eval/kl" not in summary["final"] and "eval/preference_accuracy" not in summary["final"]
     # the starting policy's samples stand in for the reference's: step 0 ties with itself
     assert summary["initial"]["eval/win_rate"] == pytest.approx(0.5, abs=0.2)
     assert summary["final"]["eval/gold_reward"] == summary["final"]["eval/gold_reward"]  # a number
-    assert (tmp_path / "policy" / "config.json").exists()
 
 
 def test_under_lora_a_reference_free_algorithm_keeps_the_free_reference(
@@ -196,6 +207,6 @@ def test_the_planner_counts_no_reference_for_a_reference_free_algorithm(
         cfg = compose("config", overrides=["algorithm=chosen_nll"])
         dpo = compose("config", overrides=["algorithm=dpo"])
     terms = {t.name: t for t in plan_run(cfg, plugins)[0].persistent}
-    assert terms["reference"].bytes == 0 and "without a reference" in terms["reference"].formula
+    assert terms["reference"].bytes == 0 and "none in training" in terms["reference"].formula
     dpo_terms = {t.name: t for t in plan_run(dpo, plugins)[0].persistent}
     assert dpo_terms["reference"].bytes > 0
