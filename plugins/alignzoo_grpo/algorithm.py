@@ -18,6 +18,7 @@ from alignzoo.algorithms import (
 from alignzoo.algorithms.batching import mean_over_updates
 from alignzoo.algorithms.kl import kl_k3
 from alignzoo.algorithms.masked import masked_mean
+from alignzoo.algorithms.policy_gradient import clipped_surrogate
 from alignzoo.config.schema import TrainConfig
 from alignzoo.data.records import PromptRecord
 from alignzoo.errors import ConfigError
@@ -25,7 +26,7 @@ from alignzoo.models.logprobs import token_logprobs
 from alignzoo.rollout import Rollout, collect_rollout
 from alignzoo_grpo.advantages import group_advantages, informative_groups
 from alignzoo_grpo.config import GRPOConfig, LossType
-from alignzoo_grpo.loss import aggregate, cispo_token_losses, clipped_token_losses, log_importance
+from alignzoo_grpo.loss import aggregate, cispo_token_losses, log_importance
 
 
 @dataclass
@@ -156,8 +157,8 @@ class GRPOAlgorithm(Algorithm[PromptRecord]):
         if cfg.loss_type is LossType.cispo:
             token = cispo_token_losses(log_ratio, logprobs, part.advantages, cfg.epsilon_high)
         else:
-            token = clipped_token_losses(
-                log_ratio, part.advantages, cfg.epsilon_low, cfg.epsilon_high
+            token = clipped_surrogate(
+                log_ratio, part.advantages.unsqueeze(-1), cfg.epsilon_low, cfg.epsilon_high
             )
         losses, metrics = (
             token.losses,

@@ -3,7 +3,7 @@
 Per token t of completion i, with ratio rho = pi / pi_old and advantage A_i:
 
 * clipped (GRPO, Shao et al. 2024, eq. 3; DAPO's asymmetric clip, Yu et al. 2025):
-  l = -min(rho A, clip(rho, 1 - eps_low, 1 + eps_high) A)
+  l = -min(rho A, clip(rho, 1 - eps_low, 1 + eps_high) A), the core's ``clipped_surrogate``
 * cispo (MiniMax-M1 2025): l = -sg(min(rho, 1 + eps_high)) A log pi, a REINFORCE step whose
   importance weight is clipped but never cuts the gradient of a token off
 * plus beta * k3(pi, pi_ref) when a KL term is asked for.
@@ -11,19 +11,10 @@ Per token t of completion i, with ratio rho = pi / pi_old and advantage A_i:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 
+from alignzoo.algorithms.policy_gradient import TokenLosses
 from alignzoo_grpo.config import ImportanceLevel, LossType
-
-
-@dataclass(frozen=True)
-class TokenLosses:
-    """Per-token losses and where clipping bound, both [N, T-1]."""
-
-    losses: torch.Tensor
-    clipped: torch.Tensor
 
 
 def log_importance(
@@ -35,17 +26,6 @@ def log_importance(
         return log_ratio
     per_sequence = log_ratio.sum(-1, keepdim=True) / mask.sum(-1, keepdim=True).clamp(min=1)
     return per_sequence.expand_as(log_ratio)
-
-
-def clipped_token_losses(
-    log_ratio: torch.Tensor, advantages: torch.Tensor, epsilon_low: float, epsilon_high: float
-) -> TokenLosses:
-    """l = -min(rho A, clip(rho, 1 - eps_low, 1 + eps_high) A), A broadcast over tokens."""
-    ratio = torch.exp(log_ratio)
-    advantage = advantages.unsqueeze(-1)
-    unclipped = ratio * advantage
-    clipped = torch.clamp(ratio, 1 - epsilon_low, 1 + epsilon_high) * advantage
-    return TokenLosses(-torch.minimum(unclipped, clipped), clipped < unclipped)
 
 
 def cispo_token_losses(

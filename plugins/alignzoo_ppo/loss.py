@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import torch
 
 from alignzoo.algorithms.masked import masked_mean
+from alignzoo.algorithms.policy_gradient import clipped_surrogate
 
 
 @dataclass(frozen=True)
@@ -30,12 +31,10 @@ def clipped_policy_loss(
     ``approxkl`` is 0.5 E[(log rho)^2]; ``clipfrac`` the share of tokens where clipping binds.
     """
     log_ratio = logprobs - old_logprobs
-    ratio = torch.exp(log_ratio)
-    unclipped = -advantages * ratio
-    clipped = -advantages * torch.clamp(ratio, 1.0 - cliprange, 1.0 + cliprange)
-    loss = masked_mean(torch.maximum(unclipped, clipped), mask)
+    surrogate = clipped_surrogate(log_ratio, advantages, cliprange)
+    loss = masked_mean(surrogate.losses, mask)
     with torch.no_grad():
-        clipfrac = masked_mean((clipped > unclipped).float(), mask)
+        clipfrac = masked_mean(surrogate.clipped.float(), mask)
         approxkl = 0.5 * masked_mean(log_ratio**2, mask)
     return PolicyLossOutput(loss, clipfrac, approxkl)
 

@@ -24,7 +24,9 @@ def test_short_grpo_run_learns_short_completions(tmp_path: Path, train, tiny_tas
     scores = [r["objective/scores"] for r in rows if "objective/scores" in r]
     assert len(scores) == 15
     assert sum(scores[-3:]) / 3 > sum(scores[:3]) / 3 + 0.3
-    assert "objective/kl" not in [r for r in rows if "loss" in r][-1]  # beta = 0: no KL term, no reference in training
+    assert (
+        "objective/kl" not in [r for r in rows if "loss" in r][-1]
+    )  # beta = 0: no KL term, no reference in training
     assert summary["final"]["eval/kl"] > 0  # evaluation borrows the reference (eval.kl)
     assert {"policy/clipfrac", "objective/group_std", "grpo/uniform_groups"} <= set(rows[1])
 

@@ -9,7 +9,7 @@ import torch
 
 from alignzoo_grpo.advantages import group_advantages, informative_groups
 from alignzoo_grpo.config import ImportanceLevel, LossType, ScaleRewards
-from alignzoo_grpo.loss import aggregate, cispo_token_losses, clipped_token_losses, log_importance
+from alignzoo_grpo.loss import aggregate, cispo_token_losses, log_importance
 
 SCORES = torch.tensor([1.0, 3.0, 2.0, 2.0])  # two groups of two
 
@@ -27,17 +27,6 @@ def test_group_advantages_by_group_std_batch_std_or_none() -> None:
         group_advantages(SCORES, 2, ScaleRewards.none), torch.tensor([-1.0, 1.0, 0.0, 0.0])
     )
     assert informative_groups(SCORES, 2).tolist() == [True, True, False, False]
-
-
-def test_clipped_token_losses_use_the_asymmetric_clip() -> None:
-    log_ratio = torch.log(torch.tensor([[1.5, 0.5]]))
-    out = clipped_token_losses(log_ratio, torch.tensor([1.0]), epsilon_low=0.2, epsilon_high=0.28)
-    # A > 0: min(1.5, 1.28) = 1.28 (clipped); min(0.5, 0.8) = 0.5 (not clipped)
-    torch.testing.assert_close(out.losses, torch.tensor([[-1.28, -0.5]]))
-    assert out.clipped.tolist() == [[True, False]]
-    negative = clipped_token_losses(log_ratio, torch.tensor([-2.0]), 0.2, 0.28)
-    # A < 0: min(-3, -2.56) = -3 (not clipped); min(-1, -1.6) = -1.6 (clipped at 0.8)
-    torch.testing.assert_close(negative.losses, torch.tensor([[3.0, 1.6]]))
 
 
 def test_cispo_clips_the_weight_but_keeps_every_tokens_gradient() -> None:
