@@ -3,7 +3,16 @@ KL divergence"): RL algorithms penalise or report the policy's drift with them."
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 import torch
+
+
+class KLEstimator(StrEnum):
+    """Per-token estimator of KL(pi || pi_ref) an algorithm's config may pick."""
+
+    k1 = "k1"
+    k3 = "k3"
 
 
 def kl_k1(logprobs: torch.Tensor, reference_logprobs: torch.Tensor) -> torch.Tensor:
@@ -17,4 +26,15 @@ def kl_k3(logprobs: torch.Tensor, reference_logprobs: torch.Tensor) -> torch.Ten
     return torch.expm1(log_ratio) - log_ratio
 
 
-KL_ESTIMATORS = {"k1": kl_k1, "k3": kl_k3}
+KL_ESTIMATORS = {KLEstimator.k1: kl_k1, KLEstimator.k3: kl_k3}
+
+
+def kl_penalised_rewards(
+    scores: torch.Tensor, kl: torch.Tensor, mask: torch.Tensor, beta: float
+) -> torch.Tensor:
+    """Per-token rewards r_t = -beta KL_t, plus the completion's score at its last token
+    (Ziegler et al. 2019; REINFORCE++). ``kl`` and ``mask`` are [N, T-1], ``scores`` [N]."""
+    rewards = -beta * kl * mask
+    last = mask.shape[1] - 1 - mask.flip(1).argmax(dim=1)
+    rewards[torch.arange(len(scores), device=scores.device), last] += scores
+    return rewards

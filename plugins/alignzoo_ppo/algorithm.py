@@ -15,7 +15,7 @@ from alignzoo.algorithms import (
     Updater,
 )
 from alignzoo.algorithms.batching import mean_over_updates
-from alignzoo.algorithms.kl import KL_ESTIMATORS
+from alignzoo.algorithms.kl import KL_ESTIMATORS, kl_penalised_rewards
 from alignzoo.algorithms.masked import masked_mean, masked_var, whiten
 from alignzoo.config.schema import TrainConfig
 from alignzoo.data.records import PromptRecord
@@ -57,7 +57,7 @@ class PPOAlgorithm(Algorithm[PromptRecord]):
         self.value_head = torch.nn.Linear(hidden, 1).to(context.device)
         torch.nn.init.zeros_(self.value_head.weight)
         torch.nn.init.zeros_(self.value_head.bias)
-        self.kl_estimator = KL_ESTIMATORS[config.kl_estimator.value]
+        self.kl_estimator = KL_ESTIMATORS[config.kl_estimator]
         self.kl_control = (
             AdaptiveKLController(config.kl_coef, config.target_kl, config.kl_horizon)
             if config.adaptive_kl
@@ -116,9 +116,7 @@ class PPOAlgorithm(Algorithm[PromptRecord]):
 
         # --- per-token rewards: -beta * KL at every token, plus the score at the last one ---
         kl = self.kl_estimator(old_logprobs, reference_logprobs) * mask
-        rewards = -self.kl_control.value * kl
-        last = mask.shape[1] - 1 - mask.flip(1).argmax(dim=1)
-        rewards[torch.arange(len(batch)), last] += scores
+        rewards = kl_penalised_rewards(scores, kl, mask, self.kl_control.value)
 
         # --- advantages (GAE), optionally whitened ---
         advantages, returns = generalized_advantages(rewards, old_values, mask, cfg.gamma, cfg.lam)

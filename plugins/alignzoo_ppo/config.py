@@ -3,16 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import StrEnum
 
+from alignzoo.algorithms.kl import KLEstimator
 from alignzoo.config.schema import SamplingConfig
-
-
-class KLEstimator(StrEnum):
-    """Per-token estimator of KL(pi || pi_ref) in the reward."""
-
-    k1 = "k1"
-    k3 = "k3"
 
 
 @dataclass

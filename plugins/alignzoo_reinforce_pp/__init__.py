@@ -1,0 +1,18 @@
+"""alignzoo's REINFORCE++ plugin (Hu et al. 2025), on the core's rollout engine.
+
+Registered through the ``alignzoo`` entry-point group, exactly like a third-party package.
+"""
+
+from __future__ import annotations
+
+from alignzoo.registry import PluginRegistry, hookimpl
+from alignzoo_reinforce_pp.algorithm import ReinforcePPAlgorithm
+from alignzoo_reinforce_pp.config import ReinforcePPConfig
+
+ALIGNZOO_PLUGIN_API = "1.1"
+
+
+@hookimpl
+def alignzoo_register_algorithms(registry: PluginRegistry) -> None:
+    """``algorithm=reinforce_pp``."""
+    registry.add_algorithm("reinforce_pp", ReinforcePPAlgorithm, ReinforcePPConfig)

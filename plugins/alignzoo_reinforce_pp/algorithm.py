@@ -1,0 +1,161 @@
+"""REINFORCE++: PPO's per-token KL reward and clipped update, with batch-normalised returns
+for advantages instead of a value model."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+
+from alignzoo.algorithms import (
+    Algorithm,
+    AlgorithmContext,
+    LossAndMetrics,
+    MemoryTraits,
+    Metrics,
+    Updater,
+)
+from alignzoo.algorithms.batching import mean_over_updates
+from alignzoo.algorithms.kl import KL_ESTIMATORS, kl_penalised_rewards
+from alignzoo.algorithms.masked import masked_mean
+from alignzoo.algorithms.policy_gradient import clipped_surrogate
+from alignzoo.config.schema import TrainConfig
+from alignzoo.data.records import PromptRecord
+from alignzoo.errors import ConfigError
+from alignzoo.models.logprobs import token_logprobs
+from alignzoo.rollout import Rollout, collect_rollout
+from alignzoo_reinforce_pp.advantages import global_normalized_advantages
+from alignzoo_reinforce_pp.config import Baseline, ReinforcePPConfig
+
+
+class OldPolicyRollout:
+    """A rollout, its advantages per token, and the sampling policy's log-probs (pi_old)."""
+
+    def __init__(self, rollout: Rollout, advantages: torch.Tensor) -> None:
+        assert rollout.policy_logprobs is not None
+        self.rollout, self.advantages = rollout, advantages
+        self.old_logprobs = rollout.policy_logprobs
+
+    def __len__(self) -> int:
+        return len(self.rollout)
+
+    def __getitem__(self, rows: slice | torch.Tensor) -> OldPolicyRollout:
+        return OldPolicyRollout(self.rollout[rows], self.advantages[rows])
+
+
+class ReinforcePPAlgorithm(Algorithm[PromptRecord]):
+    """REINFORCE++ (Hu et al. 2025), and REINFORCE++-baseline with ``baseline=group``.
+
+    Per token the reward is -beta KL_t, plus the completion's score at its last token; the
+    advantage is the return G_t normalised by the mean and std over every token of the batch
+    (global, not per prompt); the loss is PPO's clipped surrogate on pi/pi_old. No critic.
+    Raises ``ConfigError`` without a training reward or with an impossible mini-batch split.
+    """
+
+    consumes = "prompts"
+
+    def __init__(self, config: ReinforcePPConfig, context: AlgorithmContext) -> None:
+        super().__init__(config, context)
+        if context.reward is None:
+            raise ConfigError("algorithm=reinforce_pp needs a training reward: add reward=<name>")
+        if config.epochs < 1 or config.num_minibatches < 1 or config.samples_per_prompt < 1:
+            raise ConfigError(
+                "algorithm.epochs, algorithm.num_minibatches and algorithm.samples_per_prompt "
+                "must be >= 1"
+            )
+        if config.baseline is Baseline.group and config.samples_per_prompt < 2:
+            raise ConfigError(
+                "algorithm.baseline=group averages a prompt's samples: set "
+                "algorithm.samples_per_prompt >= 2"
+            )
+        self.kl_estimator = KL_ESTIMATORS[config.kl_estimator]
+
+    @classmethod
+    def needs_reference_for(cls, config: ReinforcePPConfig) -> bool:
+        """Only the KL penalty (``kl_coef`` > 0) reads the reference."""
+        return config.kl_coef != 0
+
+    @classmethod
+    def memory_traits(
+        cls, config: ReinforcePPConfig, train: TrainConfig, hidden_size: int
+    ) -> MemoryTraits:
+        """The whole batch sampled at once and scored without gradients, then mini-batches."""
+        rows = train.batch_size * config.samples_per_prompt
+        minibatch = max(1, rows // config.num_minibatches)
+        return MemoryTraits(
+            train_rows=min(train.micro_batch_size or minibatch, minibatch),
+            no_grad_rows=rows,
+            rollout_rows=rows,
+            rollout_new_tokens=config.rollout.max_new_tokens,
+        )
+
+    def updates_per_step(self) -> int:
+        """One optimizer step per mini-batch per epoch."""
+        return self.config.epochs * self.config.num_minibatches
+
+    def train_step(self, batch: Sequence[PromptRecord], updater: Updater) -> Metrics:
+        """Roll out, shape the rewards with the KL per token, normalise the returns over the
+        batch, then clipped updates over mini-batches."""
+        cfg = self.config
+        rows = len(batch) * cfg.samples_per_prompt
+        if rows % cfg.num_minibatches:
+            raise ConfigError(
+                f"{rows} completions a step (train.batch_size x algorithm.samples_per_prompt) "
+                f"do not split into algorithm.num_minibatches={cfg.num_minibatches}"
+            )
+        # --- rollout: pi_old's log-probs always (the ratio), the reference's for the KL ---
+        rollout = collect_rollout(
+            self.ctx,
+            [record.prompt for record in batch],
+            cfg.rollout,
+            samples_per_prompt=cfg.samples_per_prompt,
+            reference_logprobs=cfg.kl_coef != 0,
+        )
+        old, mask = rollout.policy_logprobs, rollout.mask
+        assert old is not None
+
+        # --- per-token rewards: -beta KL_t, and the (baselined) score at the last token ---
+        scores = rollout.scores
+        if cfg.baseline is Baseline.group:
+            grouped = scores.view(-1, cfg.samples_per_prompt)
+            scores = (grouped - grouped.mean(dim=1, keepdim=True)).view(-1)
+        kl = torch.zeros_like(old)
+        if rollout.reference_logprobs is not None:
+            kl = self.kl_estimator(old, rollout.reference_logprobs) * mask
+        rewards = kl_penalised_rewards(scores, kl, mask, cfg.kl_coef)
+
+        # --- advantages: returns normalised over every token of the batch ---
+        advantages = global_normalized_advantages(rewards, mask, cfg.gamma)
+
+        # --- clipped updates over shuffled mini-batches ---
+        data = OldPolicyRollout(rollout, advantages)
+        size, updates = rows // cfg.num_minibatches, []
+        for _ in range(cfg.epochs):
+            order = torch.randperm(rows, device=self.ctx.device)
+            for start in range(0, rows, size):
+                updates.append(updater.update(data[order[start : start + size]], self.loss_on))
+
+        sequence_kl = kl.sum(-1)
+        return (
+            mean_over_updates(updates)
+            | {
+                "objective/scores": rollout.scores.mean().item(),
+                "objective/kl": sequence_kl.mean().item(),
+                "objective/rlhf_reward": (rollout.scores - cfg.kl_coef * sequence_kl).mean().item(),
+                "reinforce_pp/completion_tokens": mask.sum(-1).mean().item(),
+            }
+            | rollout.reward_metrics
+        )
+
+    def loss_on(self, part: OldPolicyRollout) -> LossAndMetrics:
+        """PPO's clipped surrogate, a token mean over ``part``."""
+        mask = part.rollout.mask
+        logprobs = token_logprobs(
+            self.ctx.policy, part.rollout.rows, self.config.rollout.temperature
+        )
+        surrogate = clipped_surrogate(
+            logprobs - part.old_logprobs, part.advantages, self.config.cliprange
+        )
+        return masked_mean(surrogate.losses, mask), {
+            "policy/clipfrac": masked_mean(surrogate.clipped.float(), mask)
+        }

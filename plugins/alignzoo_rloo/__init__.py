@@ -1,0 +1,19 @@
+"""alignzoo's RLOO plugin: REINFORCE Leave-One-Out (Ahmadian et al. 2024), on the core's
+rollout engine.
+
+Registered through the ``alignzoo`` entry-point group, exactly like a third-party package.
+"""
+
+from __future__ import annotations
+
+from alignzoo.registry import PluginRegistry, hookimpl
+from alignzoo_rloo.algorithm import RLOOAlgorithm
+from alignzoo_rloo.config import RLOOConfig
+
+ALIGNZOO_PLUGIN_API = "1.1"
+
+
+@hookimpl
+def alignzoo_register_algorithms(registry: PluginRegistry) -> None:
+    """``algorithm=rloo``."""
+    registry.add_algorithm("rloo", RLOOAlgorithm, RLOOConfig)

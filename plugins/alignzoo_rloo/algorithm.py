@@ -1,0 +1,112 @@
+"""RLOO: REINFORCE on whole completions, each baselined by its prompt's other samples."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+
+from alignzoo.algorithms import (
+    Algorithm,
+    AlgorithmContext,
+    LossAndMetrics,
+    MemoryTraits,
+    Metrics,
+    Updater,
+)
+from alignzoo.algorithms.kl import kl_k1
+from alignzoo.config.schema import TrainConfig
+from alignzoo.data.records import PromptRecord
+from alignzoo.errors import ConfigError
+from alignzoo.models.logprobs import token_logprobs
+from alignzoo.rollout import ScoredRollout, collect_rollout
+from alignzoo_rloo.advantages import leave_one_out_advantages
+from alignzoo_rloo.config import RLOOConfig
+
+
+class RLOOAlgorithm(Algorithm[PromptRecord]):
+    """REINFORCE Leave-One-Out (Ahmadian et al. 2024): each completion is one action.
+
+    Per prompt, k samples; each one's reward is its score less beta times its sequence KL to
+    the reference, R_i = r_i - beta sum_t (log pi - log pi_ref); its advantage is R_i less the
+    mean R of the other k - 1, and the loss is REINFORCE's, L = -mean_i A_i log pi(y_i | x).
+    No value model, no clipping: one optimizer step per rollout, as in the paper.
+    Raises ``ConfigError`` without a training reward or with fewer than 2 samples per prompt.
+    """
+
+    consumes = "prompts"
+
+    def __init__(self, config: RLOOConfig, context: AlgorithmContext) -> None:
+        super().__init__(config, context)
+        if context.reward is None:
+            raise ConfigError("algorithm=rloo needs a training reward: add reward=<name>")
+        if config.num_generations < 2:
+            raise ConfigError(
+                f"algorithm.num_generations={config.num_generations}: a leave-one-out "
+                "baseline needs at least 2 samples per prompt"
+            )
+
+    @classmethod
+    def needs_reference_for(cls, config: RLOOConfig) -> bool:
+        """Only the KL penalty (``beta`` > 0) reads the reference."""
+        return config.beta != 0
+
+    @classmethod
+    def memory_traits(
+        cls, config: RLOOConfig, train: TrainConfig, hidden_size: int
+    ) -> MemoryTraits:
+        """k completions of every prompt sampled at once, scored without gradients (policy and
+        reference, for the KL), updated in micro-batches of completions."""
+        rows = train.batch_size * config.num_generations
+        return MemoryTraits(
+            train_rows=min(train.micro_batch_size or rows, rows),
+            no_grad_rows=rows if config.beta else 0,
+            rollout_rows=rows,
+            rollout_new_tokens=config.rollout.max_new_tokens,
+        )
+
+    def train_step(self, batch: Sequence[PromptRecord], updater: Updater) -> Metrics:
+        """Sample k completions per prompt, fold the KL into their rewards, one REINFORCE step."""
+        cfg, k = self.config, self.config.num_generations
+        penalised = cfg.beta != 0
+        # --- rollout: k completions per prompt, scored; log-probs only for the KL ---
+        rollout = collect_rollout(
+            self.ctx,
+            [record.prompt for record in batch],
+            cfg.rollout,
+            samples_per_prompt=k,
+            policy_logprobs=penalised,
+            reference_logprobs=penalised,
+        )
+
+        # --- sequence rewards: the score less beta times the completion's KL ---
+        kl = torch.zeros_like(rollout.scores)
+        if penalised:
+            assert rollout.policy_logprobs is not None and rollout.reference_logprobs is not None
+            kl = (kl_k1(rollout.policy_logprobs, rollout.reference_logprobs) * rollout.mask).sum(-1)
+        rewards = rollout.scores - cfg.beta * kl
+
+        # --- advantages: each against the mean of its prompt's other samples ---
+        advantages = leave_one_out_advantages(rewards, k)
+        if cfg.normalize_advantages:
+            advantages = advantages / (advantages.std() + 1e-8)
+
+        metrics = updater.update(ScoredRollout(rollout, advantages), self.loss_on)
+        return (
+            metrics
+            | {
+                "objective/scores": rollout.scores.mean().item(),
+                "objective/kl": kl.mean().item(),
+                "objective/rlhf_reward": rewards.mean().item(),
+                "rloo/completion_tokens": rollout.mask.sum(-1).mean().item(),
+            }
+            | rollout.reward_metrics
+        )
+
+    def loss_on(self, part: ScoredRollout) -> LossAndMetrics:
+        """L = -mean_i A_i log pi(y_i | x), log pi(y | x) summed over the completion's tokens."""
+        rollout = part.rollout
+        logprobs = token_logprobs(self.ctx.policy, rollout.rows, self.config.rollout.temperature)
+        sequence_logprobs = (logprobs * rollout.mask).sum(-1)
+        loss = -(part.advantages * sequence_logprobs).mean()
+        return loss, {"policy/sequence_logprob": sequence_logprobs.detach().mean()}

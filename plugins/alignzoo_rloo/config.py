@@ -1,0 +1,24 @@
+"""The typed config of ``algorithm=rloo``: every field is an override (``algorithm.beta=0.1``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from alignzoo.config.schema import SamplingConfig
+
+
+@dataclass
+class RLOOConfig:
+    """REINFORCE Leave-One-Out (Ahmadian et al. 2024, "Back to Basics").
+
+    ``train.batch_size`` counts prompts; each step samples ``num_generations`` of each.
+    """
+
+    rollout: SamplingConfig = field(default_factory=SamplingConfig)
+    #: k, completions sampled per prompt; each one's baseline is the mean reward of the others
+    num_generations: int = 4
+    #: the KL penalty folded into each completion's reward, R = r - beta KL(pi || pi_ref);
+    #: 0 holds no reference at all
+    beta: float = 0.05
+    #: divide the advantages by their standard deviation over the batch
+    normalize_advantages: bool = False
