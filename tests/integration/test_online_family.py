@@ -13,6 +13,7 @@ SHORT = ["reward=length", "reward.target=2", "reward.tolerance=1", "train.learni
 LEARNERS = {
     "rloo": ["train.batch_size=4", "algorithm.rollout.max_new_tokens=12"],
     "reinforce_pp": ["train.batch_size=16", "algorithm.rollout.max_new_tokens=12"],
+    "online_dpo": ["train.batch_size=8", "algorithm.rollout.max_new_tokens=12"],
 }
 
 
@@ -51,3 +52,20 @@ def test_each_trains_under_qlora(algorithm: str, tmp_path: Path, train, tiny_tas
     assert summary["parameters"]["trainable"] < summary["parameters"]["total"] / 4
     assert all(r["loss"] == r["loss"] for r in rows if "loss" in r)  # no NaN
     assert "eval/kl" in summary["final"]
+
+
+def test_online_dpo_with_an_ai_judge_is_online_rlaif(tmp_path: Path, train, tiny_task) -> None:
+    summary, rows = train(
+        tmp_path,
+        *tiny_task,
+        "algorithm=online_dpo",
+        "reward=judge",
+        "algorithm.dpo.loss=ipo",
+        "train.batch_size=8",
+        "train.steps=2",
+        "eval.every=2",
+    )
+    step = [r for r in rows if "objective/scores" in r][-1]
+    assert 0 < step["online_dpo/labelled_pairs"] <= 1
+    assert "rewards/margins" in step  # DPO's step ran on the judge's labels
+    assert summary["config"]["algorithm"]["dpo"]["loss"] == "ipo"

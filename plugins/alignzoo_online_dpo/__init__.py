@@ -1,0 +1,22 @@
+"""alignzoo's online DPO plugin (Guo et al. 2024): DPO on the policy's own samples, labelled
+each step by the training reward or an AI judge, on the core's rollout engine.
+
+It builds on the DPO plugin for the step, reached through the registry (declared with
+``requires``), never imported. Registered through the ``alignzoo`` entry-point group.
+"""
+
+from __future__ import annotations
+
+from alignzoo.registry import PluginRegistry, hookimpl
+from alignzoo_online_dpo.algorithm import DPO, OnlineDPOAlgorithm
+from alignzoo_online_dpo.config import OnlineDPOConfig
+
+ALIGNZOO_PLUGIN_API = "1.1"
+
+
+@hookimpl
+def alignzoo_register_algorithms(registry: PluginRegistry) -> None:
+    """``algorithm=online_dpo``."""
+    registry.add_algorithm(
+        "online_dpo", OnlineDPOAlgorithm, OnlineDPOConfig, requires={"dpo": ("algorithm", DPO)}
+    )

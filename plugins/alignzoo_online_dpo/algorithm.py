@@ -1,0 +1,94 @@
+"""Online DPO: each step, the policy's own samples, labelled by the reward, make DPO's pairs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from alignzoo.algorithms import (
+    Algorithm,
+    AlgorithmContext,
+    MemoryTraits,
+    Metrics,
+    Updater,
+)
+from alignzoo.config.schema import TrainConfig
+from alignzoo.data.records import PreferencePair, PromptRecord
+from alignzoo.errors import ConfigError
+from alignzoo.registry import Component, installed_plugins
+from alignzoo.rollout import collect_rollout
+from alignzoo_online_dpo.config import OnlineDPOConfig
+from alignzoo_online_dpo.labels import pairs_from_scores
+
+#: the algorithm whose step learns from the labelled pairs, reached through the registry
+DPO = "dpo"
+
+
+class OnlineDPOAlgorithm(Algorithm[PromptRecord]):
+    """Online DPO (Guo et al. 2024): sample two completions per prompt from the current policy,
+    let the training reward pick the better, take a DPO step on those pairs.
+
+    Any reward source labels: rules, a reward model, or ``reward=judge`` (an AI judge, which
+    makes this online RLAIF, the paper's OAIF). Any DPO loss steps (``algorithm.dpo.loss``);
+    the pairs are new every step, so their reference log-probs are computed as they come.
+    Raises ``ConfigError`` without a training reward.
+    """
+
+    consumes = "prompts"
+
+    def __init__(self, config: OnlineDPOConfig, context: AlgorithmContext) -> None:
+        super().__init__(config, context)
+        if context.reward is None:
+            raise ConfigError(
+                "algorithm=online_dpo needs a reward to label its samples: "
+                "add reward=<name> (reward=judge for AI feedback)"
+            )
+        dpo, dpo_config = _dpo(config)
+        self.dpo: Algorithm[PreferencePair] = dpo.factory(dpo_config, context)
+
+    @classmethod
+    def memory_traits(
+        cls, config: OnlineDPOConfig, train: TrainConfig, hidden_size: int
+    ) -> MemoryTraits:
+        """Two samples per prompt at once, then DPO's step (reference scored as it comes)."""
+        dpo, dpo_config = _dpo(config)
+        step = dpo.factory.memory_traits(dpo_config, train, hidden_size)
+        rows = 2 * train.batch_size
+        return MemoryTraits(
+            train_rows=step.train_rows,
+            no_grad_rows=max(step.no_grad_rows, rows),
+            rollout_rows=rows,
+            rollout_new_tokens=config.rollout.max_new_tokens,
+        )
+
+    def train_step(self, batch: Sequence[PromptRecord], updater: Updater) -> Metrics:
+        """Sample two completions per prompt, label them by score, one DPO step on the pairs."""
+        # --- rollout: two completions per prompt from the current policy, scored ---
+        rollout = collect_rollout(
+            self.ctx,
+            [record.prompt for record in batch],
+            self.config.rollout,
+            samples_per_prompt=2,
+            policy_logprobs=False,
+            reference_logprobs=False,
+        )
+        # --- the reward labels each pair: the higher-scored sample is chosen ---
+        pairs = pairs_from_scores(rollout.prompts, rollout.completions, rollout.scores)
+        sampled = {
+            "objective/scores": rollout.scores.mean().item(),
+            "online_dpo/labelled_pairs": len(pairs) / len(batch),
+            "online_dpo/completion_tokens": rollout.mask.sum(-1).mean().item(),
+        } | rollout.reward_metrics
+        if not pairs:  # every pair tied: nothing to prefer, no step
+            return sampled
+        # --- DPO's step on the pairs (its loss, its reference log-probs) ---
+        return self.dpo.train_step(pairs, updater) | sampled
+
+
+def _dpo(config: OnlineDPOConfig) -> tuple[Component, Any]:
+    """The DPO plugin's component, found through the registry, and its config."""
+    registry = installed_plugins().registry
+    if config.dpo is None:
+        component = registry.get("algorithm", DPO)
+        return component, component.config_class()
+    return registry.component_for("algorithm", config.dpo), config.dpo

@@ -1,0 +1,21 @@
+"""The typed config of ``algorithm=online_dpo``: sampling, and the DPO loss it steps with."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from alignzoo.config.schema import SamplingConfig
+
+
+@dataclass
+class OnlineDPOConfig:
+    """Online DPO (Guo et al. 2024, "Direct Language Model Alignment from Online AI Feedback").
+
+    ``algorithm.rollout.*`` configures the sampling, ``algorithm.dpo.*`` the DPO step: the DPO
+    plugin's own config (any of its losses), which the registry types once plugins have loaded
+    (None: DPO's defaults). ``train.batch_size`` counts prompts, two completions each.
+    """
+
+    rollout: SamplingConfig = field(default_factory=SamplingConfig)
+    dpo: Any = None
