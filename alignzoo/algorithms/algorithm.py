@@ -26,7 +26,7 @@ import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from alignzoo.algorithms.batching import B, LossAndMetrics
-from alignzoo.config.schema import TrainConfig
+from alignzoo.config.schema import EvalConfig, TrainConfig
 from alignzoo.data.records import PreferencePair, PromptRecord
 from alignzoo.errors import ConfigError
 from alignzoo.models.reference import ReferenceModel
@@ -74,8 +74,25 @@ class Evaluator(Protocol):
         """The held-out preference pairs (empty when the data has none)."""
         ...
 
+    @property
+    def prompts(self) -> Sequence[str]:
+        """The held-out prompts every policy is sampled on."""
+        ...
+
+    @property
+    def config(self) -> EvalConfig:
+        """``eval.*``: how held-out completions are sampled (``sampling``, ``batch_size``)."""
+        ...
+
     def __call__(self, policy: PreTrainedModel) -> Metrics:
         """``eval/*`` of a causal LM policy: gold reward, KL, win-rate, preference accuracy."""
+        ...
+
+    def score_completions(
+        self, starting_policy: PreTrainedModel, completions: Sequence[str]
+    ) -> Metrics:
+        """Gold reward, win rate and proxy reward of one completion per held-out prompt made
+        some other way (best-of-n); no KL."""
         ...
 
     def score_pairs(self, reward: RewardSource) -> Metrics:

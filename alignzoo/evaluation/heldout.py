@@ -102,10 +102,30 @@ class HeldoutEvaluator:
             self.config.batch_size,
             seed=self.seed,
         )
-        lengths = rows.completion_mask.sum(-1).float()
-        metrics = {"eval/completion_tokens": lengths.mean().item()}
+        metrics = {"eval/completion_tokens": rows.completion_mask.sum(-1).float().mean().item()}
         if reference_model is not None:
             metrics["eval/kl"] = self._kl(policy, reference_model, rows)
+        return metrics | self._reward_metrics(texts, reference)
+
+    def score_completions(
+        self, starting_policy: PreTrainedModel, completions: Sequence[str]
+    ) -> dict[str, float]:
+        """Gold reward, win rate and proxy reward of ``completions`` of ``self.prompts`` made
+        some other way than sampling the policy once (best-of-n). ``starting_policy`` stands in
+        for the reference's samples where the run holds no reference. No KL: the caller knows
+        how its completions were drawn."""
+        if len(completions) != len(self.prompts):
+            raise ValueError(
+                f"score_completions needs one completion per held-out prompt "
+                f"({len(self.prompts)}), got {len(completions)}"
+            )
+        with torch.no_grad():
+            reference = self._reference_samples(starting_policy, self.reference)
+            return self._reward_metrics(list(completions), reference)
+
+    def _reward_metrics(self, texts: list[str], reference: _ReferenceSamples) -> dict[str, float]:
+        """Proxy and gold reward of ``texts``, and how often they beat the reference's."""
+        metrics = {}
         if self.proxy is not None:  # the training reward beside the gold: over-optimisation
             metrics["eval/proxy_reward"] = self.proxy.score(self.prompts, texts).mean().item()
         if self.gold is not None and reference.gold is not None:

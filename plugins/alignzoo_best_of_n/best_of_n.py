@@ -1,0 +1,55 @@
+"""Best-of-n: the reference's best of n samples under the training reward, evaluated; no step
+is trained. The baseline every RL method must beat at the same KL."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from alignzoo.algorithms import Algorithm, AlgorithmContext, Evaluator, Metrics, Updater
+from alignzoo.data.records import PromptRecord
+from alignzoo.errors import ConfigError
+from alignzoo.models.generation import sample_completions
+from alignzoo_best_of_n.config import BestOfNConfig
+from alignzoo_best_of_n.selection import best_of_groups, best_of_n_kl
+
+
+class BestOfNAlgorithm(Algorithm[PromptRecord]):
+    """Sample n completions of each held-out prompt from the starting policy, keep the one the
+    training reward scores highest, and report its gold reward at the analytic KL
+    log n - (n - 1)/n. Runs with ``train.steps=0`` (its budget); a sweep over n draws its
+    curve on the frontier plot. Raises ``ConfigError`` without a training reward, for n < 1,
+    or when asked to train.
+    """
+
+    consumes = "prompts"
+    needs_reference = False  # it samples from the untrained policy: the reference itself
+
+    def __init__(self, config: BestOfNConfig, context: AlgorithmContext) -> None:
+        super().__init__(config, context)
+        if context.reward is None:
+            raise ConfigError("algorithm=best_of_n needs a reward to pick with: add reward=<name>")
+        if config.n < 1:
+            raise ConfigError(f"algorithm.n must be >= 1, got {config.n}")
+
+    def train_step(self, batch: Sequence[PromptRecord], updater: Updater) -> Metrics:
+        """Best-of-n trains nothing."""
+        raise ConfigError(
+            "algorithm=best_of_n samples and evaluates, it does not train: set train.steps=0 "
+            "(its default); algorithm=rejection_sampling fine-tunes on the best of n"
+        )
+
+    def evaluate(self, evaluator: Evaluator) -> Metrics:
+        """The held-out metrics of each prompt's best of n reference samples."""
+        n, prompts = self.config.n, list(evaluator.prompts)
+        repeated = [prompt for prompt in prompts for _ in range(n)]
+        texts, _ = sample_completions(
+            self.ctx.bare_policy,
+            self.ctx.tokenizer,
+            repeated,
+            evaluator.config.sampling,
+            evaluator.config.batch_size,
+        )
+        scores = self.ctx.reward_source().score(repeated, texts).float()
+        best = best_of_groups(scores, n).tolist()
+        metrics = evaluator.score_completions(self.ctx.bare_policy, [texts[i] for i in best])
+        return metrics | {"eval/kl": best_of_n_kl(n), "eval/best_of_n": float(n)}

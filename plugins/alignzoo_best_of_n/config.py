@@ -1,0 +1,27 @@
+"""The typed configs of ``algorithm=best_of_n`` and ``algorithm=rejection_sampling``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from alignzoo.config.schema import SamplingConfig
+
+
+@dataclass
+class BestOfNConfig:
+    """Best-of-n sampling from the reference, picked by the training reward (no training)."""
+
+    #: samples drawn per held-out prompt; the training reward keeps the best
+    n: int = 16
+
+
+@dataclass
+class RejectionSamplingConfig:
+    """RAFT (Dong et al. 2023): fine-tune on the best of n samples of each prompt, every step.
+
+    ``train.batch_size`` counts prompts; each step samples ``n`` of each.
+    """
+
+    rollout: SamplingConfig = field(default_factory=SamplingConfig)
+    #: samples drawn per prompt; the training reward keeps the best for the fine-tuning step
+    n: int = 4
