@@ -78,17 +78,19 @@ class CompositeReward(RewardSource):
             moments = RunningMoments() if term.normalize else None
             self.terms.append((label, term.weight, moments, build(term.name, term.config)))
         self._last: dict[str, float] = {}
+        self._last_terms: dict[str, tuple[float, torch.Tensor]] = {}
 
     def score(self, prompts: Sequence[str], completions: Sequence[str]) -> torch.Tensor:
         """Weighted sum of the (normalised) component scores."""
         total = torch.zeros(len(completions))
-        self._last = {}
+        self._last, self._last_terms = {}, {}
         for label, weight, moments, source in self.terms:
             raw = source.score(prompts, completions).float().cpu()
             self._last[f"rewards/{label}"] = raw.mean().item()
             if moments is not None:
                 moments.update(raw)
                 raw = (raw - moments.mean) / (moments.std + 1e-8)
+            self._last_terms[label] = (weight, raw)
             total += weight * raw
         return total
 
@@ -100,6 +102,10 @@ class CompositeReward(RewardSource):
     def metrics(self) -> dict[str, float]:
         """Each component's raw mean on the last batch."""
         return dict(self._last)
+
+    def last_terms(self) -> dict[str, tuple[float, torch.Tensor]]:
+        """Each component's weight and (normalised, if asked) scores on the last batch."""
+        return dict(self._last_terms)
 
 
 def component_builder(registry: Any) -> Callable[[str, dict[str, Any]], RewardSource]:

@@ -30,3 +30,9 @@ class RewardSource(ABC):
     def metrics(self) -> dict[str, float]:
         """Figures about the last ``score`` call worth logging (composites: each component)."""
         return {}
+
+    def last_terms(self) -> dict[str, tuple[float, torch.Tensor]]:
+        """The weighted parts the last ``score`` summed, ``{label: (weight, per-completion
+        scores)}``, so an algorithm can normalise each source on its own (GRPO); empty when
+        the score is a single term (default)."""
+        return {}

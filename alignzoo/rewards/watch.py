@@ -66,3 +66,7 @@ class ConstantRewardWatch(RewardSource):
     def metrics(self) -> dict[str, float]:
         """The watched source's metrics."""
         return self.source.metrics()
+
+    def last_terms(self) -> dict[str, tuple[float, torch.Tensor]]:
+        """The watched source's terms."""
+        return self.source.last_terms()

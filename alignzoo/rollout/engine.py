@@ -51,6 +51,10 @@ def collect_rollout(
     # --- scores from the training reward, one call for the whole batch ---
     reward = ctx.reward_source()
     scores = reward.score(repeated, texts).float().to(ctx.device)
+    terms = reward.last_terms() or {reward.name: (1.0, scores)}
+    source_scores = {
+        label: (weight, part.float().to(ctx.device)) for label, (weight, part) in terms.items()
+    }
 
     # --- per-token log-probs of what was sampled, without gradients ---
     temperature = sampling.temperature
@@ -71,4 +75,5 @@ def collect_rollout(
         policy_logprobs=policy,
         reference_logprobs=reference,
         reward_metrics=reward.metrics(),
+        source_scores=source_scores,
     )

@@ -37,6 +37,9 @@ class Rollout:
     reference_logprobs: torch.Tensor | None = None
     #: the reward source's own figures about this batch (``rewards/<name>`` per component)
     reward_metrics: dict[str, float] = field(default_factory=dict)
+    #: the scores of each weighted source summed into ``scores`` (a composite's components;
+    #: one term, weight 1, otherwise): ``{label: (weight, [N])}``
+    source_scores: dict[str, tuple[float, torch.Tensor]] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.prompts)
@@ -57,6 +60,10 @@ class Rollout:
                 None if self.reference_logprobs is None else self.reference_logprobs[rows]
             ),
             reward_metrics=self.reward_metrics,
+            source_scores={
+                label: (weight, scores[rows])
+                for label, (weight, scores) in self.source_scores.items()
+            },
         )
 
 

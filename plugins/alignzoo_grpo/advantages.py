@@ -27,6 +27,17 @@ def group_advantages(scores: torch.Tensor, group_size: int, scale: ScaleRewards)
     return centred / (std + EPSILON)
 
 
+def per_source_advantages(
+    source_scores: dict[str, tuple[float, torch.Tensor]], group_size: int, scale: ScaleRewards
+) -> torch.Tensor:
+    """A_i = sum_k w_k groupnorm(r_k)_i: each source normalised on its own, then weighted."""
+    total = torch.zeros(0)
+    for weight, scores in source_scores.values():
+        advantages = weight * group_advantages(scores, group_size, scale)
+        total = advantages if total.numel() == 0 else total + advantages
+    return total
+
+
 def informative_groups(scores: torch.Tensor, group_size: int) -> torch.Tensor:
     """Per completion, whether its group's rewards differ at all (DAPO's dynamic sampling)."""
     grouped = scores.view(-1, group_size)

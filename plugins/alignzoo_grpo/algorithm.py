@@ -24,8 +24,12 @@ from alignzoo.data.records import PromptRecord
 from alignzoo.errors import ConfigError
 from alignzoo.models.logprobs import token_logprobs
 from alignzoo.rollout import Rollout, collect_rollout
-from alignzoo_grpo.advantages import group_advantages, informative_groups
-from alignzoo_grpo.config import GRPOConfig, LossType
+from alignzoo_grpo.advantages import (
+    group_advantages,
+    informative_groups,
+    per_source_advantages,
+)
+from alignzoo_grpo.config import GRPOConfig, LossType, RewardAggregation
 from alignzoo_grpo.loss import aggregate, cispo_token_losses, log_importance
 
 
@@ -63,7 +67,8 @@ class GRPOAlgorithm(Algorithm[PromptRecord]):
     at all (Dr. GRPO); loss aggregation grpo, dapo, bnpo, dr_grpo and cispo; token- or
     sequence-level (GSPO) importance ratios; DAPO's asymmetric clip, masking of truncated
     completions and dropping of groups that all scored alike; several optimizer steps per
-    rollout; an optional k3 KL term (``beta`` 0, the default, holds no reference at all).
+    rollout; an optional k3 KL term (``beta`` 0, the default, holds no reference at all);
+    several weighted reward sources summed then normalised, or normalised each then summed.
     Raises ``ConfigError`` without a training reward or with fewer than 2 generations.
     """
 
@@ -118,7 +123,12 @@ class GRPOAlgorithm(Algorithm[PromptRecord]):
         )
 
         # --- advantages: each completion against its own group ---
-        advantages = group_advantages(rollout.scores, cfg.num_generations, cfg.scale_rewards)
+        if cfg.reward_aggregation is RewardAggregation.normalize_then_sum:
+            advantages = per_source_advantages(
+                rollout.source_scores, cfg.num_generations, cfg.scale_rewards
+            )
+        else:
+            advantages = group_advantages(rollout.scores, cfg.num_generations, cfg.scale_rewards)
 
         # --- what learns: truncated completions and uniform groups may be left out ---
         mask = rollout.mask

@@ -34,6 +34,16 @@ class LossType(StrEnum):
     cispo = "cispo"
 
 
+class RewardAggregation(StrEnum):
+    """How several weighted reward sources (``reward=composite``) become one advantage."""
+
+    #: the weighted sum is one reward, normalised in its group (TRL's default)
+    sum_then_normalize = "sum_then_normalize"
+    #: each source normalised in its group, then the weighted sum: a source of wide range
+    #: cannot drown out one of narrow range
+    normalize_then_sum = "normalize_then_sum"
+
+
 class ImportanceLevel(StrEnum):
     """Where the importance ratio pi/pi_old is taken."""
 
@@ -54,6 +64,7 @@ class GRPOConfig:
     #: G, completions sampled per prompt: the group each is compared with
     num_generations: int = 4
     scale_rewards: ScaleRewards = ScaleRewards.group
+    reward_aggregation: RewardAggregation = RewardAggregation.sum_then_normalize
     loss_type: LossType = LossType.dapo
     importance_sampling_level: ImportanceLevel = ImportanceLevel.token
     #: clip range of the ratio, [1 - epsilon_low, 1 + epsilon_high] (DAPO: high 0.28);

@@ -55,3 +55,19 @@ def test_dapo_loss_is_the_same_in_micro_batches(tmp_path: Path, train, tiny_task
     torch.testing.assert_close(
         torch.tensor(losses[1]), torch.tensor(losses[0]), rtol=1e-4, atol=1e-6
     )
+
+
+def test_a_composite_reward_normalised_per_source(tmp_path: Path, train, tiny_task) -> None:
+    _, rows = train(
+        tmp_path,
+        *tiny_task,
+        "algorithm=grpo",
+        "reward=gold_and_length",
+        "algorithm.reward_aggregation=normalize_then_sum",
+        "train.batch_size=4",
+        "train.steps=2",
+        "eval.every=2",
+    )
+    step = [r for r in rows if "loss" in r][-1]
+    assert {"rewards/gold", "rewards/length"} <= set(step)
+    assert step["loss"] == step["loss"]

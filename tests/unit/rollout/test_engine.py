@@ -105,3 +105,40 @@ def test_a_slice_keeps_every_field_aligned(tok, tiny_llama) -> None:
     assert part.group.tolist() == [1, 0]
     torch.testing.assert_close(part.mask, rollout.mask[[3, 0]])
     assert len(rollout[1:3]) == 2 and rollout[1:3].prompts == rollout.prompts[1:3]
+
+
+class Words(RewardSource):
+    name = "words"
+
+    def score(self, prompts: Sequence[str], completions: Sequence[str]) -> torch.Tensor:
+        return torch.tensor([float(len(c.split())) for c in completions])
+
+
+def test_a_composite_rewards_sources_are_kept_per_row_and_sum_to_the_score(tok, tiny_llama) -> None:
+    from alignzoo.rewards.composite import CompositeReward, CompositeRewardConfig, RewardComponent
+
+    sources = {"tagged": PromptAndWords(), "words": Words()}
+    composite = CompositeReward(
+        CompositeRewardConfig(
+            [RewardComponent("tagged", weight=0.5), RewardComponent("words", weight=-2.0)]
+        ),
+        lambda name, fields: sources[name],
+    )
+    context = _context(tok, tiny_llama)
+    context.reward = composite
+    torch.manual_seed(0)
+    rollout = collect_rollout(context, PROMPTS, SAMPLING, samples_per_prompt=2)
+    assert set(rollout.source_scores) == {"tagged", "words"}
+    (w_tagged, tagged), (w_words, words) = rollout.source_scores.values()
+    assert (w_tagged, w_words) == (0.5, -2.0)
+    assert words.tolist() == [float(len(c.split())) for c in rollout.completions]
+    torch.testing.assert_close(rollout.scores, w_tagged * tagged + w_words * words)
+    # slicing keeps each source's rows
+    assert rollout[torch.tensor([3])].source_scores["words"][1].tolist() == words[3:].tolist()
+
+
+def test_a_single_source_is_one_term_of_weight_one(tok, tiny_llama) -> None:
+    rollout = collect_rollout(_context(tok, tiny_llama), PROMPTS, SAMPLING)
+    assert list(rollout.source_scores) == ["tagged"]
+    weight, scores = rollout.source_scores["tagged"]
+    assert weight == 1.0 and torch.equal(scores, rollout.scores)

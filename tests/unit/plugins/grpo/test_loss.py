@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from alignzoo_grpo.advantages import group_advantages, informative_groups
+from alignzoo_grpo.advantages import group_advantages, informative_groups, per_source_advantages
 from alignzoo_grpo.config import ImportanceLevel, LossType, ScaleRewards
 from alignzoo_grpo.loss import aggregate, cispo_token_losses, log_importance
 
@@ -27,6 +27,24 @@ def test_group_advantages_by_group_std_batch_std_or_none() -> None:
         group_advantages(SCORES, 2, ScaleRewards.none), torch.tensor([-1.0, 1.0, 0.0, 0.0])
     )
     assert informative_groups(SCORES, 2).tolist() == [True, True, False, False]
+
+
+def test_sources_normalised_each_then_summed_weigh_as_their_weights_say() -> None:
+    # one group of two: a wide source (0 vs 100) and a narrow one (0.2 vs 0.1)
+    wide, narrow = torch.tensor([0.0, 100.0]), torch.tensor([0.2, 0.1])
+    sources = {"wide": (1.0, wide), "narrow": (3.0, narrow)}
+    # a pair d apart: (x - mean) / (std + eps) = +-(d/2) / (d/sqrt(2) + 1e-4)
+    wide_unit = 50 / (100 / math.sqrt(2) + 1e-4)
+    narrow_unit = 0.05 / (0.1 / math.sqrt(2) + 1e-4)
+    advantages = per_source_advantages(sources, 2, ScaleRewards.group)
+    # wide: (-1, +1) x unit; narrow: (+1, -1) x unit x weight 3 -> the narrow source wins
+    expected = torch.tensor(
+        [-wide_unit + 3 * narrow_unit, wide_unit - 3 * narrow_unit], dtype=torch.float32
+    )
+    torch.testing.assert_close(advantages, expected, rtol=1e-4, atol=1e-4)
+    # summed first, the wide source decides alone
+    summed = group_advantages(wide + 3.0 * narrow, 2, ScaleRewards.group)
+    assert summed[1] > 0 > advantages[1]
 
 
 def test_cispo_clips_the_weight_but_keeps_every_tokens_gradient() -> None:
