@@ -117,6 +117,13 @@ def test_frontier_points_set_each_algorithms_strength_knob() -> None:
     ppo = _compose("+frontier=ppo_kl_0.3")
     assert ppo.algorithm.kl_coef == 0.3 and ppo.reward is not None
     assert _compose("+frontier=rlaif_beta_0.03").algorithm.dpo.beta == 0.03
+    assert _compose("+frontier=grpo_beta_0.2").algorithm.beta == 0.2
+    assert _compose("+frontier=rloo_beta_0.01").algorithm.beta == 0.01
+
+
+def test_a_best_of_n_point_trains_nothing_even_inside_the_frontier_budget() -> None:
+    cfg = _compose("+experiment=frontier", "+frontier=best_of_n_64")
+    assert cfg.algorithm.n == 64 and cfg.train.steps == 0 and cfg.reward is not None
 
 
 def test_frontier_experiment_sweeps_every_point_on_one_budget() -> None:
