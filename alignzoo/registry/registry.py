@@ -184,6 +184,14 @@ class PluginRegistry:
         """The component whose config dataclass ``config`` (an instance) is."""
         return self._by_config_class(kind, type(config))
 
+    def required_algorithm(self, config: Any, default: str) -> tuple[AlgorithmComponent, Any]:
+        """An algorithm another builds on, and its config: the one ``config`` (a field typed
+        through ``requires``) belongs to, or ``default`` with its default config when None."""
+        if config is None:
+            component = self.get("algorithm", default)
+            return component, component.config_class()
+        return self.component_for("algorithm", config), config
+
     def clashes(self) -> list[str]:
         """A message for every name that more than one plugin registered."""
         return [self._clash_message(kind, name) for kind, name in self._clashes]

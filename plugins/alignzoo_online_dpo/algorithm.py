@@ -87,8 +87,4 @@ class OnlineDPOAlgorithm(Algorithm[PromptRecord]):
 
 def _dpo(config: OnlineDPOConfig) -> tuple[Component, Any]:
     """The DPO plugin's component, found through the registry, and its config."""
-    registry = installed_plugins().registry
-    if config.dpo is None:
-        component = registry.get("algorithm", DPO)
-        return component, component.config_class()
-    return registry.component_for("algorithm", config.dpo), config.dpo
+    return installed_plugins().registry.required_algorithm(config.dpo, DPO)
