@@ -185,6 +185,9 @@ class Algorithm(ABC, Generic[R]):
     #: frees it after (``eval.kl``). Under LoRA the reference costs nothing (the base with the
     #: adapter off), so it is kept.
     needs_reference: ClassVar[bool] = True
+    #: False for a method that only samples and evaluates (best-of-n): the runner evaluates
+    #: it once, at step 0, takes no training step whatever ``train.steps`` says, saves nothing
+    trains: ClassVar[bool] = True
 
     def __init__(self, config: Any, context: AlgorithmContext) -> None:
         self.config = config

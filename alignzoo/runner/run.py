@@ -120,6 +120,8 @@ def run(cfg: DictConfig, plugins: LoadedPlugins, run_dir: Path) -> dict[str, Any
             f"which algorithm={algorithm_component.name} consumes"
         )
     algorithm.prepare(train_records)
+    # an algorithm that trains nothing (best-of-n) is evaluated once, whatever train.steps says
+    steps = cfg.train.steps if algorithm.trains else 0
 
     # --- optimizer and learning-rate schedule ---
     parameters = list(algorithm.trainable_parameters())
@@ -131,7 +133,7 @@ def run(cfg: DictConfig, plugins: LoadedPlugins, run_dir: Path) -> dict[str, Any
         cfg.train.scheduler,
         optimizer,
         num_warmup_steps=cfg.train.warmup_steps * per_step,
-        num_training_steps=cfg.train.steps * per_step,
+        num_training_steps=steps * per_step,
     )
     optimizer, scheduler = accelerator.prepare(optimizer, scheduler)
     updater = OptimizerUpdater(
@@ -176,7 +178,7 @@ def run(cfg: DictConfig, plugins: LoadedPlugins, run_dir: Path) -> dict[str, Any
         train_records, cfg.train.batch_size, cfg.seed + accelerator.process_index
     )
     progress = tqdm(
-        range(1, cfg.train.steps + 1),
+        range(1, steps + 1),
         desc=algorithm_component.name,
         disable=not accelerator.is_main_process,
         file=sys.stdout,
@@ -200,7 +202,7 @@ def run(cfg: DictConfig, plugins: LoadedPlugins, run_dir: Path) -> dict[str, Any
         log.write(step, metrics)
         hooks.alignzoo_on_step_end(step=step, metrics=metrics)
         progress.set_postfix(loss=f"{metrics.get('loss', float('nan')):.3f}")
-        if step % cfg.eval.every == 0 or step == cfg.train.steps:
+        if step % cfg.eval.every == 0 or step == steps:
             latest_eval = algorithm.evaluate(evaluator)
             log.write(step, latest_eval)
             progress.write(_format_eval(step, latest_eval))
@@ -209,7 +211,7 @@ def run(cfg: DictConfig, plugins: LoadedPlugins, run_dir: Path) -> dict[str, Any
     tokens.close()
     accelerator.wait_for_everyone()
     policy_dir = None
-    if cfg.save_policy and main:
+    if cfg.save_policy and main and algorithm.trains:
         name = "reward_model" if algorithm.model_kind == "reward_model" else "policy"
         saved = save_policy(bare_policy, tokenizer, run_dir / name, algorithm.save_extras)
         policy_dir = str(saved)
@@ -220,9 +222,9 @@ def run(cfg: DictConfig, plugins: LoadedPlugins, run_dir: Path) -> dict[str, Any
         "algorithm": algorithm_component.name,
         "data": data_component.name,
         "model": name_or_path,
-        "steps": cfg.train.steps,
+        "steps": steps,
         # PPO takes several optimizer steps per batch (epochs x mini-batches)
-        "optimizer_steps": cfg.train.steps * per_step,
+        "optimizer_steps": steps * per_step,
         "final": latest_eval,
         "initial": initial,
         "train": metrics,

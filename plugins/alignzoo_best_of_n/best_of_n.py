@@ -16,13 +16,14 @@ from alignzoo_best_of_n.selection import best_of_groups, best_of_n_kl
 class BestOfNAlgorithm(Algorithm[PromptRecord]):
     """Sample n completions of each held-out prompt from the starting policy, keep the one the
     training reward scores highest, and report its gold reward at the analytic KL
-    log n - (n - 1)/n. Runs with ``train.steps=0`` (its budget); a sweep over n draws its
-    curve on the frontier plot. Raises ``ConfigError`` without a training reward, for n < 1,
-    or when asked to train.
+    log n - (n - 1)/n. Nothing is trained (the runner takes no step); a sweep over n draws
+    its curve on the frontier plot. Raises ``ConfigError`` without a training reward or for
+    n < 1.
     """
 
     consumes = "prompts"
     needs_reference = False  # it samples from the untrained policy: the reference itself
+    trains = False  # the runner evaluates it once and takes no step
 
     def __init__(self, config: BestOfNConfig, context: AlgorithmContext) -> None:
         super().__init__(config, context)
@@ -32,11 +33,8 @@ class BestOfNAlgorithm(Algorithm[PromptRecord]):
             raise ConfigError(f"algorithm.n must be >= 1, got {config.n}")
 
     def train_step(self, batch: Sequence[PromptRecord], updater: Updater) -> Metrics:
-        """Best-of-n trains nothing."""
-        raise ConfigError(
-            "algorithm=best_of_n samples and evaluates, it does not train: set train.steps=0 "
-            "(its default); algorithm=rejection_sampling fine-tunes on the best of n"
-        )
+        """Never called: best-of-n trains nothing (``trains = False``)."""
+        raise NotImplementedError("best-of-n takes no training step")
 
     def evaluate(self, evaluator: Evaluator) -> Metrics:
         """The held-out metrics of each prompt's best of n reference samples."""
