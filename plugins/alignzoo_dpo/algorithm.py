@@ -30,7 +30,8 @@ REFERENCE_BATCH = 64
 class DPOAlgorithm(Algorithm[PreferencePair]):
     """Fits the policy to preference pairs directly, with the reference as implicit-reward anchor.
 
-    Supports the sigmoid, cDPO, robust, IPO and hinge losses (``algorithm.loss``); reference
+    Supports sixteen preference losses and their weighted mixtures (``algorithm.loss``,
+    ``alignzoo_dpo/loss.py``), on summed or per-token log-ratios; reference
     log-probs precomputed once or computed every step; chosen and rejected in one concatenated
     forward pass or two; gradient accumulation over ``train.micro_batch_size`` (the updater's).
     Raises ``ValueError`` for a bad ``beta``, ``loss`` or ``label_smoothing``.
@@ -40,7 +41,14 @@ class DPOAlgorithm(Algorithm[PreferencePair]):
 
     def __init__(self, config: DPOConfig, context: AlgorithmContext) -> None:
         super().__init__(config, context)
-        self.loss = make_loss(config.loss.value, config.beta, config.label_smoothing)
+        self.loss = make_loss(
+            config.loss,
+            config.beta,
+            config.label_smoothing,
+            weights=config.loss_weights,
+            length_normalize=config.length_normalize,
+            discopop_tau=config.discopop_tau,
+        )
         self._cached_reference: dict[PreferencePair, tuple[float, float]] = {}
 
     @classmethod
@@ -58,7 +66,7 @@ class DPOAlgorithm(Algorithm[PreferencePair]):
         pairs = list(dict.fromkeys(train_records))  # unique, in order
         size = min(REFERENCE_BATCH, self.ctx.micro_batch_size or REFERENCE_BATCH)
         for chunk in micro_batches(pairs, size):
-            chosen, rejected = self._score(self.ctx.reference_model().sequence_logprobs, chunk)
+            chosen, rejected, _ = self._score(self.ctx.reference_model().sequence_logprobs, chunk)
             for pair, c, r in zip(chunk, chosen.tolist(), rejected.tolist(), strict=True):
                 self._cached_reference[pair] = (c, r)
 
@@ -68,12 +76,14 @@ class DPOAlgorithm(Algorithm[PreferencePair]):
 
     def loss_on(self, pairs: Sequence[PreferencePair]) -> LossAndMetrics:
         """The mean preference loss over ``pairs``, and its metrics."""
-        # --- policy log-probs of chosen and rejected completions ---
-        policy_chosen, policy_rejected = self._score(self._policy_logprobs, pairs)
+        # --- policy log-probs of chosen and rejected completions, and their lengths ---
+        policy_chosen, policy_rejected, lengths = self._score(self._policy_logprobs, pairs)
         # --- reference log-probs: cached, or a no-grad forward now ---
         reference_chosen, reference_rejected = self._reference_logprobs(pairs)
-        # --- the preference loss ---
-        out = self.loss(policy_chosen, policy_rejected, reference_chosen, reference_rejected)
+        # --- the preference loss (some average the log-ratios over each completion's tokens) ---
+        out = self.loss(
+            policy_chosen, policy_rejected, reference_chosen, reference_rejected, *lengths
+        )
         margins = out.chosen_rewards - out.rejected_rewards
         return out.losses.mean(), {
             "rewards/chosen": out.chosen_rewards.mean(),
@@ -91,11 +101,11 @@ class DPOAlgorithm(Algorithm[PreferencePair]):
         self, pairs: Sequence[PreferencePair]
     ) -> tuple[torch.Tensor, torch.Tensor]:
         if not self.config.precompute_reference:
-            return self._score(self.ctx.reference_model().sequence_logprobs, pairs)
+            return self._score(self.ctx.reference_model().sequence_logprobs, pairs)[:2]
         try:
             cached = [self._cached_reference[pair] for pair in pairs]
         except KeyError:  # a pair prepare() did not see: score it now
-            return self._score(self.ctx.reference_model().sequence_logprobs, pairs)
+            return self._score(self.ctx.reference_model().sequence_logprobs, pairs)[:2]
         values = torch.tensor(cached, device=self.ctx.device)
         return values[:, 0], values[:, 1]
 
@@ -103,19 +113,30 @@ class DPOAlgorithm(Algorithm[PreferencePair]):
         self,
         logprobs: Callable[[TokenizedCompletions], torch.Tensor],
         pairs: Sequence[PreferencePair],
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Summed log-probs of chosen and rejected, in one forward of 2B rows or two of B."""
+    ) -> tuple[torch.Tensor, torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
+        """Summed log-probs of chosen and rejected, in one forward of 2B rows or two of B, and
+        the two completions' token counts."""
         prompts = [p.prompt for p in pairs]
         chosen = [p.chosen for p in pairs]
         rejected = [p.rejected for p in pairs]
         if self.config.concatenated_forward:
             tokens = self._tokenize(prompts + prompts, chosen + rejected)
-            both = logprobs(tokens)
-            return both[: len(pairs)], both[len(pairs) :]
-        chosen_logps = logprobs(self._tokenize(prompts, chosen))
-        rejected_logps = logprobs(self._tokenize(prompts, rejected))
-        return chosen_logps, rejected_logps
+            both, lengths = logprobs(tokens), _completion_tokens(tokens)
+            b = len(pairs)
+            return both[:b], both[b:], (lengths[:b], lengths[b:])
+        chosen_tokens = self._tokenize(prompts, chosen)
+        rejected_tokens = self._tokenize(prompts, rejected)
+        return (
+            logprobs(chosen_tokens),
+            logprobs(rejected_tokens),
+            (_completion_tokens(chosen_tokens), _completion_tokens(rejected_tokens)),
+        )
 
     def _tokenize(self, prompts: list[str], completions: list[str]) -> TokenizedCompletions:
         tokens = tokenize_completions(self.ctx.tokenizer, prompts, completions, self.ctx.max_length)
         return tokens.to(self.ctx.device)
+
+
+def _completion_tokens(tokens: TokenizedCompletions) -> torch.Tensor:
+    """Tokens of each completion, the ones its summed log-prob adds up; [B], float."""
+    return tokens.completion_mask[:, 1:].sum(-1).float()

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from typing import Any
 
-from alignzoo_dpo.loss import LOSSES
-
-#: the loss variants by config name; an Enum so Hydra rejects an unknown name at compose time
-LossName = Enum("LossName", {name: name for name in LOSSES}, type=str)  # type: ignore[misc]
+from alignzoo.errors import ConfigError
+from alignzoo_dpo.loss import loss_names
 
 
 @dataclass
@@ -17,11 +15,27 @@ class DPOConfig:
 
     #: strength of the KL constraint: higher keeps the policy closer to the reference
     beta: float = 0.1
-    #: sigmoid (DPO), cdpo, robust, ipo or hinge
-    loss: LossName = LossName["sigmoid"]
-    #: assumed label-flip rate, for cdpo and robust only
+    #: one loss, or a list summed with ``loss_weights`` (``algorithm.loss=[sigmoid,sft]``, as
+    #: MPO mixes them): sigmoid (DPO), cdpo, robust, ipo, hinge, exo_pair, nca_pair, bco_pair,
+    #: sppo_hard, aot, aot_unpaired, apo_zero, apo_down, discopop, sigmoid_norm, sft
+    loss: Any = "sigmoid"
+    #: one weight per loss of a list (None: 1 each)
+    loss_weights: list[float] | None = None
+    #: assumed label-flip rate, for cdpo, robust, exo_pair and the aot losses only
     label_smoothing: float = 0.0
+    #: average each log-ratio over its tokens (None: each loss's own form; ipo and sigmoid_norm
+    #: average, as their authors do, the others sum)
+    length_normalize: bool | None = None
+    #: temperature of discopop's blend of logistic and exponential losses
+    discopop_tau: float = 0.05
     #: compute reference log-probs once before training instead of at every step
     precompute_reference: bool = True
     #: score chosen and rejected in one forward pass of 2B rows instead of two passes
     concatenated_forward: bool = True
+
+    def __post_init__(self) -> None:
+        """A loss name that no class implements is refused here, before any model loads."""
+        try:
+            loss_names(self.loss)
+        except ValueError as error:
+            raise ConfigError(str(error)) from None

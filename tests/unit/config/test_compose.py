@@ -11,6 +11,7 @@ from omegaconf import OmegaConf
 
 from alignzoo.cli import prepare
 from alignzoo.config.schema import LoraAdapterConfig, QuantConfig
+from alignzoo.errors import ConfigError
 from alignzoo_dpo.config import DPOConfig
 
 CONF = Path(__file__).parents[3] / "conf"
@@ -58,12 +59,20 @@ def test_algorithm_overrides_reach_the_typed_config() -> None:
     cfg = _compose("algorithm.beta=0.5", "algorithm.loss=ipo")
     dpo = OmegaConf.to_object(cfg.algorithm)
     assert isinstance(dpo, DPOConfig)
-    assert dpo.beta == 0.5 and dpo.loss.value == "ipo"
+    assert dpo.beta == 0.5 and dpo.loss == "ipo"
 
 
 def test_preset_selects_a_loss_variant() -> None:
     cfg = _compose("algorithm=ipo")
-    assert OmegaConf.get_type(cfg.algorithm) is DPOConfig and cfg.algorithm.loss.value == "ipo"
+    assert OmegaConf.get_type(cfg.algorithm) is DPOConfig and cfg.algorithm.loss == "ipo"
+
+
+def test_a_mixture_of_losses_composes_and_a_bad_name_is_refused_before_any_model_loads() -> None:
+    cfg = _compose("algorithm.loss=[sigmoid,sft]", "algorithm.loss_weights=[1.0,0.05]")
+    dpo = OmegaConf.to_object(cfg.algorithm)
+    assert dpo.loss == ["sigmoid", "sft"] and dpo.loss_weights == [1.0, 0.05]
+    with pytest.raises(ConfigError, match="algorithm.loss: unknown loss 'nope'"):
+        OmegaConf.to_object(_compose("algorithm.loss=nope").algorithm)
 
 
 @pytest.mark.parametrize(
@@ -71,7 +80,6 @@ def test_preset_selects_a_loss_variant() -> None:
     [
         ("algorithm.bta=0.5", "bta"),
         ("algorithm.beta=strong", "beta"),
-        ("algorithm.loss=nope", "loss"),
         ("train.stepz=3", "stepz"),
         ("model.dtype=float8", "dtype"),
     ],

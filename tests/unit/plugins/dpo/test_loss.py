@@ -60,7 +60,13 @@ def on_margins(h: list[float]) -> tuple[torch.Tensor, ...]:
     return pc, zeros, zeros, zeros
 
 
-ALL_VARIANTS = [DPOLoss(), ConservativeDPOLoss(), RobustDPOLoss(), IPOLoss(), HingeLoss()]
+ALL_VARIANTS = [
+    DPOLoss(),
+    ConservativeDPOLoss(),
+    RobustDPOLoss(),
+    IPOLoss(length_normalize=False),
+    HingeLoss(),
+]
 
 
 def test_margins_of_fixed_batch() -> None:
@@ -96,11 +102,11 @@ def test_robust_dpo_loss() -> None:
     assert_close(losses_of(RobustDPOLoss(beta=beta, label_smoothing=eps)), expect(expected))
 
 
-def test_ipo_loss() -> None:
+def test_ipo_loss_on_summed_log_ratios() -> None:
     # beta = 0.5 puts the target margin 1/(2 beta) at 1: (3-1)^2, (-1-1)^2, (2-1)^2.
-    assert_close(losses_of(IPOLoss(beta=0.5)), expect([4.0, 4.0, 1.0]))
+    assert_close(losses_of(IPOLoss(beta=0.5, length_normalize=False)), expect([4.0, 4.0, 1.0]))
     # beta = 0.1: target 5.
-    assert_close(losses_of(IPOLoss(beta=0.1)), expect([4.0, 36.0, 9.0]))
+    assert_close(losses_of(IPOLoss(beta=0.1, length_normalize=False)), expect([4.0, 36.0, 9.0]))
 
 
 def test_hinge_loss() -> None:
@@ -160,7 +166,7 @@ def test_bigger_margin_lowers_loss(loss: PreferenceLoss) -> None:
 def test_ipo_minimum_is_at_half_inverse_beta() -> None:
     beta = 0.25  # target margin 1/(2 beta) = 2
     grid = [0.0, 1.0, 1.5, 2.0, 2.5, 3.0, 6.0]
-    losses = IPOLoss(beta=beta)(*on_margins(grid)).losses
+    losses = IPOLoss(beta=beta, length_normalize=False)(*on_margins(grid)).losses
     assert grid[int(losses.argmin())] == 2.0
     assert losses.min().item() == 0.0
     # Overshooting the target is penalised too, unlike sigmoid/hinge.
@@ -192,13 +198,24 @@ def test_mismatched_shapes_rejected() -> None:
 
 
 def test_losses_registry_names() -> None:
-    assert LOSSES == {
-        "sigmoid": DPOLoss,
-        "cdpo": ConservativeDPOLoss,
-        "robust": RobustDPOLoss,
-        "ipo": IPOLoss,
-        "hinge": HingeLoss,
-    }
+    assert list(LOSSES) == [
+        "sigmoid",
+        "cdpo",
+        "robust",
+        "ipo",
+        "hinge",
+        "exo_pair",
+        "nca_pair",
+        "bco_pair",
+        "sppo_hard",
+        "aot",
+        "aot_unpaired",
+        "apo_zero",
+        "apo_down",
+        "discopop",
+        "sigmoid_norm",
+        "sft",
+    ]
 
 
 @pytest.mark.parametrize("name", list(LOSSES))
