@@ -6,6 +6,7 @@ types, so a new shape is one function plus one table entry, not another branch.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
@@ -91,8 +92,10 @@ def explicit_pair(
     row: Row, index: int | None, source: str, tokenizer: ChatTokenizer | None = None
 ) -> PreferencePair:
     """Plain ``prompt``/``chosen``/``rejected`` strings."""
-    fields = ("prompt", "chosen", "rejected")
-    return PreferencePair(*(_str(row, f, source, index) for f in fields))
+    prompt, chosen, rejected = (
+        _str(row, f, source, index) for f in ("prompt", "chosen", "rejected")
+    )
+    return PreferencePair(prompt, chosen, rejected)
 
 
 def conversational_pair(
@@ -226,7 +229,15 @@ def normalize_pair(
     if shape not in PAIR_SHAPES:
         problem = "missing field: a preference pair needs 'chosen' and 'rejected'"
         raise DataFormatError(source, index, "chosen", problem)
-    return PAIR_SHAPES[shape](row, index, source, tokenizer)
+    pair = PAIR_SHAPES[shape](row, index, source, tokenizer)
+    if row.get("margin") is None:
+        return pair
+    margin = row["margin"]
+    if isinstance(margin, bool) or not isinstance(margin, int | float):
+        raise DataFormatError(
+            source, index, "margin", f"expected a number, got {_type_name(margin)}"
+        )
+    return dataclasses.replace(pair, margin=float(margin))
 
 
 def normalize_prompt(

@@ -15,6 +15,9 @@ class PreferencePair:
     prompt: str
     chosen: str
     rejected: str
+    #: how much better chosen is, when the data says (a ``margin`` column, TRL's name):
+    #: reward-model training asks for at least this gap
+    margin: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

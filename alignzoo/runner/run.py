@@ -232,6 +232,10 @@ def run(cfg: DictConfig, plugins: LoadedPlugins, run_dir: Path) -> dict[str, Any
         "train_time_s": train_seconds,
         "tokens_per_s": trained_tokens / train_seconds if train_seconds else 0.0,
         "peak_memory_mb": _peak_memory_mb(accelerator.device),
+        "memory": {
+            "peak_mb": _peak_memory_mb(accelerator.device),
+            "reference": _reference_held(reference, load_reference is not None),
+        },
         "parameters": {
             "trainable": sum(p.numel() for p in parameters),
             "total": _parameter_count(bare_policy),
@@ -243,6 +247,17 @@ def run(cfg: DictConfig, plugins: LoadedPlugins, run_dir: Path) -> dict[str, Any
         (run_dir / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
         hooks.alignzoo_on_run_end(run_dir=str(run_dir), summary=summary)
     return summary
+
+
+def _reference_held(reference: ReferenceModel | None, borrowed_for_eval: bool) -> str:
+    """What the run held as its reference, in words for the summary."""
+    if reference is not None:
+        if reference.shares_policy_weights:
+            return "the policy's base with the adapter off: no second copy"
+        return "a frozen copy of the policy"
+    if borrowed_for_eval:
+        return "none in training; loaded for each evaluation and freed after it (eval.kl)"
+    return "none in training or evaluation"
 
 
 def _parameter_count(model: torch.nn.Module) -> int:

@@ -18,7 +18,8 @@ from alignzoo.algorithms.batching import micro_batches
 from alignzoo.config.schema import TrainConfig
 from alignzoo.data.records import PreferencePair
 from alignzoo.models.logprobs import sequence_logprobs
-from alignzoo.models.tokenize import TokenizedCompletions, tokenize_completions
+from alignzoo.models.pairs import PairLogprobs, pair_logprobs
+from alignzoo.models.tokenize import TokenizedCompletions
 from alignzoo_dpo.config import DPOConfig
 from alignzoo_dpo.loss import make_loss
 
@@ -66,8 +67,10 @@ class DPOAlgorithm(Algorithm[PreferencePair]):
         pairs = list(dict.fromkeys(train_records))  # unique, in order
         size = min(REFERENCE_BATCH, self.ctx.micro_batch_size or REFERENCE_BATCH)
         for chunk in micro_batches(pairs, size):
-            chosen, rejected, _ = self._score(self.ctx.reference_model().sequence_logprobs, chunk)
-            for pair, c, r in zip(chunk, chosen.tolist(), rejected.tolist(), strict=True):
+            scored = self._score(self.ctx.reference_model().sequence_logprobs, chunk)
+            for pair, c, r in zip(
+                chunk, scored.chosen.tolist(), scored.rejected.tolist(), strict=True
+            ):
                 self._cached_reference[pair] = (c, r)
 
     def train_step(self, batch: Sequence[PreferencePair], updater: Updater) -> Metrics:
@@ -77,12 +80,18 @@ class DPOAlgorithm(Algorithm[PreferencePair]):
     def loss_on(self, pairs: Sequence[PreferencePair]) -> LossAndMetrics:
         """The mean preference loss over ``pairs``, and its metrics."""
         # --- policy log-probs of chosen and rejected completions, and their lengths ---
-        policy_chosen, policy_rejected, lengths = self._score(self._policy_logprobs, pairs)
+        policy = self._score(self._policy_logprobs, pairs)
+        policy_chosen, policy_rejected = policy.chosen, policy.rejected
         # --- reference log-probs: cached, or a no-grad forward now ---
         reference_chosen, reference_rejected = self._reference_logprobs(pairs)
         # --- the preference loss (some average the log-ratios over each completion's tokens) ---
         out = self.loss(
-            policy_chosen, policy_rejected, reference_chosen, reference_rejected, *lengths
+            policy_chosen,
+            policy_rejected,
+            reference_chosen,
+            reference_rejected,
+            policy.chosen_tokens,
+            policy.rejected_tokens,
         )
         margins = out.chosen_rewards - out.rejected_rewards
         return out.losses.mean(), {
@@ -100,12 +109,11 @@ class DPOAlgorithm(Algorithm[PreferencePair]):
     def _reference_logprobs(
         self, pairs: Sequence[PreferencePair]
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        if not self.config.precompute_reference:
-            return self._score(self.ctx.reference_model().sequence_logprobs, pairs)[:2]
-        try:
-            cached = [self._cached_reference[pair] for pair in pairs]
-        except KeyError:  # a pair prepare() did not see: score it now
-            return self._score(self.ctx.reference_model().sequence_logprobs, pairs)[:2]
+        cached = [self._cached_reference.get(pair) for pair in pairs]
+        if not self.config.precompute_reference or None in cached:
+            # not precomputed, or a pair prepare() did not see (online DPO's): score them now
+            scored = self._score(self.ctx.reference_model().sequence_logprobs, pairs)
+            return scored.chosen, scored.rejected
         values = torch.tensor(cached, device=self.ctx.device)
         return values[:, 0], values[:, 1]
 
@@ -113,30 +121,14 @@ class DPOAlgorithm(Algorithm[PreferencePair]):
         self,
         logprobs: Callable[[TokenizedCompletions], torch.Tensor],
         pairs: Sequence[PreferencePair],
-    ) -> tuple[torch.Tensor, torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
-        """Summed log-probs of chosen and rejected, in one forward of 2B rows or two of B, and
-        the two completions' token counts."""
-        prompts = [p.prompt for p in pairs]
-        chosen = [p.chosen for p in pairs]
-        rejected = [p.rejected for p in pairs]
-        if self.config.concatenated_forward:
-            tokens = self._tokenize(prompts + prompts, chosen + rejected)
-            both, lengths = logprobs(tokens), _completion_tokens(tokens)
-            b = len(pairs)
-            return both[:b], both[b:], (lengths[:b], lengths[b:])
-        chosen_tokens = self._tokenize(prompts, chosen)
-        rejected_tokens = self._tokenize(prompts, rejected)
-        return (
-            logprobs(chosen_tokens),
-            logprobs(rejected_tokens),
-            (_completion_tokens(chosen_tokens), _completion_tokens(rejected_tokens)),
+    ) -> PairLogprobs:
+        """Summed log-probs of chosen and rejected, in one forward of 2B rows or two of B."""
+        ctx = self.ctx
+        return pair_logprobs(
+            logprobs,
+            ctx.tokenizer,
+            pairs,
+            ctx.max_length,
+            ctx.device,
+            self.config.concatenated_forward,
         )
-
-    def _tokenize(self, prompts: list[str], completions: list[str]) -> TokenizedCompletions:
-        tokens = tokenize_completions(self.ctx.tokenizer, prompts, completions, self.ctx.max_length)
-        return tokens.to(self.ctx.device)
-
-
-def _completion_tokens(tokens: TokenizedCompletions) -> torch.Tensor:
-    """Tokens of each completion, the ones its summed log-prob adds up; [B], float."""
-    return tokens.completion_mask[:, 1:].sum(-1).float()

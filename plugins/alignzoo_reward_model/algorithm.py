@@ -14,7 +14,7 @@ from alignzoo.algorithms import Algorithm, Evaluator, LossAndMetrics, Metrics, U
 from alignzoo.data.records import PreferencePair
 from alignzoo.models.tokenize import tokenize_completions
 from alignzoo.rewards import RewardSource
-from alignzoo_reward_model.loss import bradley_terry_loss
+from alignzoo_reward_model.loss import bradley_terry_loss, centering_penalty
 from alignzoo_reward_model.scoring import STATS_FILE, reward_logits, score_completions
 
 #: training pairs kept to measure the trained model's reward statistics
@@ -63,10 +63,21 @@ class RewardModelAlgorithm(Algorithm[PreferencePair]):
         ).to(self.ctx.device)
         rewards = reward_logits(self.ctx.policy, tokens).float()
         chosen, rejected = rewards[: len(pairs)], rewards[len(pairs) :]
-        # --- the Bradley-Terry loss ---
-        loss = bradley_terry_loss(chosen, rejected, self.config.margin).mean()
+        # --- the Bradley-Terry loss, with each pair's own margin where the data gives one ---
+        cfg = self.config
+        wanted = torch.tensor(
+            [cfg.margin if pair.margin is None else pair.margin for pair in pairs],
+            device=chosen.device,
+        )
+        losses = bradley_terry_loss(chosen, rejected, wanted)
+        metrics = {}
+        if cfg.center_rewards_coefficient:  # pull the mean reward to zero
+            penalty = centering_penalty(chosen, rejected)
+            losses = losses + cfg.center_rewards_coefficient * penalty
+            metrics["rewards/centering"] = penalty.detach().mean()
+        loss = losses.mean()
         margins = (chosen - rejected).detach()
-        return loss, {
+        return loss, metrics | {
             "rewards/chosen": chosen.detach().mean(),
             "rewards/rejected": rejected.detach().mean(),
             "rewards/margins": margins.mean(),

@@ -13,8 +13,13 @@ from alignzoo.config.schema import Device, QuantPreset
 class RewardModelConfig:
     """Bradley-Terry reward-model training on preference pairs."""
 
-    #: required gap r(chosen) - r(rejected) before the loss lets go (0: plain Bradley-Terry)
+    #: required gap r(chosen) - r(rejected) before the loss lets go (0: plain Bradley-Terry);
+    #: a pair whose data gives a ``margin`` column uses its own
     margin: float = 0.0
+    #: weight of a term mean((r_c + r_r)^2) that pulls the rewards' mean to zero, so scores
+    #: stay centred for the RL step that reads them (Eisenstein et al. 2023; TRL's
+    #: center_rewards_coefficient); 0: off
+    center_rewards_coefficient: float = 0.0
 
 
 @dataclass

@@ -258,3 +258,12 @@ def test_prompts_from_pair_rows(tok: PreTrainedTokenizerFast) -> None:
 def test_malformed_prompt_rows(row: dict[str, Any], match: str) -> None:
     with pytest.raises(DataFormatError, match=match):
         normalize_prompt(row, 9, "s")
+
+
+def test_a_margin_column_rides_along_with_any_pair_shape() -> None:
+    row = {"prompt": "p", "chosen": " a", "rejected": " b", "margin": 2}
+    assert normalize_pair(row, 0, "f.jsonl").margin == 2.0
+    assert normalize_pair({**row, "margin": None}, 0, "f.jsonl").margin is None
+    assert normalize_pair({"prompt": "p", "chosen": " a", "rejected": " b"}, 0, "f").margin is None
+    with pytest.raises(DataFormatError, match=r"row 3.*margin.*expected a number, got str"):
+        normalize_pair({**row, "margin": "big"}, 3, "f.jsonl")

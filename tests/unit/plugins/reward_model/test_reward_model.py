@@ -20,7 +20,7 @@ from alignzoo.runner.checkpoint import save_policy
 from alignzoo.runner.updater import OptimizerUpdater
 from alignzoo_reward_model.algorithm import RewardModelAlgorithm
 from alignzoo_reward_model.config import LearnedRewardConfig, RewardModelConfig
-from alignzoo_reward_model.loss import bradley_terry_loss
+from alignzoo_reward_model.loss import bradley_terry_loss, centering_penalty
 from alignzoo_reward_model.reward import LearnedReward
 from alignzoo_reward_model.scoring import reward_logits
 
@@ -31,7 +31,9 @@ def classifier(tiny_llama_config) -> LlamaForSequenceClassification:
     return LlamaForSequenceClassification(tiny_llama_config(num_labels=1))
 
 
-def train_reward_model(model, tok, pairs, steps: int, lr: float) -> tuple[dict, dict]:
+def train_reward_model(
+    model, tok, pairs, steps: int, lr: float, config: RewardModelConfig | None = None
+) -> tuple[dict, dict]:
     """Metrics of the first and the last of ``steps`` Bradley-Terry steps on ``pairs``."""
     context = AlgorithmContext(
         policy=model.train(),
@@ -40,7 +42,7 @@ def train_reward_model(model, tok, pairs, steps: int, lr: float) -> tuple[dict, 
         device=torch.device("cpu"),
         max_length=32,
     )
-    algorithm = RewardModelAlgorithm(RewardModelConfig(), context)
+    algorithm = RewardModelAlgorithm(config or RewardModelConfig(), context)
     parameters = list(algorithm.trainable_parameters())
     optimizer = torch.optim.AdamW(parameters, lr=lr)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda _: 1.0)
@@ -78,6 +80,35 @@ def test_bradley_terry_loss_on_hand_values() -> None:
     torch.testing.assert_close(bradley_terry_loss(chosen, rejected), torch.tensor(expected))
     with_margin = bradley_terry_loss(chosen, rejected, margin=1.0)
     torch.testing.assert_close(with_margin[0], torch.tensor(math.log(2.0)))
+
+
+def test_per_pair_margins_and_the_centering_penalty_on_hand_values() -> None:
+    chosen, rejected = torch.tensor([2.0, 0.0]), torch.tensor([1.0, 1.0])
+    per_pair = bradley_terry_loss(chosen, rejected, margin=torch.tensor([1.0, -1.0]))
+    # gaps less margins: 1 - 1 = 0 and -1 + 1 = 0: both log 2
+    torch.testing.assert_close(per_pair, torch.tensor([math.log(2.0)] * 2))
+    torch.testing.assert_close(centering_penalty(chosen, rejected), torch.tensor([9.0, 1.0]))
+
+
+def test_the_centering_term_pulls_the_mean_reward_to_zero(tok, classifier, pairs) -> None:
+    with torch.no_grad():  # start far from zero: every reward about +5
+        classifier.score.bias = torch.nn.Parameter(
+            torch.full_like(classifier.score.weight[:, 0], 5.0)
+        )
+    config = RewardModelConfig(center_rewards_coefficient=1.0)
+    first, last = train_reward_model(classifier, tok, pairs, steps=30, lr=3e-2, config=config)
+    assert first["rewards/centering"] > 50  # (5 + 5)^2
+    centre = (last["rewards/chosen"] + last["rewards/rejected"]) / 2
+    assert abs(centre) < 0.5 < 5
+
+
+def test_a_pairs_own_margin_replaces_the_configured_one(tok, classifier, pairs) -> None:
+    import dataclasses
+
+    wide = [dataclasses.replace(pair, margin=4.0) for pair in pairs]
+    plain, _ = train_reward_model(classifier, tok, pairs, steps=2, lr=0.0)
+    margined, _ = train_reward_model(classifier, tok, wide, steps=2, lr=0.0)
+    assert margined["loss"] > plain["loss"] + 1.0  # a gap of 4 more is asked for
 
 
 def test_reward_model_overfits_a_handful_of_pairs(tok, classifier, pairs) -> None:

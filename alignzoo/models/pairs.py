@@ -1,0 +1,67 @@
+"""Log-probs of both completions of preference pairs: what every offline preference loss reads."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import torch
+from transformers import PreTrainedTokenizerBase
+
+from alignzoo.data.records import PreferencePair
+from alignzoo.models.tokenize import TokenizedCompletions, tokenize_completions
+
+
+@dataclass(frozen=True)
+class PairLogprobs:
+    """Summed log-probs of the chosen and rejected completions and their token counts, [B]."""
+
+    chosen: torch.Tensor
+    rejected: torch.Tensor
+    chosen_tokens: torch.Tensor
+    rejected_tokens: torch.Tensor
+
+    @property
+    def chosen_mean(self) -> torch.Tensor:
+        """Per-token average log-prob of each chosen completion."""
+        return self.chosen / self.chosen_tokens.clamp(min=1)
+
+    @property
+    def rejected_mean(self) -> torch.Tensor:
+        """Per-token average log-prob of each rejected completion."""
+        return self.rejected / self.rejected_tokens.clamp(min=1)
+
+
+def completion_tokens(tokens: TokenizedCompletions) -> torch.Tensor:
+    """Tokens of each completion, the ones its summed log-prob adds up; [B], float."""
+    return tokens.completion_mask[:, 1:].sum(-1).float()
+
+
+def pair_logprobs(
+    logprobs: Callable[[TokenizedCompletions], torch.Tensor],
+    tokenizer: PreTrainedTokenizerBase,
+    pairs: Sequence[PreferencePair],
+    max_length: int,
+    device: torch.device,
+    concatenated: bool = True,
+) -> PairLogprobs:
+    """``logprobs`` (summed per row: a policy's or the reference's) of chosen and rejected, in
+    one forward of 2B rows (``concatenated``) or two of B."""
+    prompts = [p.prompt for p in pairs]
+    chosen = [p.chosen for p in pairs]
+    rejected = [p.rejected for p in pairs]
+
+    def tokenize(prompts: list[str], completions: list[str]) -> TokenizedCompletions:
+        return tokenize_completions(tokenizer, prompts, completions, max_length).to(device)
+
+    if concatenated:
+        tokens = tokenize(prompts + prompts, chosen + rejected)
+        both, lengths, b = logprobs(tokens), completion_tokens(tokens), len(pairs)
+        return PairLogprobs(both[:b], both[b:], lengths[:b], lengths[b:])
+    chosen_rows, rejected_rows = tokenize(prompts, chosen), tokenize(prompts, rejected)
+    return PairLogprobs(
+        logprobs(chosen_rows),
+        logprobs(rejected_rows),
+        completion_tokens(chosen_rows),
+        completion_tokens(rejected_rows),
+    )

@@ -1,0 +1,69 @@
+"""SFT: maximum likelihood of the chosen completions, the first stage of the RLHF pipeline."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+
+from alignzoo.algorithms import Algorithm, LossAndMetrics, MemoryTraits, Metrics, Updater
+from alignzoo.config.schema import TrainConfig
+from alignzoo.data.records import PreferencePair
+from alignzoo.models.logprobs import token_logprobs
+from alignzoo.models.tokenize import TokenizedCompletions, tokenize_completions
+from alignzoo_sft.config import SFTConfig
+
+
+@dataclass
+class SFTBatch:
+    """Token rows, and the size of the whole step they are part of (tokens learnt, rows)."""
+
+    rows: TokenizedCompletions
+    step_tokens: float
+    step_rows: int
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, rows: slice | torch.Tensor) -> SFTBatch:
+        return SFTBatch(self.rows[rows], self.step_tokens, self.step_rows)
+
+
+class SFTAlgorithm(Algorithm[PreferencePair]):
+    """Supervised fine-tuning: L = -(1/N) sum over the step's completion tokens of
+    log pi(y_t | x, y_<t), N the step's completion tokens (a token mean over the whole batch,
+    whatever its micro-batches). Conversational data arrives rendered with the tokenizer's chat
+    template, so the prompt ends where the assistant's turn begins. No reference model.
+    """
+
+    consumes = "pairs"
+    needs_reference = False
+
+    @classmethod
+    def memory_traits(cls, config: SFTConfig, train: TrainConfig, hidden_size: int) -> MemoryTraits:
+        """One row per pair (the chosen completion)."""
+        return MemoryTraits(train_rows=train.micro_batch_size or train.batch_size)
+
+    def train_step(self, batch: Sequence[PreferencePair], updater: Updater) -> Metrics:
+        """Tokenize the chosen completions once, then one optimizer step on them."""
+        ctx = self.ctx
+        rows = tokenize_completions(
+            ctx.tokenizer, [p.prompt for p in batch], [p.chosen for p in batch], ctx.max_length
+        ).to(ctx.device)
+        if not self.config.completion_only:  # learn the prompt too: every real token
+            rows = TokenizedCompletions(rows.input_ids, rows.attention_mask, rows.attention_mask)
+        learnt = float(rows.completion_mask[:, 1:].sum())
+        return updater.update(SFTBatch(rows, learnt, len(batch)), self.loss_on)
+
+    def loss_on(self, part: SFTBatch) -> LossAndMetrics:
+        """The NLL of ``part``'s tokens over the whole step's token count.
+
+        The updater weights each micro-batch's loss by its share of the step's rows; dividing
+        by that share here makes the step's loss the token mean over the whole batch.
+        """
+        nll = -token_logprobs(self.ctx.policy, part.rows).sum()
+        share = len(part) / part.step_rows
+        tokens = part.rows.completion_mask[:, 1:].sum().clamp(min=1)
+        loss = nll / max(part.step_tokens, 1.0) / share
+        return loss, {"sft/nll_per_token": nll.detach() / tokens}

@@ -1,0 +1,14 @@
+"""The typed config of ``algorithm=sft``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class SFTConfig:
+    """Supervised fine-tuning on the chosen completions of preference pairs."""
+
+    #: the loss covers completion tokens only (the prompt conditions, it is not learnt);
+    #: False learns the prompt's tokens too
+    completion_only: bool = True

@@ -1,0 +1,19 @@
+"""alignzoo's SimPO plugin (Meng et al. 2024): reference-free, length-normalised preference
+optimisation.
+
+Registered through the ``alignzoo`` entry-point group, exactly like a third-party package.
+"""
+
+from __future__ import annotations
+
+from alignzoo.registry import PluginRegistry, hookimpl
+from alignzoo_simpo.algorithm import SimPOAlgorithm
+from alignzoo_simpo.config import SimPOConfig
+
+ALIGNZOO_PLUGIN_API = "1.1"
+
+
+@hookimpl
+def alignzoo_register_algorithms(registry: PluginRegistry) -> None:
+    """``algorithm=simpo``."""
+    registry.add_algorithm("simpo", SimPOAlgorithm, SimPOConfig)

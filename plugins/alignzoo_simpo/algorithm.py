@@ -1,0 +1,74 @@
+"""SimPO: preference pairs, no reference model, length-normalised rewards with a margin."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from alignzoo.algorithms import (
+    Algorithm,
+    AlgorithmContext,
+    LossAndMetrics,
+    MemoryTraits,
+    Metrics,
+    Updater,
+)
+from alignzoo.config.schema import TrainConfig
+from alignzoo.data.records import PreferencePair
+from alignzoo.errors import ConfigError
+from alignzoo.models.logprobs import sequence_logprobs
+from alignzoo.models.pairs import pair_logprobs
+from alignzoo_simpo.config import SimPOConfig
+from alignzoo_simpo.loss import simpo_loss
+
+
+class SimPOAlgorithm(Algorithm[PreferencePair]):
+    """SimPO (Meng et al. 2024): -log sigmoid(beta/|y_c| log pi(y_c) - beta/|y_r| log pi(y_r)
+    - gamma), with an optional SFT term on the chosen completion (CPO-SimPO). Under full
+    fine-tuning no reference copy is loaded: training holds one model.
+    Raises ``ConfigError`` for beta <= 0.
+    """
+
+    consumes = "pairs"
+    needs_reference = False
+
+    def __init__(self, config: SimPOConfig, context: AlgorithmContext) -> None:
+        super().__init__(config, context)
+        if not config.beta > 0:
+            raise ConfigError(f"algorithm.beta must be > 0, got {config.beta}")
+
+    @classmethod
+    def memory_traits(
+        cls, config: SimPOConfig, train: TrainConfig, hidden_size: int
+    ) -> MemoryTraits:
+        """Chosen and rejected rows of a micro-batch; nothing scored without gradients."""
+        return MemoryTraits(train_rows=2 * (train.micro_batch_size or train.batch_size))
+
+    def train_step(self, batch: Sequence[PreferencePair], updater: Updater) -> Metrics:
+        """One optimizer step on ``batch`` (the updater accumulates over micro-batches)."""
+        return updater.update(batch, self.loss_on)
+
+    def loss_on(self, pairs: Sequence[PreferencePair]) -> LossAndMetrics:
+        """The mean SimPO loss over ``pairs`` (plus the SFT term, if weighted), and metrics."""
+        cfg, ctx = self.config, self.ctx
+        # --- average token log-probs of chosen and rejected, in one forward of 2B rows ---
+        scored = pair_logprobs(
+            lambda rows: sequence_logprobs(ctx.policy, rows),
+            ctx.tokenizer,
+            pairs,
+            ctx.max_length,
+            ctx.device,
+        )
+        chosen, rejected = scored.chosen_mean, scored.rejected_mean
+        # --- the loss ---
+        loss = simpo_loss(chosen, rejected, cfg.beta, cfg.gamma).mean()
+        if cfg.sft_weight:
+            loss = loss - cfg.sft_weight * chosen.mean()
+        margins = (cfg.beta * (chosen - rejected)).detach()
+        return loss, {
+            "rewards/chosen": cfg.beta * chosen.detach().mean(),
+            "rewards/rejected": cfg.beta * rejected.detach().mean(),
+            "rewards/margins": margins.mean(),
+            "rewards/accuracy": (margins > 0).float().mean(),
+            "logps/chosen": scored.chosen.detach().mean(),
+            "logps/rejected": scored.rejected.detach().mean(),
+        }

@@ -1,0 +1,17 @@
+"""The typed config of ``algorithm=simpo``: every field is an override (``algorithm.gamma=1``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class SimPOConfig:
+    """SimPO (Meng et al. 2024): a reference-free, length-normalised preference loss."""
+
+    #: scale of the implicit reward beta/|y| log pi(y|x) (the paper uses 2.0-2.5)
+    beta: float = 2.0
+    #: target reward margin gamma: chosen must beat rejected by this much (paper: 0.5-1.6)
+    gamma: float = 1.0
+    #: weight of an SFT term on the chosen completion (CPO-SimPO; 0: off)
+    sft_weight: float = 0.0
