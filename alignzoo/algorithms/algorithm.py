@@ -27,16 +27,16 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from alignzoo.algorithms.batching import B, LossAndMetrics
 from alignzoo.config.schema import EvalConfig, TrainConfig
-from alignzoo.data.records import PreferencePair, PromptRecord
+from alignzoo.data.records import LabelledCompletion, PreferencePair, PromptRecord
 from alignzoo.errors import ConfigError
 from alignzoo.models.reference import ReferenceModel
 from alignzoo.rewards.source import RewardSource
 
-Consumes = Literal["pairs", "prompts"]
+Consumes = Literal["pairs", "prompts", "feedback"]
 ModelKind = Literal["causal_lm", "reward_model"]
-Record = PreferencePair | PromptRecord
-#: the record type an algorithm consumes: PreferencePair or PromptRecord
-R = TypeVar("R", PreferencePair, PromptRecord)
+Record = PreferencePair | PromptRecord | LabelledCompletion
+#: the record type an algorithm consumes: PreferencePair, PromptRecord or LabelledCompletion
+R = TypeVar("R", PreferencePair, PromptRecord, LabelledCompletion)
 Metrics = dict[str, float]
 
 

@@ -11,7 +11,7 @@ import os
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
-from alignzoo.data.records import PreferencePair, PromptRecord
+from alignzoo.data.records import LabelledCompletion, PreferencePair, PromptRecord, unpaired
 from alignzoo.errors import DataFormatError
 
 Row = Mapping[str, Any]
@@ -172,6 +172,21 @@ def tldr_pair(
     return PreferencePair(prompt, texts[choice], texts[1 - choice])
 
 
+def shp_pair(
+    row: Row, index: int | None, source: str, tokenizer: ChatTokenizer | None = None
+) -> PreferencePair:
+    """Stanford SHP: ``history`` (the post), ``human_ref_A``/``human_ref_B`` (two replies) and
+    ``labels`` (1: A preferred, 0: B preferred)."""
+    history = _str(row, "history", source, index)
+    first, second = (_str(row, f, source, index) for f in ("human_ref_A", "human_ref_B"))
+    label = _get(row, "labels", source, index)
+    if isinstance(label, bool) or label not in (0, 1):
+        raise DataFormatError(source, index, "labels", f"expected 0 or 1, got {label!r}")
+    prompt = history if history.endswith((" ", "\n")) else history + "\n\n"
+    chosen, rejected = (first, second) if label == 1 else (second, first)
+    return PreferencePair(prompt, chosen, rejected)
+
+
 def prompt_only(
     row: Row, index: int | None, source: str, tokenizer: ChatTokenizer | None = None
 ) -> PromptRecord:
@@ -184,6 +199,31 @@ def prompt_only(
     return PromptRecord(_str(row, "prompt", source, index))
 
 
+def labelled_completion(
+    row: Row, index: int | None, source: str, tokenizer: ChatTokenizer | None = None
+) -> LabelledCompletion:
+    """TRL's unpaired feedback: ``prompt``, ``completion`` and a boolean ``label``; prompt and
+    completion as strings, or as message lists rendered with the chat template."""
+    label = _get(row, "label", source, index)
+    if not isinstance(label, bool):
+        raise DataFormatError(source, index, "label", f"expected true or false, got {label!r}")
+    if isinstance(row.get("completion"), list):
+        prefix = (
+            _messages(row, "prompt", source, index) if isinstance(row.get("prompt"), list) else []
+        )
+        turns = _messages(row, "completion", source, index)
+        if not turns:
+            raise DataFormatError(source, index, "completion", "no completion messages")
+        prompt = _render(prefix, tokenizer, "prompt", source, index, add_generation_prompt=True)
+        full = _render(
+            prefix + turns, tokenizer, "completion", source, index, add_generation_prompt=False
+        )
+        completion = full[len(prompt) :] if full.startswith(prompt) else turns[-1]["content"]
+        return LabelledCompletion(prompt, completion, label)
+    prompt, completion = (_str(row, f, source, index) for f in ("prompt", "completion"))
+    return LabelledCompletion(prompt, completion, label)
+
+
 def _pair_key(row: Row) -> bool:
     return "chosen" in row or "rejected" in row
 
@@ -194,6 +234,8 @@ def _listy(row: Row, *keys: str) -> bool:
 
 # Checked in order; the first match names the shape.
 _DETECTORS: tuple[tuple[str, Callable[[Row], bool]], ...] = (
+    ("unpaired", lambda r: "completion" in r and "label" in r),
+    ("shp", lambda r: "human_ref_A" in r or "human_ref_B" in r),
     ("tldr", lambda r: "summaries" in r or "info" in r),
     (
         "conversational",
@@ -208,7 +250,19 @@ PAIR_SHAPES: dict[str, PairFn] = {
     "conversational": conversational_pair,
     "explicit": explicit_pair,
     "hh": hh_pair,
+    "shp": shp_pair,
 }
+
+#: every row shape read, with the fields that make it, for error messages
+ACCEPTED_SHAPES = (
+    "explicit (prompt, chosen, rejected strings)",
+    "conversational (chosen/rejected message lists, optional prompt list)",
+    "hh (chosen/rejected transcripts)",
+    "tldr (info, summaries, choice)",
+    "shp (history, human_ref_A, human_ref_B, labels)",
+    "unpaired (prompt, completion, label)",
+    "prompt-only (prompt)",
+)
 
 
 def detect_shape(row: Any, *, source: str = "<row>", index: int | None = None) -> str:
@@ -218,7 +272,13 @@ def detect_shape(row: Any, *, source: str = "<row>", index: int | None = None) -
     for name, matches in _DETECTORS:
         if matches(row):
             return name
-    raise DataFormatError(source, index, None, f"unrecognised row shape, keys {sorted(row)}")
+    raise DataFormatError(
+        source,
+        index,
+        None,
+        f"unrecognised row shape, keys {sorted(row)}; the shapes read are: "
+        + "; ".join(ACCEPTED_SHAPES),
+    )
 
 
 def normalize_pair(
@@ -226,6 +286,12 @@ def normalize_pair(
 ) -> PreferencePair:
     """Turn a raw row of any known pair shape into a ``PreferencePair``."""
     shape = detect_shape(row, source=source, index=index)
+    if shape == "unpaired":
+        problem = (
+            "an unpaired feedback row (prompt, completion, label) is not a preference pair: "
+            "use it with an algorithm that reads feedback (algorithm=kto)"
+        )
+        raise DataFormatError(source, index, "chosen", problem)
     if shape not in PAIR_SHAPES:
         problem = "missing field: a preference pair needs 'chosen' and 'rejected'"
         raise DataFormatError(source, index, "chosen", problem)
@@ -238,6 +304,16 @@ def normalize_pair(
             source, index, "margin", f"expected a number, got {_type_name(margin)}"
         )
     return dataclasses.replace(pair, margin=float(margin))
+
+
+def normalize_feedback(
+    row: Any, index: int | None, source: str, tokenizer: ChatTokenizer | None = None
+) -> list[LabelledCompletion]:
+    """A raw row as unpaired feedback: an unpaired row is one; a pair row of any shape is two
+    (its chosen desirable, its rejected not)."""
+    if detect_shape(row, source=source, index=index) == "unpaired":
+        return [labelled_completion(row, index, source, tokenizer)]
+    return unpaired([normalize_pair(row, index, source, tokenizer)])
 
 
 def normalize_prompt(

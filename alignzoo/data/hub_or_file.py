@@ -9,8 +9,8 @@ from typing import Any
 
 from omegaconf import MISSING
 
-from alignzoo.data.loading import load_pairs, load_prompts
-from alignzoo.data.records import PreferencePair, PromptRecord
+from alignzoo.data.loading import load_feedback, load_pairs, load_prompts
+from alignzoo.data.records import LabelledCompletion, PreferencePair, PromptRecord
 from alignzoo.data.source import DataSource, Split
 from alignzoo.errors import ConfigError
 
@@ -20,6 +20,8 @@ class RecordKind(StrEnum):
 
     pairs = "pairs"
     prompts = "prompts"
+    #: unpaired thumbs-up/down rows (prompt, completion, label), for algorithm=kto
+    feedback = "feedback"
 
 
 @dataclass
@@ -36,6 +38,9 @@ class HubOrFileDataConfig:
     #: read at most this many rows of each split (None: all)
     limit: int | None = None
     seed: int = 0
+    #: SHP: keep only pairs whose preferred reply scored at least this many times the other's
+    #: (its ``score_ratio``; the SHP authors train on ratios of 2 or more); None keeps all
+    min_score_ratio: float | None = None
 
 
 class HubOrFileData(DataSource):
@@ -50,14 +55,31 @@ class HubOrFileData(DataSource):
 
     def preference_pairs(self, split: Split, tokenizer: Any = None) -> list[PreferencePair]:
         """Pairs of ``split`` normalised from whichever public shape the rows have."""
-        if self.config.kind is RecordKind.prompts:
+        if self.config.kind is not RecordKind.pairs:
             return []
         return self._split(
             split,
             lambda name: load_pairs(
+                self.config.path,
+                name,
+                tokenizer=tokenizer,
+                limit=self.config.limit,
+                min_score_ratio=self.config.min_score_ratio,
+            ),
+        )
+
+    def feedback(self, split: Split, tokenizer: Any = None) -> list[LabelledCompletion]:
+        """Unpaired feedback of ``split``: unpaired rows, or pair rows split in two (a pair's
+        two rows stay in the same split)."""
+        if self.config.kind is RecordKind.prompts:
+            return []
+        per_row = self._split(
+            split,
+            lambda name: load_feedback(
                 self.config.path, name, tokenizer=tokenizer, limit=self.config.limit
             ),
         )
+        return [record for records in per_row for record in records]
 
     def prompts(self, split: Split, tokenizer: Any = None) -> list[PromptRecord]:
         """Prompts of ``split`` (from prompt-only rows, or the prompts of pair rows)."""

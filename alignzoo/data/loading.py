@@ -15,8 +15,13 @@ from typing import Any, TypeVar
 
 import datasets
 
-from alignzoo.data.formats import ChatTokenizer, normalize_pair, normalize_prompt
-from alignzoo.data.records import PreferencePair, PromptRecord
+from alignzoo.data.formats import (
+    ChatTokenizer,
+    normalize_feedback,
+    normalize_pair,
+    normalize_prompt,
+)
+from alignzoo.data.records import LabelledCompletion, PreferencePair, PromptRecord
 from alignzoo.errors import DataFormatError
 
 R = TypeVar("R")
@@ -87,11 +92,16 @@ def _load(
     split: str,
     limit: int | None,
     normalize: Callable[[Any, int, str], R],
+    keep: Callable[[Any], bool] | None = None,
 ) -> list[R]:
     if limit is not None and limit < 1:
         raise ValueError(f"limit must be a positive integer or None, got {limit}")
     rows, name = read_rows(source, split)
-    records = [normalize(row, i, name) for i, row in enumerate(islice(rows, limit))]
+    records = [
+        normalize(row, i, name)
+        for i, row in enumerate(islice(rows, limit))
+        if keep is None or keep(row)
+    ]
     if not records:
         raise DataFormatError(name, None, None, "has no rows")
     return records
@@ -102,9 +112,39 @@ def load_pairs(
     split: str = "train",
     tokenizer: ChatTokenizer | None = None,
     limit: int | None = None,
+    min_score_ratio: float | None = None,
 ) -> list[PreferencePair]:
-    """Load up to ``limit`` preference pairs from any supported source and row shape."""
-    return _load(source, split, limit, lambda row, i, name: normalize_pair(row, i, name, tokenizer))
+    """Load up to ``limit`` preference pairs from any supported source and row shape; with
+    ``min_score_ratio``, SHP rows whose ``score_ratio`` is below it are left out."""
+    return _load(
+        source,
+        split,
+        limit,
+        lambda row, i, name: normalize_pair(row, i, name, tokenizer),
+        keep=None if min_score_ratio is None else _score_ratio_at_least(min_score_ratio),
+    )
+
+
+def load_feedback(
+    source: str,
+    split: str = "train",
+    tokenizer: ChatTokenizer | None = None,
+    limit: int | None = None,
+) -> list[list[LabelledCompletion]]:
+    """Load unpaired feedback, a list per row: an unpaired row's one, a pair row's two."""
+    return _load(
+        source, split, limit, lambda row, i, name: normalize_feedback(row, i, name, tokenizer)
+    )
+
+
+def _score_ratio_at_least(minimum: float) -> Callable[[Any], bool]:
+    """SHP's filter: keep rows whose preferred reply scored ``minimum`` times the other's."""
+
+    def keep(row: Any) -> bool:
+        ratio = row.get("score_ratio") if isinstance(row, dict) else None
+        return ratio is None or float(ratio) >= minimum
+
+    return keep
 
 
 def load_prompts(

@@ -25,3 +25,22 @@ class PromptRecord:
     """A prompt for algorithms that sample their own completions (PPO, RLAIF)."""
 
     prompt: str
+
+
+@dataclass(frozen=True, slots=True)
+class LabelledCompletion:
+    """One completion of a prompt with a thumbs-up or thumbs-down (``desirable``): unpaired
+    feedback, what KTO learns from (TRL's ``prompt``/``completion``/``label`` rows)."""
+
+    prompt: str
+    completion: str
+    desirable: bool
+
+
+def unpaired(pairs: list[PreferencePair]) -> list[LabelledCompletion]:
+    """Each pair as two rows of feedback: its chosen completion desirable, its rejected not."""
+    rows = []
+    for pair in pairs:
+        rows.append(LabelledCompletion(pair.prompt, pair.chosen, True))
+        rows.append(LabelledCompletion(pair.prompt, pair.rejected, False))
+    return rows

@@ -5,7 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import Any, Literal
 
-from alignzoo.data.records import PreferencePair, PromptRecord
+from alignzoo.data.records import LabelledCompletion, PreferencePair, PromptRecord, unpaired
 from alignzoo.rewards.source import RewardSource
 
 Split = Literal["train", "heldout"]
@@ -26,6 +26,11 @@ class DataSource(ABC):
     @abstractmethod
     def prompts(self, split: Split, tokenizer: Any = None) -> list[PromptRecord]:
         """Prompts of the split, for sampling completions."""
+
+    def feedback(self, split: Split, tokenizer: Any = None) -> list[LabelledCompletion]:
+        """Unpaired thumbs-up/down rows of the split (default: each preference pair split in
+        two, its chosen completion desirable and its rejected one not)."""
+        return unpaired(self.preference_pairs(split, tokenizer))
 
     def base_model(self) -> str | None:
         """A local directory or hub id of the task's own base model, if it has one."""

@@ -109,11 +109,8 @@ def run(cfg: DictConfig, plugins: LoadedPlugins, run_dir: Path) -> dict[str, Any
         bare_policy=bare_policy,
     )
     algorithm = algorithm_class(algorithm_config, context)
-    train_records: Sequence[Any] = (
-        data.preference_pairs("train", tokenizer)
-        if algorithm.consumes == "pairs"
-        else data.prompts("train", tokenizer)
-    )
+    readers = {"pairs": data.preference_pairs, "prompts": data.prompts, "feedback": data.feedback}
+    train_records: Sequence[Any] = readers[algorithm.consumes]("train", tokenizer)
     if not train_records:
         raise ConfigError(
             f"data={data_component.name} has no training {algorithm.consumes}, "

@@ -267,3 +267,59 @@ def test_a_margin_column_rides_along_with_any_pair_shape() -> None:
     assert normalize_pair({"prompt": "p", "chosen": " a", "rejected": " b"}, 0, "f").margin is None
     with pytest.raises(DataFormatError, match=r"row 3.*margin.*expected a number, got str"):
         normalize_pair({**row, "margin": "big"}, 3, "f.jsonl")
+
+
+def test_unpaired_feedback_rows_and_pairs_split_into_feedback() -> None:
+    from alignzoo.data.formats import normalize_feedback
+    from alignzoo.data.records import LabelledCompletion
+
+    row = {"prompt": "p", "completion": " good", "label": True}
+    assert detect_shape(row) == "unpaired"
+    assert normalize_feedback(row, 0, "f") == [LabelledCompletion("p", " good", True)]
+    pair = {"prompt": "p", "chosen": " a", "rejected": " b"}
+    assert normalize_feedback(pair, 0, "f") == [
+        LabelledCompletion("p", " a", True),
+        LabelledCompletion("p", " b", False),
+    ]
+    chat = {
+        "prompt": [{"role": "user", "content": "hi"}],
+        "completion": [{"role": "assistant", "content": "hello"}],
+        "label": False,
+    }
+    [record] = normalize_feedback(chat, 0, "f", make_tokenizer(TEMPLATE))
+    assert record == LabelledCompletion("<|user|>hi\n<|assistant|>", "hello\n", False)
+
+
+@pytest.mark.parametrize(
+    ("row", "match"),
+    [
+        ({"prompt": "p", "completion": "c", "label": "yes"}, r"row 4.*label.*true or false"),
+        ({"prompt": "p", "completion": 3, "label": True}, r"row 4.*completion"),
+    ],
+)
+def test_malformed_unpaired_rows_name_the_field(row: dict, match: str) -> None:
+    from alignzoo.data.formats import normalize_feedback
+
+    with pytest.raises(DataFormatError, match=match):
+        normalize_feedback(row, 4, "f.jsonl")
+
+
+def test_an_unpaired_row_is_not_a_pair_and_says_which_algorithm_reads_it() -> None:
+    with pytest.raises(DataFormatError, match="algorithm=kto"):
+        normalize_pair({"prompt": "p", "completion": "c", "label": True}, 0, "f")
+
+
+def test_shp_rows_order_the_replies_by_their_label() -> None:
+    row = {"history": "Which?", "human_ref_A": "first", "human_ref_B": "second", "labels": 0}
+    assert detect_shape(row) == "shp"
+    assert normalize_pair(row, 0, "shp") == PreferencePair("Which?\n\n", "second", "first")
+    assert normalize_pair({**row, "labels": 1}, 0, "shp").chosen == "first"
+    with pytest.raises(DataFormatError, match=r"row 2.*labels.*expected 0 or 1"):
+        normalize_pair({**row, "labels": 2}, 2, "shp")
+    with pytest.raises(DataFormatError, match=r"human_ref_B"):
+        normalize_pair({"history": "h", "human_ref_A": "a", "labels": 1}, 2, "shp")
+
+
+def test_a_row_of_no_shape_lists_the_shapes_read() -> None:
+    with pytest.raises(DataFormatError, match=r"keys \['text'\].*shp \(history.*unpaired"):
+        detect_shape({"text": "t"}, source="f", index=0)

@@ -33,7 +33,9 @@ def test_heldout_fraction_splits_train_disjointly_and_reproducibly(tmp_path: Pat
 def test_named_heldout_split_is_read_from_the_source(monkeypatch: pytest.MonkeyPatch) -> None:
     asked: list[str] = []
 
-    def fake_load_pairs(source: str, split: str, tokenizer: object, limit: object) -> list:
+    def fake_load_pairs(
+        source: str, split: str, tokenizer: object, limit: object, **options
+    ) -> list:
         asked.append(split)
         return []
 
@@ -65,3 +67,34 @@ def test_malformed_row_surfaces_with_file_and_row(tmp_path: Path) -> None:
         handle.write(json.dumps({"prompt": "p", "chosen": 5, "rejected": " r"}) + "\n")
     with pytest.raises(DataFormatError, match=r"pairs.jsonl, row 3, field 'chosen'"):
         HubOrFileData(HubOrFileDataConfig(path=str(path))).preference_pairs("train")
+
+
+def test_a_feedback_file_gives_feedback_and_prompts_and_no_pairs(tmp_path: Path) -> None:
+    rows = [{"prompt": f"p{i}", "completion": f" c{i}", "label": i % 2 == 0} for i in range(20)]
+    path = tmp_path / "feedback.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    config = HubOrFileDataConfig(path=str(path), kind=RecordKind.feedback, heldout_fraction=0.25)
+    data = HubOrFileData(config)
+    train = data.feedback("train")
+    assert len(train) == 15 and len(data.feedback("heldout")) == 5
+    assert {r.desirable for r in train} == {True, False}
+    assert data.preference_pairs("train") == [] and len(data.prompts("train")) == 15
+
+
+def test_pair_files_give_feedback_two_rows_a_pair(tmp_path: Path) -> None:
+    path = _write_pairs(tmp_path / "pairs.jsonl", 10)
+    data = HubOrFileData(HubOrFileDataConfig(path=str(path), heldout_fraction=0.1))
+    feedback = data.feedback("train")
+    assert sum(r.desirable for r in feedback) == sum(not r.desirable for r in feedback)
+
+
+def test_shp_pairs_below_the_minimum_score_ratio_are_left_out(tmp_path: Path) -> None:
+    rows = [
+        {"history": f"h{i}", "human_ref_A": "a", "human_ref_B": "b", "labels": 1, "score_ratio": r}
+        for i, r in enumerate([1.0, 1.5, 2.0, 3.0, 8.0])
+    ]
+    path = tmp_path / "shp.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    config = HubOrFileDataConfig(path=str(path), heldout_split="train", min_score_ratio=2.0)
+    pairs = HubOrFileData(config).preference_pairs("train")
+    assert [p.prompt.strip() for p in pairs] == ["h2", "h3", "h4"]

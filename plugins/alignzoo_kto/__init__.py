@@ -1,0 +1,18 @@
+"""alignzoo's KTO plugin (Ethayarajh et al. 2024): alignment on thumbs-up/down feedback.
+
+Registered through the ``alignzoo`` entry-point group, exactly like a third-party package.
+"""
+
+from __future__ import annotations
+
+from alignzoo.registry import PluginRegistry, hookimpl
+from alignzoo_kto.algorithm import KTOAlgorithm
+from alignzoo_kto.config import KTOConfig
+
+ALIGNZOO_PLUGIN_API = "1.1"
+
+
+@hookimpl
+def alignzoo_register_algorithms(registry: PluginRegistry) -> None:
+    """``algorithm=kto``."""
+    registry.add_algorithm("kto", KTOAlgorithm, KTOConfig)

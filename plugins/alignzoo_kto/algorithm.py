@@ -1,0 +1,117 @@
+"""KTO: learn from completions labelled good or bad, one at a time, no pairs needed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+
+from alignzoo.algorithms import (
+    Algorithm,
+    AlgorithmContext,
+    LossAndMetrics,
+    MemoryTraits,
+    Metrics,
+    Updater,
+)
+from alignzoo.config.schema import TrainConfig
+from alignzoo.data.records import LabelledCompletion
+from alignzoo.errors import ConfigError
+from alignzoo.models.logprobs import sequence_logprobs
+from alignzoo.models.tokenize import TokenizedCompletions, tokenize_completions
+from alignzoo_kto.config import KTOConfig
+from alignzoo_kto.loss import kl_reference_point, kto_losses
+
+
+@dataclass
+class KTOBatch:
+    """Feedback rows, their reference log-probs, and the step's KL reference point z0."""
+
+    rows: list[LabelledCompletion]
+    reference_logps: torch.Tensor
+    reference_point: torch.Tensor
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, index: slice) -> KTOBatch:
+        return KTOBatch(self.rows[index], self.reference_logps[index], self.reference_point)
+
+
+class KTOAlgorithm(Algorithm[LabelledCompletion]):
+    """KTO (Ethayarajh et al. 2024) on unpaired feedback (``data.kind=feedback`` rows, or
+    preference pairs split into a desirable and an undesirable row each).
+
+    Each step: reference log-probs of the rows, and z0 from the batch's mismatched rows
+    (prompt i with completion i+1), both without gradients; then the loss lambda_y - v(x, y).
+    Raises ``ConfigError`` for beta <= 0 or a negative weight.
+    """
+
+    consumes = "feedback"
+
+    def __init__(self, config: KTOConfig, context: AlgorithmContext) -> None:
+        super().__init__(config, context)
+        if not config.beta > 0:
+            raise ConfigError(f"algorithm.beta must be > 0, got {config.beta}")
+        if config.desirable_weight < 0 or config.undesirable_weight < 0:
+            raise ConfigError("algorithm.desirable_weight and undesirable_weight must be >= 0")
+
+    @classmethod
+    def memory_traits(cls, config: KTOConfig, train: TrainConfig, hidden_size: int) -> MemoryTraits:
+        """A row per example; the reference and the mismatched rows scored without gradients."""
+        rows = train.micro_batch_size or train.batch_size
+        return MemoryTraits(train_rows=rows, no_grad_rows=2 * train.batch_size)
+
+    def train_step(self, batch: Sequence[LabelledCompletion], updater: Updater) -> Metrics:
+        """Score the reference and z0 once for the step, then one optimizer step."""
+        rows = list(batch)
+        reference = self.ctx.reference_model()
+        # --- reference log-probs of the rows, without gradients ---
+        reference_logps = reference.sequence_logprobs(self._tokenize(rows))
+        # --- z0: the policy's drift on mismatched rows (prompt i, completion i+1) ---
+        shifted = rows[1:] + rows[:1]
+        mismatched = self._tokenize(
+            [
+                LabelledCompletion(r.prompt, s.completion, r.desirable)
+                for r, s in zip(rows, shifted, strict=True)
+            ]
+        )
+        with torch.no_grad():
+            drift = sequence_logprobs(
+                self.ctx.bare_policy, mismatched
+            ) - reference.sequence_logprobs(mismatched)
+        z0 = kl_reference_point(drift)
+        return updater.update(KTOBatch(rows, reference_logps, z0), self.loss_on) | {
+            "kto/reference_point": z0.item(),
+            "kto/desirable_share": sum(r.desirable for r in rows) / len(rows),
+        }
+
+    def loss_on(self, part: KTOBatch) -> LossAndMetrics:
+        """The mean of lambda_y - v(x, y) over ``part``'s rows, and the rewards by label."""
+        cfg = self.config
+        log_ratios = sequence_logprobs(self.ctx.policy, self._tokenize(part.rows)) - (
+            part.reference_logps
+        )
+        desirable = torch.tensor([r.desirable for r in part.rows], device=log_ratios.device)
+        losses = kto_losses(
+            log_ratios,
+            desirable,
+            part.reference_point,
+            cfg.beta,
+            cfg.desirable_weight,
+            cfg.undesirable_weight,
+        )
+        rewards = (cfg.beta * log_ratios).detach()
+        metrics = {}
+        if desirable.any():
+            metrics["rewards/chosen"] = rewards[desirable].mean()
+        if (~desirable).any():
+            metrics["rewards/rejected"] = rewards[~desirable].mean()
+        return losses.mean(), metrics
+
+    def _tokenize(self, rows: Sequence[LabelledCompletion]) -> TokenizedCompletions:
+        ctx = self.ctx
+        return tokenize_completions(
+            ctx.tokenizer, [r.prompt for r in rows], [r.completion for r in rows], ctx.max_length
+        ).to(ctx.device)
