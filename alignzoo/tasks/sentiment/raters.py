@@ -2,7 +2,9 @@
 
 A rater prefers completion a over b with probability sigmoid((g(a) - g(b)) / temperature),
 as the Bradley-Terry model assumes of people; a low temperature is a careful rater, a high
-one a noisy crowd. The labels are therefore noisy, while the gold ordering stays known.
+one a noisy crowd. The labels are therefore noisy, while the gold ordering stays known. A
+rater asked for a thumbs up or down on one completion compares it, the same way, with a
+typical one: the median gold reward of the completions rated.
 """
 
 from __future__ import annotations
@@ -43,3 +45,10 @@ def rate_pairs(
             prompts, completions_a, completions_b, prefers_a.tolist(), strict=True
         )
     ]
+
+
+def thumbs_labels(gold: torch.Tensor, temperature: float, seed: int) -> torch.Tensor:
+    """True (thumbs up) with probability sigmoid((g - median g) / temperature), per completion:
+    unpaired feedback, about half of it desirable."""
+    typical = gold.median().expand_as(gold)
+    return bradley_terry_labels(gold, typical, temperature, torch.Generator().manual_seed(seed))

@@ -17,7 +17,7 @@ from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from alignzoo.cache import cached_directory
 from alignzoo.config.schema import SamplingConfig
-from alignzoo.data.records import PreferencePair, PromptRecord
+from alignzoo.data.records import LabelledCompletion, PreferencePair, PromptRecord
 from alignzoo.data.source import DataSource, Split
 from alignzoo.models.generation import sample_completions
 from alignzoo.rewards.source import RewardSource
@@ -28,7 +28,7 @@ from alignzoo.tasks.sentiment.base_model import (
 )
 from alignzoo.tasks.sentiment.gold_reward import GoldSentimentReward
 from alignzoo.tasks.sentiment.grammar import is_heldout_opening, write_review
-from alignzoo.tasks.sentiment.raters import rate_pairs
+from alignzoo.tasks.sentiment.raters import rate_pairs, thumbs_labels
 
 PAIRS_VERSION = 1
 
@@ -82,6 +82,20 @@ class SentimentTask(DataSource):
         if self._pairs is None:
             self._pairs = self._load_or_sample_pairs()
         return self._pairs[split]
+
+    def feedback(self, split: Split, tokenizer: Any = None) -> list[LabelledCompletion]:
+        """A simulated rater's thumbs up or down on each sampled completion (both of every
+        pair), judged against a typical completion: unpaired labels, noisy as the pairs'."""
+        pairs = self.preference_pairs(split)
+        prompts = [pair.prompt for pair in pairs for _ in range(2)]
+        completions = [text for pair in pairs for text in (pair.chosen, pair.rejected)]
+        gold = self.gold_reward().score(prompts, completions)
+        seed = self.config.seed * 1000 + (0 if split == "train" else 1) + 7
+        labels = thumbs_labels(gold, self.config.rater_temperature, seed)
+        return [
+            LabelledCompletion(prompt, text, up)
+            for prompt, text, up in zip(prompts, completions, labels.tolist(), strict=True)
+        ]
 
     def _load_or_sample_pairs(self) -> dict[str, list[PreferencePair]]:
         spec = {"pairs_version": PAIRS_VERSION, **asdict(self.config)}

@@ -74,3 +74,15 @@ def test_rate_pairs_follows_labels_of_same_seed():
         assert pair.prompt == prompts[i]
         assert (pair.chosen, pair.rejected) == ((a[i], b[i]) if pick else (b[i], a[i]))
     assert rate_pairs(prompts, a, b, gold_a, gold_b, temperature=0.5, seed=11) == pairs
+
+
+def test_thumbs_are_up_above_the_median_for_a_careful_rater_and_half_up_overall():
+    from alignzoo.tasks.sentiment.raters import thumbs_labels
+
+    gold = torch.linspace(-1, 1, 1001)
+    careful = thumbs_labels(gold, 1e-4, seed=0)
+    off_median = gold != gold.median()  # the median itself is a coin flip
+    assert careful[off_median].tolist() == (gold > gold.median())[off_median].tolist()
+    noisy = thumbs_labels(gold, 0.5, seed=0)
+    assert 0.45 < noisy.float().mean().item() < 0.55
+    assert gold[noisy].mean() > gold[~noisy].mean()  # still informative
