@@ -15,6 +15,7 @@ from alignzoo.compare.runs import FAILURE
 from alignzoo.config.plugin_search_path import register_plugin_search_path
 from alignzoo.config.schema import register_schema
 from alignzoo.errors import AlignzooError
+from alignzoo.pipeline import PIPELINE_SUMMARY, run_pipeline
 from alignzoo.registry import LoadedPlugins, describe_plugins, installed_plugins
 from alignzoo.runner.run import run
 
@@ -40,6 +41,9 @@ def main() -> None:
 def _hydra_main(cfg: DictConfig) -> None:
     hydra_config = HydraConfig.get()
     run_dir = Path(hydra_config.runtime.output_dir)
+    if cfg.pipeline is not None:  # a chain of runs, each stage in its own directory
+        _run_pipeline(cfg, list(hydra_config.overrides.task), run_dir)
+        return
     try:
         summary = run(cfg, prepare(), run_dir)
     except Exception as error:
@@ -52,6 +56,26 @@ def _hydra_main(cfg: DictConfig) -> None:
             sys.exit(f"alignzoo: {error}")
         raise
     print(format_summary(summary, run_dir))
+
+
+def _run_pipeline(cfg: DictConfig, command_line: list[str], run_dir: Path) -> None:
+    """Run every stage, printing each one's figures; a failed stage ends the command."""
+    plugins = prepare()
+
+    def run_stage(stage_cfg: DictConfig, stage_dir: Path) -> dict:
+        try:
+            summary = run(stage_cfg, plugins, stage_dir)
+        except Exception as error:
+            record_failure(stage_dir, error)
+            raise
+        print(format_summary(summary, stage_dir))
+        return summary
+
+    try:
+        run_pipeline(cfg, command_line, run_dir, run_stage)
+    except AlignzooError as error:
+        sys.exit(f"alignzoo: {error}")
+    print(f"  pipeline: {run_dir / PIPELINE_SUMMARY}")
 
 
 def record_failure(run_dir: Path, error: BaseException) -> None:

@@ -145,6 +145,26 @@ class EvalConfig:
 
 
 @dataclass
+class PipelineStage:
+    """One stage of a chain of runs: its overrides, and which earlier stages it builds on."""
+
+    name: str = MISSING
+    #: Hydra overrides of this stage (``[algorithm=sft]``), applied after the command line's
+    overrides: list[str] = field(default_factory=list)
+    #: an earlier stage whose trained model this stage starts from (``model.name_or_path``)
+    policy_from: str | None = None
+    #: an earlier stage whose reward model this stage scores with (``reward.path``)
+    reward_from: str | None = None
+
+
+@dataclass
+class PipelineConfig:
+    """``+pipeline=rlhf``: the stages, run in order, each in its own run directory."""
+
+    stages: list[PipelineStage] = field(default_factory=list)
+
+
+@dataclass
 class RunConfig:
     """A whole run: what to train, on what, from which model, for how long."""
 
@@ -163,6 +183,8 @@ class RunConfig:
     #: "auto" picks CUDA when present, else CPU
     device: Device = Device.auto
     save_policy: bool = True
+    #: ``+pipeline=<name>``: run a chain of stages (conf/pipeline/) instead of one run
+    pipeline: PipelineConfig | None = None
 
 
 def optional_dataclass(node: Any) -> Any:

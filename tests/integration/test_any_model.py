@@ -9,11 +9,13 @@ from hydra import compose, initialize_config_module
 from transformers import GPT2Config, GPT2LMHeadModel
 
 from alignzoo.cli import prepare
+from alignzoo.pipeline import run_pipeline
 from alignzoo.runner.run import run
 from alignzoo.tasks.sentiment.base_model import build_tokenizer
 
 
-def test_local_gpt2_directory_with_jsonl_pairs(tmp_path: Path) -> None:
+def _local_model_and_pairs(tmp_path: Path) -> list[str]:
+    """A tiny GPT-2 directory and a JSONL of pairs; the overrides that train on them."""
     model_dir = tmp_path / "gpt2-tiny"
     tokenizer = build_tokenizer()
     GPT2LMHeadModel(
@@ -37,9 +39,7 @@ def test_local_gpt2_directory_with_jsonl_pairs(tmp_path: Path) -> None:
         }
     ] * 20
     pairs.write_text("".join(json.dumps(r) + "\n" for r in rows))
-
-    prepare()
-    overrides = [
+    return [
         "model=hf",
         f"model.name_or_path={model_dir}",
         "model.max_length=32",
@@ -51,6 +51,12 @@ def test_local_gpt2_directory_with_jsonl_pairs(tmp_path: Path) -> None:
         "eval.every=3",
         "eval.sampling.max_new_tokens=4",
     ]
+
+
+def test_local_gpt2_directory_with_jsonl_pairs(tmp_path: Path) -> None:
+    overrides = _local_model_and_pairs(tmp_path)
+    model_dir = tmp_path / "gpt2-tiny"
+    prepare()
     with initialize_config_module("alignzoo.conf", version_base="1.3"):
         cfg = compose("config", overrides=overrides)
     summary = run(cfg, prepare(), tmp_path / "run")
@@ -60,3 +66,16 @@ def test_local_gpt2_directory_with_jsonl_pairs(tmp_path: Path) -> None:
     assert "eval/gold_reward" not in final  # a file has no known objective
     assert {"eval/kl", "eval/preference_accuracy"} <= set(final)
     assert (tmp_path / "run" / "policy" / "model.safetensors").exists()
+
+
+def test_the_rlhf_pipeline_runs_on_a_local_model_and_data_file(tmp_path: Path) -> None:
+    command_line = [*_local_model_and_pairs(tmp_path), "+pipeline=rlhf"]
+    plugins = prepare()
+    with initialize_config_module("alignzoo.conf", version_base="1.3"):
+        cfg = compose("config", overrides=command_line)
+        record = run_pipeline(
+            cfg, command_line, tmp_path / "chain", lambda c, d: run(c, plugins, d)
+        )
+    assert [s["status"] for s in record["stages"]] == ["finished"] * 3
+    ppo = json.loads((tmp_path / "chain" / "2_ppo" / "summary.json").read_text())
+    assert ppo["model"] == record["stages"][0]["output"] and ppo["data"] == "hf"

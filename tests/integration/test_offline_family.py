@@ -61,9 +61,7 @@ def test_sft_is_a_token_mean_over_the_whole_step(tmp_path: Path, train, tiny_tas
     )
 
 
-def test_kto_learns_from_the_tasks_thumbs_up_and_down(
-    tmp_path: Path, train, tiny_task
-) -> None:
+def test_kto_learns_from_the_tasks_thumbs_up_and_down(tmp_path: Path, train, tiny_task) -> None:
     summary, rows = train(tmp_path, *tiny_task, "algorithm=kto", "train.steps=10", "eval.every=10")
     steps = [r for r in rows if "loss" in r]
     assert steps[-1]["loss"] < steps[0]["loss"]

@@ -41,7 +41,7 @@ def test_every_yaml_in_conf_composes(group: str, name: str) -> None:
     if group == "reward" and name == "judge_chat":
         extra = ["reward.model=some/chat-model"]
     # groups outside the defaults list (named experiments, frontier points) are appended
-    prefix = "+" if group in ("experiment", "frontier") else ""
+    prefix = "+" if group in ("experiment", "frontier", "pipeline") else ""
     cfg = _compose(f"{prefix}{group}={name}", *extra)
     OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)
 
