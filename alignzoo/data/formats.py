@@ -98,6 +98,23 @@ def explicit_pair(
     return PreferencePair(prompt, chosen, rejected)
 
 
+def _completion_text(
+    prefix: list[Message],
+    turns: list[Message],
+    prompt: str,
+    tokenizer: ChatTokenizer | None,
+    field: str,
+    source: str,
+    index: int | None,
+) -> str:
+    """The text ``turns`` add after the rendered ``prompt`` (its last turn's content when the
+    template renders the prefix differently inside the whole conversation)."""
+    if not turns:
+        raise DataFormatError(source, index, field, "no completion messages")
+    full = _render(prefix + turns, tokenizer, field, source, index, add_generation_prompt=False)
+    return full[len(prompt) :] if full.startswith(prompt) else turns[-1]["content"]
+
+
 def conversational_pair(
     row: Row, index: int | None, source: str, tokenizer: ChatTokenizer | None = None
 ) -> PreferencePair:
@@ -122,14 +139,11 @@ def conversational_pair(
         prefix, field = chosen[:shared], "chosen"
         chosen, rejected = chosen[shared:], rejected[shared:]
     prompt = _render(prefix, tokenizer, field, source, index, add_generation_prompt=True)
-
-    def completion(turns: list[Message], name: str) -> str:
-        if not turns:
-            raise DataFormatError(source, index, name, "no completion messages")
-        full = _render(prefix + turns, tokenizer, name, source, index, add_generation_prompt=False)
-        return full[len(prompt) :] if full.startswith(prompt) else turns[-1]["content"]
-
-    return PreferencePair(prompt, completion(chosen, "chosen"), completion(rejected, "rejected"))
+    return PreferencePair(
+        prompt,
+        _completion_text(prefix, chosen, prompt, tokenizer, "chosen", source, index),
+        _completion_text(prefix, rejected, prompt, tokenizer, "rejected", source, index),
+    )
 
 
 def hh_pair(
@@ -212,13 +226,8 @@ def labelled_completion(
             _messages(row, "prompt", source, index) if isinstance(row.get("prompt"), list) else []
         )
         turns = _messages(row, "completion", source, index)
-        if not turns:
-            raise DataFormatError(source, index, "completion", "no completion messages")
         prompt = _render(prefix, tokenizer, "prompt", source, index, add_generation_prompt=True)
-        full = _render(
-            prefix + turns, tokenizer, "completion", source, index, add_generation_prompt=False
-        )
-        completion = full[len(prompt) :] if full.startswith(prompt) else turns[-1]["content"]
+        completion = _completion_text(prefix, turns, prompt, tokenizer, "completion", source, index)
         return LabelledCompletion(prompt, completion, label)
     prompt, completion = (_str(row, f, source, index) for f in ("prompt", "completion"))
     return LabelledCompletion(prompt, completion, label)
