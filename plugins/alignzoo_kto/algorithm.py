@@ -26,17 +26,24 @@ from alignzoo_kto.loss import kl_reference_point, kto_losses
 
 @dataclass
 class KTOBatch:
-    """Feedback rows, their reference log-probs, and the step's KL reference point z0."""
+    """Feedback rows tokenized once for the step, their labels and reference log-probs, and
+    the step's KL reference point z0."""
 
-    rows: list[LabelledCompletion]
+    tokens: TokenizedCompletions
+    desirable: torch.Tensor
     reference_logps: torch.Tensor
     reference_point: torch.Tensor
 
     def __len__(self) -> int:
-        return len(self.rows)
+        return len(self.tokens)
 
-    def __getitem__(self, index: slice) -> KTOBatch:
-        return KTOBatch(self.rows[index], self.reference_logps[index], self.reference_point)
+    def __getitem__(self, rows: slice | torch.Tensor) -> KTOBatch:
+        return KTOBatch(
+            self.tokens[rows],
+            self.desirable[rows],
+            self.reference_logps[rows],
+            self.reference_point,
+        )
 
 
 class KTOAlgorithm(Algorithm[LabelledCompletion]):
@@ -66,34 +73,30 @@ class KTOAlgorithm(Algorithm[LabelledCompletion]):
     def train_step(self, batch: Sequence[LabelledCompletion], updater: Updater) -> Metrics:
         """Score the reference and z0 once for the step, then one optimizer step."""
         rows = list(batch)
+        prompts, completions = [r.prompt for r in rows], [r.completion for r in rows]
+        tokens = self._tokenize(prompts, completions)
+        desirable = torch.tensor([r.desirable for r in rows], device=self.ctx.device)
         reference = self.ctx.reference_model()
         # --- reference log-probs of the rows, without gradients ---
-        reference_logps = reference.sequence_logprobs(self._tokenize(rows))
+        reference_logps = reference.sequence_logprobs(tokens)
         # --- z0: the policy's drift on mismatched rows (prompt i, completion i+1) ---
-        shifted = rows[1:] + rows[:1]
-        mismatched = self._tokenize(
-            [
-                LabelledCompletion(r.prompt, s.completion, r.desirable)
-                for r, s in zip(rows, shifted, strict=True)
-            ]
-        )
+        mismatched = self._tokenize(prompts, completions[1:] + completions[:1])
         with torch.no_grad():
             drift = sequence_logprobs(
                 self.ctx.bare_policy, mismatched
             ) - reference.sequence_logprobs(mismatched)
         z0 = kl_reference_point(drift)
-        return updater.update(KTOBatch(rows, reference_logps, z0), self.loss_on) | {
+        step = KTOBatch(tokens, desirable, reference_logps, z0)
+        return updater.update(step, self.loss_on) | {
             "kto/reference_point": z0.item(),
-            "kto/desirable_share": sum(r.desirable for r in rows) / len(rows),
+            "kto/desirable_share": desirable.float().mean().item(),
         }
 
     def loss_on(self, part: KTOBatch) -> LossAndMetrics:
         """The mean of lambda_y - v(x, y) over ``part``'s rows, and the rewards by label."""
         cfg = self.config
-        log_ratios = sequence_logprobs(self.ctx.policy, self._tokenize(part.rows)) - (
-            part.reference_logps
-        )
-        desirable = torch.tensor([r.desirable for r in part.rows], device=log_ratios.device)
+        log_ratios = sequence_logprobs(self.ctx.policy, part.tokens) - part.reference_logps
+        desirable = part.desirable
         losses = kto_losses(
             log_ratios,
             desirable,
@@ -110,8 +113,8 @@ class KTOAlgorithm(Algorithm[LabelledCompletion]):
             metrics["rewards/rejected"] = rewards[~desirable].mean()
         return losses.mean(), metrics
 
-    def _tokenize(self, rows: Sequence[LabelledCompletion]) -> TokenizedCompletions:
+    def _tokenize(self, prompts: list[str], completions: list[str]) -> TokenizedCompletions:
         ctx = self.ctx
-        return tokenize_completions(
-            ctx.tokenizer, [r.prompt for r in rows], [r.completion for r in rows], ctx.max_length
-        ).to(ctx.device)
+        return tokenize_completions(ctx.tokenizer, prompts, completions, ctx.max_length).to(
+            ctx.device
+        )
