@@ -38,6 +38,18 @@ def micro_batches(batch: B, size: int | None) -> Iterator[B]:
         yield batch[start : start + step]
 
 
+def step_token_mean(
+    token_sum: torch.Tensor, rows: int, step_tokens: float, step_rows: int
+) -> torch.Tensor:
+    """A micro-batch's summed per-token loss as its part of the whole step's token mean.
+
+    ``accumulate`` weights each micro-batch's loss by its share of the step's rows,
+    rows / step_rows; dividing by that share here makes the accumulated loss
+    sum / step_tokens over the whole step, however it is split (DAPO's token mean, SFT's).
+    """
+    return token_sum / max(step_tokens, 1.0) / (rows / step_rows)
+
+
 def mean_over_updates(updates: Sequence[Mapping[str, float]]) -> dict[str, float]:
     """Each metric's mean over several optimizer steps of one training step (PPO's epochs and
     mini-batches, GRPO's iterations), so the step logs one value per metric."""

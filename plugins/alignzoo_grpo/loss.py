@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import torch
 
+from alignzoo.algorithms.batching import step_token_mean
 from alignzoo.algorithms.policy_gradient import TokenLosses
 from alignzoo_grpo.config import ImportanceLevel, LossType
 
@@ -59,5 +60,4 @@ def aggregate(
         return masked.sum() / mask.sum().clamp(min=1)
     if loss_type is LossType.dr_grpo:
         return masked.sum() / (rows * max_completion_length)
-    share = rows / step_rows
-    return masked.sum() / max(step_tokens, 1.0) / share
+    return step_token_mean(masked.sum(), rows, step_tokens, step_rows)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import torch
 
 from alignzoo.algorithms import Algorithm, LossAndMetrics, MemoryTraits, Metrics, Updater
+from alignzoo.algorithms.batching import step_token_mean
 from alignzoo.config.schema import TrainConfig
 from alignzoo.data.records import PreferencePair
 from alignzoo.models.logprobs import token_logprobs
@@ -59,11 +60,10 @@ class SFTAlgorithm(Algorithm[PreferencePair]):
     def loss_on(self, part: SFTBatch) -> LossAndMetrics:
         """The NLL of ``part``'s tokens over the whole step's token count.
 
-        The updater weights each micro-batch's loss by its share of the step's rows; dividing
-        by that share here makes the step's loss the token mean over the whole batch.
+        ``step_token_mean`` undoes the updater's weighting by rows, so the step's loss is the
+        token mean over the whole batch.
         """
         nll = -token_logprobs(self.ctx.policy, part.rows).sum()
-        share = len(part) / part.step_rows
         tokens = part.rows.completion_mask[:, 1:].sum().clamp(min=1)
-        loss = nll / max(part.step_tokens, 1.0) / share
+        loss = step_token_mean(nll, len(part), part.step_tokens, part.step_rows)
         return loss, {"sft/nll_per_token": nll.detach() / tokens}
