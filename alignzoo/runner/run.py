@@ -215,6 +215,7 @@ def run(cfg: DictConfig, plugins: LoadedPlugins, run_dir: Path) -> dict[str, Any
         if lora is not None and lora.merge_at_end:  # the adapter is saved above, then merged
             merged = cast(PeftModel, bare_policy).merge_and_unload()
             save_policy(merged, tokenizer, run_dir / f"{name}_merged")
+    peak_mb = _peak_memory_mb(accelerator.device)
     summary = {
         "algorithm": algorithm_component.name,
         "data": data_component.name,
@@ -228,9 +229,9 @@ def run(cfg: DictConfig, plugins: LoadedPlugins, run_dir: Path) -> dict[str, Any
         "wall_time_s": time.perf_counter() - started,
         "train_time_s": train_seconds,
         "tokens_per_s": trained_tokens / train_seconds if train_seconds else 0.0,
-        "peak_memory_mb": _peak_memory_mb(accelerator.device),
+        "peak_memory_mb": peak_mb,
         "memory": {
-            "peak_mb": _peak_memory_mb(accelerator.device),
+            "peak_mb": peak_mb,
             "reference": _reference_held(reference, load_reference is not None),
         },
         "parameters": {
