@@ -23,6 +23,17 @@ class Batch(Protocol):
 
 
 B = TypeVar("B", bound=Batch)
+
+
+class RowBatch(Protocol):
+    """A batch that can also be indexed by a tensor of row numbers (a shuffled mini-batch)."""
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, rows: torch.Tensor, /) -> Self: ...
+
+
+RB = TypeVar("RB", bound=RowBatch)
 MetricValue = float | torch.Tensor
 #: what an algorithm's loss function returns for one micro-batch: its mean loss, and metrics
 #: (means over the micro-batch, as floats or 0-d tensors)
@@ -36,6 +47,18 @@ def micro_batches(batch: B, size: int | None) -> Iterator[B]:
         raise ValueError(f"train.micro_batch_size must be >= 1, got {size}")
     for start in range(0, len(batch), step):
         yield batch[start : start + step]
+
+
+def shuffled_minibatches(
+    batch: RB, num_minibatches: int, epochs: int, device: torch.device
+) -> Iterator[RB]:
+    """``epochs`` passes over ``batch``, each in ``num_minibatches`` equal mini-batches of rows
+    in a fresh random order: PPO's update schedule, one optimizer step per mini-batch."""
+    size = len(batch) // num_minibatches
+    for _ in range(epochs):
+        order = torch.randperm(len(batch), device=device)
+        for start in range(0, len(batch), size):
+            yield batch[order[start : start + size]]
 
 
 def step_token_mean(

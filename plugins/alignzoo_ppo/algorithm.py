@@ -14,7 +14,7 @@ from alignzoo.algorithms import (
     Metrics,
     Updater,
 )
-from alignzoo.algorithms.batching import mean_over_updates
+from alignzoo.algorithms.batching import mean_over_updates, shuffled_minibatches
 from alignzoo.algorithms.kl import KL_ESTIMATORS, kl_penalised_rewards
 from alignzoo.algorithms.masked import masked_mean, masked_var, whiten
 from alignzoo.config.schema import TrainConfig
@@ -125,13 +125,12 @@ class PPOAlgorithm(Algorithm[PromptRecord]):
 
         # --- PPO epochs over shuffled mini-batches, one optimizer step each ---
         batch_of_rows = PPOBatch(rollout, old_logprobs, old_values, advantages, returns)
-        updates = []
-        size = len(batch) // cfg.num_minibatches
-        for _ in range(cfg.ppo_epochs):
-            order = torch.randperm(len(batch), device=self.ctx.device)
-            for start in range(0, len(batch), size):
-                minibatch = batch_of_rows[order[start : start + size]]
-                updates.append(updater.update(minibatch, self.loss_on))
+        updates = [
+            updater.update(minibatch, self.loss_on)
+            for minibatch in shuffled_minibatches(
+                batch_of_rows, cfg.num_minibatches, cfg.ppo_epochs, self.ctx.device
+            )
+        ]
 
         # --- adapt the KL coefficient to the KL this rollout had ---
         sequence_kl = kl.sum(dim=1)

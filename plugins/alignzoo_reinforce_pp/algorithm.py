@@ -15,7 +15,7 @@ from alignzoo.algorithms import (
     Metrics,
     Updater,
 )
-from alignzoo.algorithms.batching import mean_over_updates
+from alignzoo.algorithms.batching import mean_over_updates, shuffled_minibatches
 from alignzoo.algorithms.kl import KL_ESTIMATORS, kl_penalised_rewards
 from alignzoo.algorithms.masked import masked_mean
 from alignzoo.algorithms.policy_gradient import clipped_surrogate
@@ -129,11 +129,12 @@ class ReinforcePPAlgorithm(Algorithm[PromptRecord]):
 
         # --- clipped updates over shuffled mini-batches ---
         data = OldPolicyRollout(rollout, advantages)
-        size, updates = rows // cfg.num_minibatches, []
-        for _ in range(cfg.epochs):
-            order = torch.randperm(rows, device=self.ctx.device)
-            for start in range(0, rows, size):
-                updates.append(updater.update(data[order[start : start + size]], self.loss_on))
+        updates = [
+            updater.update(minibatch, self.loss_on)
+            for minibatch in shuffled_minibatches(
+                data, cfg.num_minibatches, cfg.epochs, self.ctx.device
+            )
+        ]
 
         sequence_kl = kl.sum(-1)
         return (
