@@ -20,8 +20,18 @@ def causal_forward(
 ) -> Any:
     """The model's forward on ``batch``, with position ids from the attention mask.
 
-    Deriving positions from the mask makes left- and right-padded rows score alike.
+    Deriving positions from the mask makes left- and right-padded rows score alike. Packed rows
+    go in with their own restarting position ids and no 2-D mask: transformers then builds the
+    block-diagonal causal mask that keeps each packed example to itself (only without a KV
+    cache, hence ``use_cache=False``).
     """
+    if batch.position_ids is not None:
+        return model(
+            input_ids=batch.input_ids,
+            position_ids=batch.position_ids,
+            use_cache=False,
+            output_hidden_states=output_hidden_states,
+        )
     return model(
         input_ids=batch.input_ids,
         attention_mask=batch.attention_mask,

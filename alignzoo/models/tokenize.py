@@ -11,11 +11,16 @@ from transformers import PreTrainedTokenizerBase
 
 @dataclass
 class TokenizedCompletions:
-    """Right-padded ``prompt + completion (+ EOS)`` rows; ``completion_mask`` marks scored ones."""
+    """Right-padded ``prompt + completion (+ EOS)`` rows; ``completion_mask`` marks scored ones.
+
+    Packed rows (``alignzoo.models.packing``) hold several examples each and carry
+    ``position_ids`` that restart at every example: the model then keeps them apart.
+    """
 
     input_ids: torch.Tensor
     attention_mask: torch.Tensor
     completion_mask: torch.Tensor
+    position_ids: torch.Tensor | None = None
 
     def __len__(self) -> int:
         return self.input_ids.shape[0]
@@ -23,7 +28,10 @@ class TokenizedCompletions:
     def __getitem__(self, rows: slice | torch.Tensor) -> TokenizedCompletions:
         """The rows ``rows`` (a slice or an index tensor) of every tensor."""
         return TokenizedCompletions(
-            self.input_ids[rows], self.attention_mask[rows], self.completion_mask[rows]
+            self.input_ids[rows],
+            self.attention_mask[rows],
+            self.completion_mask[rows],
+            None if self.position_ids is None else self.position_ids[rows],
         )
 
     def to(self, device: torch.device) -> TokenizedCompletions:
@@ -32,6 +40,7 @@ class TokenizedCompletions:
             self.input_ids.to(device),
             self.attention_mask.to(device),
             self.completion_mask.to(device),
+            None if self.position_ids is None else self.position_ids.to(device),
         )
 
 

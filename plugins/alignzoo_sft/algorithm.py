@@ -7,11 +7,19 @@ from dataclasses import dataclass
 
 import torch
 
-from alignzoo.algorithms import Algorithm, LossAndMetrics, MemoryTraits, Metrics, Updater
+from alignzoo.algorithms import (
+    Algorithm,
+    AlgorithmContext,
+    LossAndMetrics,
+    MemoryTraits,
+    Metrics,
+    Updater,
+)
 from alignzoo.algorithms.batching import step_token_mean
 from alignzoo.config.schema import TrainConfig
 from alignzoo.data.records import PreferencePair
 from alignzoo.models.logprobs import token_logprobs
+from alignzoo.models.packing import check_packing_supported, pack_completions
 from alignzoo.models.tokenize import TokenizedCompletions, tokenize_completions
 from alignzoo_sft.config import SFTConfig
 
@@ -36,10 +44,17 @@ class SFTAlgorithm(Algorithm[PreferencePair]):
     log pi(y_t | x, y_<t), N the step's completion tokens (a token mean over the whole batch,
     whatever its micro-batches). Conversational data arrives rendered with the tokenizer's chat
     template, so the prompt ends where the assistant's turn begins. No reference model.
+    With ``packing``, the step's examples share rows (first-fit decreasing), each attending
+    to itself only.
     """
 
     consumes = "pairs"
     needs_reference = False
+
+    def __init__(self, config: SFTConfig, context: AlgorithmContext) -> None:
+        super().__init__(config, context)
+        if config.packing:
+            check_packing_supported(context.bare_policy)
 
     @classmethod
     def memory_traits(cls, config: SFTConfig, train: TrainConfig, hidden_size: int) -> MemoryTraits:
@@ -47,15 +62,18 @@ class SFTAlgorithm(Algorithm[PreferencePair]):
         return MemoryTraits(train_rows=train.micro_batch_size or train.batch_size)
 
     def train_step(self, batch: Sequence[PreferencePair], updater: Updater) -> Metrics:
-        """Tokenize the chosen completions once, then one optimizer step on them."""
+        """Tokenize (and pack) the chosen completions once, then one optimizer step on them."""
         ctx = self.ctx
         rows = tokenize_completions(
             ctx.tokenizer, [p.prompt for p in batch], [p.chosen for p in batch], ctx.max_length
-        ).to(ctx.device)
+        )
         if not self.config.completion_only:  # learn the prompt too: every real token
             rows = TokenizedCompletions(rows.input_ids, rows.attention_mask, rows.attention_mask)
+        if self.config.packing:
+            rows = pack_completions(rows, ctx.max_length, ctx.tokenizer.pad_token_id or 0)
+        rows = rows.to(ctx.device)
         learnt = float(rows.completion_mask[:, 1:].sum())
-        return updater.update(SFTBatch(rows, learnt, len(batch)), self.loss_on)
+        return updater.update(SFTBatch(rows, learnt, len(rows)), self.loss_on)
 
     def loss_on(self, part: SFTBatch) -> LossAndMetrics:
         """The NLL of ``part``'s tokens over the whole step's token count.

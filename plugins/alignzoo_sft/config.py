@@ -12,3 +12,6 @@ class SFTConfig:
     #: the loss covers completion tokens only (the prompt conditions, it is not learnt);
     #: False learns the prompt's tokens too
     completion_only: bool = True
+    #: pack several examples into each row of ``model.max_length`` tokens (less padding, fewer
+    #: rows); each example still attends to itself only, so the loss is the unpacked one
+    packing: bool = False

@@ -1,5 +1,6 @@
 """The offline family end to end on the tiny built-in task: every DPO loss trains, SimPO and
-SFT hold no reference in training, and SFT's token mean ignores how a step is split."""
+SFT hold no reference in training, and SFT's token mean ignores how a step is split or
+packed."""
 
 from __future__ import annotations
 
@@ -51,14 +52,18 @@ def test_reference_free_offline_algorithms_train_without_a_reference(
     assert sum(losses[-2:]) < sum(losses[:2])
 
 
-def test_sft_is_a_token_mean_over_the_whole_step(tmp_path: Path, train, tiny_task) -> None:
+def test_sft_is_a_token_mean_over_the_whole_step_split_or_packed(
+    tmp_path: Path, train, tiny_task
+) -> None:
     steps = [*tiny_task, "algorithm=sft", "train.steps=3", "eval.every=100"]
     _, whole = train(tmp_path / "whole", *steps)
     _, split = train(tmp_path / "split", *steps, "train.micro_batch_size=3")
-    losses = [[r["loss"] for r in rows if "loss" in r] for rows in (whole, split)]
-    torch.testing.assert_close(
-        torch.tensor(losses[1]), torch.tensor(losses[0]), rtol=1e-4, atol=1e-6
-    )
+    _, packed = train(tmp_path / "packed", *steps, "algorithm.packing=true")
+    losses = [[r["loss"] for r in rows if "loss" in r] for rows in (whole, split, packed)]
+    for other in losses[1:]:
+        torch.testing.assert_close(
+            torch.tensor(other), torch.tensor(losses[0]), rtol=1e-4, atol=1e-6
+        )
 
 
 def test_kto_learns_from_the_tasks_thumbs_up_and_down(tmp_path: Path, train, tiny_task) -> None:

@@ -62,9 +62,11 @@ def test_algorithm_overrides_reach_the_typed_config() -> None:
     assert dpo.beta == 0.5 and dpo.loss == "ipo"
 
 
-def test_preset_selects_a_loss_variant() -> None:
-    cfg = _compose("algorithm=ipo")
-    assert OmegaConf.get_type(cfg.algorithm) is DPOConfig and cfg.algorithm.loss == "ipo"
+@pytest.mark.parametrize(("preset", "beta"), [("ipo", 0.5), ("sigmoid_norm", 2.0)])
+def test_preset_selects_a_loss_variant_with_its_own_beta(preset: str, beta: float) -> None:
+    cfg = _compose(f"algorithm={preset}")
+    assert OmegaConf.get_type(cfg.algorithm) is DPOConfig and cfg.algorithm.loss == preset
+    assert cfg.algorithm.beta == beta  # the per-token losses need their own scale of beta
 
 
 def test_a_mixture_of_losses_composes_and_a_bad_name_is_refused_before_any_model_loads() -> None:
