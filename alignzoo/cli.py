@@ -3,28 +3,35 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 import hydra
+from hydra import compose
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
-from alignzoo.compare.runs import FAILURE
+from alignzoo.compare.runs import FAILURE, METRICS, SUMMARY
 from alignzoo.config.plugin_search_path import register_plugin_search_path
+from alignzoo.config.run_folder import register_unique_folder_resolver
 from alignzoo.config.schema import register_schema
-from alignzoo.errors import AlignzooError
+from alignzoo.errors import AlignzooError, RunInterrupted
 from alignzoo.pipeline import PIPELINE_SUMMARY, run_pipeline
 from alignzoo.registry import LoadedPlugins, describe_plugins, installed_plugins
+from alignzoo.runner.resume import check_same_config, plan_resume
 from alignzoo.runner.run import run
 
 
 def prepare() -> LoadedPlugins:
-    """Register the run schema, every installed plugin (loaded once per process) and the
-    search path of their config directories; idempotent."""
+    """Register the run schema, every installed plugin (loaded once per process), the
+    search path of their config directories and the run-folder resolver; idempotent."""
     register_schema()
     register_plugin_search_path()
+    register_unique_folder_resolver()
     return installed_plugins()
 
 
@@ -44,8 +51,14 @@ def _hydra_main(cfg: DictConfig) -> None:
     if cfg.pipeline is not None:  # a chain of runs, each stage in its own directory
         _run_pipeline(cfg, list(hydra_config.overrides.task), run_dir)
         return
+    # the command line's own overrides: a checkpoint keeps them, to compose the run again
+    overrides = [o for o in hydra_config.overrides.task if not o.startswith("resume=")]
     try:
-        summary = run(cfg, prepare(), run_dir)
+        summary = _run_or_resume(cfg, overrides, run_dir, hydra_config.mode == RunMode.MULTIRUN)
+    except RunInterrupted as stop:  # a checkpoint was saved: nothing failed, resume it later
+        if os.environ.get("RANK", "0") == "0":  # one line, from the process that saved it
+            print(f"alignzoo: {stop}", file=sys.stderr)
+        sys.exit(128 + stop.signal_number)
     except Exception as error:
         # the comparison report lists a failed run with its reason instead of dropping it
         record_failure(run_dir, error)
@@ -58,13 +71,44 @@ def _hydra_main(cfg: DictConfig) -> None:
     print(format_summary(summary, run_dir))
 
 
+def _run_or_resume(
+    cfg: DictConfig, overrides: list[str], run_dir: Path, multirun: bool
+) -> dict[str, Any]:
+    """Run afresh, or continue what ``resume=`` names from its newest checkpoint.
+
+    A resumed run goes on in its own folder, composed again from its saved overrides; this
+    command's folder then gets a copy of its summary and metrics (a sweep's report reads
+    them there) and ``resumed.json`` pointing at it.
+    """
+    plan = plan_resume(cfg.resume, run_dir, overrides, multirun) if cfg.resume else None
+    if plan is None:
+        return run(cfg, prepare(), run_dir, overrides=overrides)
+    if plan.checkpoint is None:
+        print(f"alignzoo: {plan.run_dir} has finished already; it is not run again")
+        summary = json.loads((plan.run_dir / SUMMARY).read_text(encoding="utf-8"))
+    else:
+        print(f"alignzoo: resuming {plan.run_dir} from {plan.checkpoint.name}")
+        resumed = compose(config_name="config", overrides=plan.overrides)
+        check_same_config(plan.checkpoint, OmegaConf.to_yaml(resumed))
+        summary = run(
+            resumed, prepare(), plan.run_dir, resume_from=plan.checkpoint, overrides=plan.overrides
+        )
+    if plan.run_dir.resolve() != run_dir.resolve():
+        run_dir.mkdir(parents=True, exist_ok=True)
+        for name in (SUMMARY, METRICS):
+            if (plan.run_dir / name).is_file():
+                shutil.copyfile(plan.run_dir / name, run_dir / name)
+        (run_dir / "resumed.json").write_text(json.dumps({"continued": str(plan.run_dir)}))
+    return summary
+
+
 def _run_pipeline(cfg: DictConfig, command_line: list[str], run_dir: Path) -> None:
     """Run every stage, printing each one's figures; a failed stage ends the command."""
     plugins = prepare()
 
-    def run_stage(stage_cfg: DictConfig, stage_dir: Path) -> dict:
+    def run_stage(stage_cfg: DictConfig, stage_dir: Path, overrides: list[str]) -> dict:
         try:
-            summary = run(stage_cfg, plugins, stage_dir)
+            summary = run(stage_cfg, plugins, stage_dir, overrides=overrides)
         except Exception as error:
             record_failure(stage_dir, error)
             raise

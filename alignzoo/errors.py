@@ -30,3 +30,15 @@ class PluginError(AlignzooError):
 
 class ConfigError(AlignzooError, ValueError):
     """A configuration value is missing, mistyped or inconsistent."""
+
+
+class RunInterrupted(AlignzooError):
+    """SIGINT or SIGTERM stopped a run after a step; a checkpoint to resume from was saved."""
+
+    def __init__(self, message: str, signal_number: int) -> None:
+        self.signal_number = signal_number
+        super().__init__(message)
+
+
+class TrainingDiverged(AlignzooError):
+    """Too many training steps in a row had a non-finite loss, reward or gradient norm."""

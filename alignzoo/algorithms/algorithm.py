@@ -203,6 +203,16 @@ class Algorithm(ABC, Generic[R]):
     def save_extras(self, directory: Path) -> None:
         """Write algorithm-specific files beside the saved model, before it is swapped in."""
 
+    def state_dict(self) -> dict[str, Any]:
+        """What a checkpoint must hold of this algorithm beyond its trained parameters (which
+        the runner saves, heads included) for an exact resume: state carried from step to step,
+        e.g. an adaptive KL coefficient. Tensors and plain Python values only (it is read back
+        with ``torch.load(weights_only=True)``). Default: nothing."""
+        return {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Take back what ``state_dict`` returned, when a run resumes. Default: nothing."""
+
     @classmethod
     def needs_reference_for(cls, config: Any) -> bool:
         """Whether a run with ``config`` reads the reference (default: ``needs_reference``);

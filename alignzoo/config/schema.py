@@ -8,10 +8,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, OmegaConf
+
+from alignzoo.config.ranges import (
+    COUNT,
+    NON_NEGATIVE,
+    POSITIVE,
+    FieldRanges,
+    at_least,
+    between,
+    optional,
+)
 
 SCHEMA_NAME = "alignzoo_schema"
 
@@ -59,6 +69,8 @@ class ModelConfig:
     #: tokens of prompt + completion; longer prompts are cut from the left
     max_length: int = 64
 
+    field_ranges: ClassVar[FieldRanges] = {"max_length": at_least(2)}
+
 
 class QuantType(StrEnum):
     """The 4-bit data type of bitsandbytes (Dettmers et al. 2023): normal-float or float."""
@@ -101,6 +113,12 @@ class LoraAdapterConfig:
     #: base cannot take it without dequantising, so the run refuses that at its start
     merge_at_end: bool = False
 
+    field_ranges: ClassVar[FieldRanges] = {
+        "r": COUNT,
+        "alpha": POSITIVE,
+        "dropout": between(0, 1, high_open=True),
+    }
+
 
 @dataclass
 class TrainConfig:
@@ -118,6 +136,27 @@ class TrainConfig:
     max_grad_norm: float = 1.0
     #: recompute each layer's activations in the backward pass: less memory, more time
     gradient_checkpointing: bool = False
+    #: save a checkpoint to resume from every this many steps (and at the end, and on
+    #: SIGINT/SIGTERM); None: only at the end and on a signal
+    checkpoint_every: int | None = 100
+    #: how many of the newest checkpoints to keep in ``checkpoints/``
+    keep_checkpoints: int = 2
+    #: stop after this many steps in a row with a non-finite loss, reward or gradient norm
+    #: (each one's update is skipped); the last good checkpoint stays
+    max_bad_steps: int = 3
+
+    field_ranges: ClassVar[FieldRanges] = {
+        "steps": COUNT,
+        "batch_size": COUNT,
+        "micro_batch_size": optional(COUNT),
+        "learning_rate": NON_NEGATIVE,  # 0: a frozen run, for a baseline
+        "weight_decay": NON_NEGATIVE,
+        "warmup_steps": NON_NEGATIVE,
+        "max_grad_norm": POSITIVE,
+        "checkpoint_every": optional(COUNT),
+        "keep_checkpoints": COUNT,
+        "max_bad_steps": COUNT,
+    }
 
 
 @dataclass
@@ -129,6 +168,13 @@ class SamplingConfig:
     #: 0 disables top-k filtering
     top_k: int = 0
     top_p: float = 1.0
+
+    field_ranges: ClassVar[FieldRanges] = {
+        "max_new_tokens": COUNT,
+        "temperature": POSITIVE,
+        "top_k": NON_NEGATIVE,
+        "top_p": between(0, 1, low_open=True),
+    }
 
 
 @dataclass
@@ -142,6 +188,12 @@ class EvalConfig:
     #: measure KL to the reference even when training holds none (a reference-free algorithm
     #: under full fine-tuning): it is then loaded for each evaluation and freed after it
     kl: bool = True
+
+    field_ranges: ClassVar[FieldRanges] = {
+        "every": COUNT,
+        "num_prompts": COUNT,
+        "batch_size": COUNT,
+    }
 
 
 @dataclass
@@ -185,6 +237,15 @@ class RunConfig:
     save_policy: bool = True
     #: ``+pipeline=<name>``: run a chain of stages (conf/pipeline/) instead of one run
     pipeline: PipelineConfig | None = None
+    #: experiment trackers to mirror metrics to (accelerate's): "tensorboard", "wandb",
+    #: "mlflow", or several comma-separated; None sends nothing anywhere
+    logger: str | None = None
+    #: continue a run from its newest checkpoint: its run directory, or "auto" for the newest
+    #: earlier run of the same command (a finished one is not run again)
+    resume: str | None = None
+
+    #: torch, numpy and random all take this seed; numpy refuses one outside 32 bits
+    field_ranges: ClassVar[FieldRanges] = {"seed": between(0, 2**32 - 1)}
 
 
 def optional_dataclass(node: Any) -> Any:

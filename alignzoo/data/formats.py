@@ -7,6 +7,7 @@ types, so a new shape is one function plus one table entry, not another branch.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
@@ -183,7 +184,8 @@ def tldr_pair(
     if isinstance(choice, bool) or choice not in (0, 1):
         raise DataFormatError(source, index, "choice", f"expected 0 or 1, got {choice!r}")
     prompt = f"SUBREDDIT: r/{sub}\nTITLE: {title}\nPOST: {post}\n\nTL;DR:"
-    return PreferencePair(prompt, texts[choice], texts[1 - choice])
+    first = int(choice)  # a column read as floats (Parquet, CSV) holds 0.0 and 1.0
+    return PreferencePair(prompt, texts[first], texts[1 - first])
 
 
 def shp_pair(
@@ -312,6 +314,8 @@ def normalize_pair(
         raise DataFormatError(
             source, index, "margin", f"expected a number, got {_type_name(margin)}"
         )
+    if not math.isfinite(margin):  # a gap of NaN or infinity would poison the loss
+        raise DataFormatError(source, index, "margin", f"expected a finite number, got {margin}")
     return dataclasses.replace(pair, margin=float(margin))
 
 

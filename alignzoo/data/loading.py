@@ -1,14 +1,15 @@
 """Read rows from a local file or the Hugging Face hub and normalise them into records.
 
 JSONL is parsed here rather than by ``datasets`` so that a bad line is reported with its exact
-line number; the other formats go through ``datasets`` (which also handles hub ids).
+line number; the other formats go through ``datasets`` (which also handles hub ids). A UTF-8
+byte-order mark at the start of a file, as some Windows editors write, is read past.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
 from pathlib import Path
 from typing import Any, TypeVar
@@ -21,6 +22,7 @@ from alignzoo.data.formats import (
     normalize_pair,
     normalize_prompt,
 )
+from alignzoo.data.identical_pairs import warn_identical_pairs
 from alignzoo.data.records import LabelledCompletion, PreferencePair, PromptRecord
 from alignzoo.errors import DataFormatError
 
@@ -32,7 +34,7 @@ _FILE_EXT = re.compile(r"\.[A-Za-z]+")  # ".jsonl" is a file; "tulu-3.1" is stil
 
 def _jsonl_rows(path: Path) -> Iterator[Any]:
     """Yield one row per non-blank line; rows are numbered 0-based, lines 1-based."""
-    with path.open(encoding="utf-8") as handle:
+    with path.open(encoding="utf-8-sig") as handle:  # -sig: skip a byte-order mark
         row = 0
         for lineno, line in enumerate(handle, start=1):
             if not line.strip():
@@ -93,18 +95,22 @@ def _load(
     limit: int | None,
     normalize: Callable[[Any, int, str], R],
     keep: Callable[[Any], bool] | None = None,
+    check: Callable[[Sequence[tuple[int, R]], str], None] | None = None,
 ) -> list[R]:
+    """Normalise the rows; ``check`` sees each record with its row index, to warn about."""
     if limit is not None and limit < 1:
         raise ValueError(f"limit must be a positive integer or None, got {limit}")
     rows, name = read_rows(source, split)
-    records = [
-        normalize(row, i, name)
+    indexed = [
+        (i, normalize(row, i, name))
         for i, row in enumerate(islice(rows, limit))
         if keep is None or keep(row)
     ]
-    if not records:
+    if not indexed:
         raise DataFormatError(name, None, None, "has no rows")
-    return records
+    if check is not None:
+        check(indexed, name)
+    return [record for _, record in indexed]
 
 
 def load_pairs(
@@ -115,13 +121,15 @@ def load_pairs(
     min_score_ratio: float | None = None,
 ) -> list[PreferencePair]:
     """Load up to ``limit`` preference pairs from any supported source and row shape; with
-    ``min_score_ratio``, SHP rows whose ``score_ratio`` is below it are left out."""
+    ``min_score_ratio``, SHP rows whose ``score_ratio`` is below it are left out. Pairs whose
+    chosen equals rejected are kept, with an ``IdenticalPairsWarning`` counting them."""
     return _load(
         source,
         split,
         limit,
         lambda row, i, name: normalize_pair(row, i, name, tokenizer),
         keep=None if min_score_ratio is None else _score_ratio_at_least(min_score_ratio),
+        check=warn_identical_pairs,
     )
 
 

@@ -22,6 +22,7 @@ from transformers import (
 
 from alignzoo.config.schema import ModelConfig, QuantConfig
 from alignzoo.errors import ConfigError
+from alignzoo.models.location import model_location
 from alignzoo.models.quantization import bitsandbytes_config
 
 ADAPTER_CONFIG = "adapter_config.json"
@@ -45,11 +46,20 @@ def adapter_base(name_or_path: str) -> str | None:
     return base
 
 
-def load_tokenizer(name_or_path: str, config: ModelConfig) -> PreTrainedTokenizerBase:
+def load_tokenizer(
+    name_or_path: str, config: ModelConfig, field: str = "model.name_or_path"
+) -> PreTrainedTokenizerBase:
     """The tokenizer, with a pad token (EOS when the model has none)."""
-    tokenizer = AutoTokenizer.from_pretrained(
-        name_or_path, revision=config.revision, trust_remote_code=config.trust_remote_code
-    )
+    location = model_location(name_or_path, field)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(
+            location, revision=config.revision, trust_remote_code=config.trust_remote_code
+        )
+    except (OSError, ValueError) as error:
+        raise ConfigError(
+            f"{field}={name_or_path!r}: could not load its tokenizer (expected a Hugging Face "
+            f"hub id or a local directory): {error}"
+        ) from error
     if tokenizer.pad_token is None:
         if tokenizer.eos_token is None:
             raise ConfigError(f"{name_or_path!r}: the tokenizer has no pad or EOS token")
@@ -118,7 +128,8 @@ def _from_pretrained(
 ) -> PreTrainedModel:
     """``auto_class`` from a full checkpoint, or from an adapter's base with the adapter on top,
     on ``device`` when one is given (a quantized model is loaded straight onto it)."""
-    base = adapter_base(name_or_path)
+    location = model_location(name_or_path, field)
+    base = adapter_base(location)
     kwargs: dict[str, Any] = {
         "revision": config.revision,
         "dtype": getattr(torch, config.dtype.value),
@@ -133,9 +144,9 @@ def _from_pretrained(
             "device_map": {"": device},
         }
     try:
-        model = auto_class.from_pretrained(base or name_or_path, **kwargs)
+        model = auto_class.from_pretrained(base or location, **kwargs)
         if base is not None:
-            model = PeftModel.from_pretrained(model, name_or_path)
+            model = PeftModel.from_pretrained(model, location)
     except (OSError, ValueError) as error:
         raise ConfigError(
             f"{field}={name_or_path!r}: could not load {what} (expected a Hugging "

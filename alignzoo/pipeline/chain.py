@@ -50,10 +50,14 @@ def run_pipeline(
     cfg: DictConfig,
     command_line: Sequence[str],
     run_dir: Path,
-    run_stage: Callable[[DictConfig, Path], dict[str, Any]],
+    run_stage: Callable[[DictConfig, Path, list[str]], dict[str, Any]],
 ) -> dict[str, Any]:
     """Run the stages of ``cfg.pipeline`` in order into ``run_dir/<i>_<name>/``; write
-    ``pipeline.json`` after each; raise ``PipelineStageError`` naming the stage that failed."""
+    ``pipeline.json`` after each; raise ``PipelineStageError`` naming the stage that failed.
+
+    ``run_stage(config, folder, overrides)`` runs one; the overrides it was composed from go
+    into its checkpoints, so ``resume=<stage folder>`` continues that stage alone.
+    """
     pipeline: PipelineConfig = OmegaConf.to_object(cfg.pipeline)  # type: ignore[assignment]
     if not pipeline.stages:
         raise ConfigError("pipeline.stages is empty: list at least one {name, overrides}")
@@ -67,7 +71,8 @@ def run_pipeline(
         try:
             overrides = stage_overrides(command_line, stage, outputs)
             entry["overrides"] = overrides
-            summary = run_stage(compose(config_name="config", overrides=overrides), stage_dir)
+            stage_cfg = compose(config_name="config", overrides=overrides)
+            summary = run_stage(stage_cfg, stage_dir, overrides)
         except Exception as error:
             entry |= {"status": "failed", "error": f"{type(error).__name__}: {error}"}
             _write(run_dir, record)

@@ -52,6 +52,14 @@ class RunningMoments:
         self.m2 += batch_m2 + delta**2 * self.count * n / total
         self.count = total
 
+    def state_dict(self) -> dict[str, float]:
+        """The count and moments, for a checkpoint."""
+        return {"count": self.count, "mean": self.mean, "m2": self.m2}
+
+    def load_state_dict(self, state: dict[str, float]) -> None:
+        """Take back ``state_dict``'s values."""
+        self.count, self.mean, self.m2 = int(state["count"]), state["mean"], state["m2"]
+
     @property
     def std(self) -> float:
         """Population standard deviation of everything seen so far."""
@@ -98,6 +106,23 @@ class CompositeReward(RewardSource):
         """Let each component attach to the policy's base."""
         for *_, source in self.terms:
             source.share_policy_base(policy)
+
+    def state_dict(self) -> dict[str, Any]:
+        """Each component's normalisation moments and own state, by label."""
+        return {
+            label: {
+                "moments": moments.state_dict() if moments is not None else None,
+                "source": source.state_dict(),
+            }
+            for label, _, moments, source in self.terms
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Take back ``state_dict``'s moments and component states."""
+        for label, _, moments, source in self.terms:
+            if moments is not None:
+                moments.load_state_dict(state[label]["moments"])
+            source.load_state_dict(state[label]["source"])
 
     def metrics(self) -> dict[str, float]:
         """Each component's raw mean on the last batch."""

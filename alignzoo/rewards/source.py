@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from typing import Any
 
 import torch
 
@@ -26,6 +27,14 @@ class RewardSource(ABC):
         """Called once with the policy before training; a source whose model can live on the
         policy's own base (a LoRA reward model trained on it) attaches there: one copy of the
         weights. Default: nothing."""
+
+    def state_dict(self) -> dict[str, Any]:
+        """What changes as the source scores (running normalisation moments), for an exact
+        resume; tensors and plain Python values only. Default: nothing."""
+        return {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:  # noqa: B027 - optional hook
+        """Take back what ``state_dict`` returned. Default: nothing."""
 
     def metrics(self) -> dict[str, float]:
         """Figures about the last ``score`` call worth logging (composites: each component)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from typing import Any
 
 import torch
 
@@ -62,6 +63,19 @@ class ConstantRewardWatch(RewardSource):
     def share_policy_base(self, policy: torch.nn.Module) -> None:
         """Passed on to the watched source."""
         self.source.share_policy_base(policy)
+
+    def state_dict(self) -> dict[str, Any]:
+        """The watched source's state, and how long its scores have been constant."""
+        return {
+            "source": self.source.state_dict(),
+            "constant_batches": self._constant_batches,
+            "warned": self._warned,
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Take back ``state_dict``'s values."""
+        self.source.load_state_dict(state["source"])
+        self._constant_batches, self._warned = state["constant_batches"], state["warned"]
 
     def metrics(self) -> dict[str, float]:
         """The watched source's metrics."""

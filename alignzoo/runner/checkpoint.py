@@ -1,15 +1,63 @@
-"""Atomic checkpoints: write beside the target, then swap, so a crash keeps the last good one."""
+"""Atomic checkpoints: write beside the target, then swap, so a crash keeps the last good one.
+
+A training checkpoint (``checkpoints/step_000120/``) holds what an exact resume needs: the
+trained tensors (every parameter the optimizer updates: the whole model under full
+fine-tuning, the adapter under LoRA, and an algorithm's own heads), and ``state.pt`` with the
+optimizer, the schedule, every random generator, the step, the algorithm's and the reward's
+state; ``config.yaml`` and ``overrides.json`` say how the run was configured. Each is
+written into a staging folder, flushed to disk, and renamed into place: ``kill -9`` at any
+moment leaves either the old or the new one.
+"""
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import torch
 from peft import PeftModel
+from safetensors import safe_open
+from safetensors.torch import save_file
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+from alignzoo.errors import ConfigError
+
+#: where a run keeps its training checkpoints
+CHECKPOINTS = "checkpoints"
+TENSORS, STATE = "trainable.safetensors", "state.pt"
+CONFIG, OVERRIDES = "config.yaml", "overrides.json"
+_STEP_DIR = re.compile(r"step_(\d+)")
+
+
+def write_atomically(target: Path, fill: Callable[[Path], None]) -> Path:
+    """``fill(staging)`` a new folder, flush it to disk, then swap it in for ``target``.
+
+    The new folder is complete on disk before the old one is moved aside, and the old one is
+    deleted only after the swap; a failure while filling leaves the old one untouched.
+    """
+    target = Path(target)
+    staging = target.with_name(f".{target.name}.new")
+    retired = target.with_name(f".{target.name}.old")
+    for leftover in (staging, retired):
+        shutil.rmtree(leftover, ignore_errors=True)
+    try:
+        staging.mkdir(parents=True)
+        fill(staging)
+        _flush_to_disk(staging)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)  # the old folder was never touched
+        raise
+    if target.exists():
+        os.replace(target, retired)
+    os.replace(staging, target)
+    _fsync(target.parent)
+    shutil.rmtree(retired, ignore_errors=True)
+    return target
 
 
 def save_policy(
@@ -18,21 +66,12 @@ def save_policy(
     target: Path,
     extras: Callable[[Path], None] | None = None,
 ) -> Path:
-    """``save_pretrained`` (safetensors) into ``target``, replacing any previous checkpoint.
+    """``save_pretrained`` (safetensors) into ``target``, replacing any previous one.
 
-    ``extras(directory)`` may add files; it writes into the new checkpoint before the swap.
-
-    The new checkpoint is complete on disk before the old one is moved aside, and the old
-    one is deleted only after the swap.
+    ``extras(directory)`` may add files; it writes into the new folder before the swap.
     """
-    target = Path(target)
-    staging, retired = (
-        target.with_name(f".{target.name}.new"),
-        target.with_name(f".{target.name}.old"),
-    )
-    for leftover in (staging, retired):
-        shutil.rmtree(leftover, ignore_errors=True)
-    try:
+
+    def fill(staging: Path) -> None:
         # a LoRA policy saves its own adapter only (not a shared-base reward adapter)
         adapters: dict[str, Any] = (
             {"selected_adapters": [model.active_adapter]} if isinstance(model, PeftModel) else {}
@@ -41,11 +80,96 @@ def save_policy(
         tokenizer.save_pretrained(staging)
         if extras is not None:
             extras(staging)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)  # the old checkpoint was never touched
-        raise
-    if target.exists():
-        os.replace(target, retired)
-    os.replace(staging, target)
-    shutil.rmtree(retired, ignore_errors=True)
+
+    return write_atomically(target, fill)
+
+
+def save_checkpoint(
+    run_dir: Path,
+    step: int,
+    trained: Sequence[torch.nn.Parameter],
+    names: Sequence[str],
+    state: dict[str, Any],
+    config_yaml: str,
+    overrides: Sequence[str],
+    keep: int,
+) -> Path:
+    """Write ``checkpoints/step_<step>`` atomically, then keep only the newest ``keep``.
+
+    ``config_yaml`` and the command line's ``overrides`` say how the run was configured: a
+    resumed run is composed again from the same overrides.
+    """
+
+    def fill(staging: Path) -> None:
+        tensors = {f"{i:06d}": p.detach().cpu().contiguous() for i, p in enumerate(trained)}
+        save_file(tensors, staging / TENSORS, metadata={"names": json.dumps(list(names))})
+        torch.save(state, staging / STATE)
+        (staging / CONFIG).write_text(config_yaml, encoding="utf-8")
+        (staging / OVERRIDES).write_text(json.dumps(list(overrides)), encoding="utf-8")
+
+    target = write_atomically(run_dir / CHECKPOINTS / f"step_{step:06d}", fill)
+    for old in checkpoints(run_dir)[:-keep]:
+        shutil.rmtree(old, ignore_errors=True)
     return target
+
+
+def checkpoints(run_dir: Path) -> list[Path]:
+    """The run's complete checkpoints, oldest first (staging leftovers are not among them)."""
+    folder = Path(run_dir) / CHECKPOINTS
+    if not folder.is_dir():
+        return []
+    found = [
+        (int(match.group(1)), path)
+        for path in folder.iterdir()
+        if (match := _STEP_DIR.fullmatch(path.name)) and (path / STATE).is_file()
+    ]
+    return [path for _, path in sorted(found)]
+
+
+def latest_checkpoint(run_dir: Path) -> Path | None:
+    """The run's newest complete checkpoint, or None."""
+    found = checkpoints(run_dir)
+    return found[-1] if found else None
+
+
+def load_checkpoint(
+    directory: Path, trained: Sequence[torch.nn.Parameter], names: Sequence[str]
+) -> dict[str, Any]:
+    """Copy the checkpoint's tensors into ``trained`` and return its state (weights only)."""
+    path = directory / TENSORS
+    with safe_open(str(path), framework="pt") as saved:
+        saved_names = json.loads((saved.metadata() or {}).get("names", "[]"))
+        if saved_names != list(names):
+            raise ConfigError(
+                f"{path}: its {len(saved_names)} trained tensors are not this run's "
+                f"{len(names)} ({_first_difference(saved_names, names)}); resume it with the "
+                "config it was saved with"
+            )
+        with torch.no_grad():
+            for i, parameter in enumerate(trained):
+                parameter.copy_(saved.get_tensor(f"{i:06d}"))
+    return torch.load(directory / STATE, weights_only=True, map_location="cpu")
+
+
+def _first_difference(saved: Sequence[str], names: Sequence[str]) -> str:
+    for a, b in zip(saved, names, strict=False):
+        if a != b:
+            return f"saved {a!r} where this run has {b!r}"
+    return "a different count"
+
+
+def _flush_to_disk(folder: Path) -> None:
+    """fsync every file under ``folder``, then the folders themselves."""
+    for root, _, files in os.walk(folder):
+        for name in files:
+            with open(os.path.join(root, name), "rb") as handle:
+                os.fsync(handle.fileno())
+        _fsync(Path(root))
+
+
+def _fsync(folder: Path) -> None:
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import random
 import resource
+import signal
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -19,6 +21,7 @@ from typing import Any, TypeVar, cast
 
 import torch
 from accelerate import Accelerator
+from accelerate.utils import DataLoaderConfiguration, gather_object
 from omegaconf import DictConfig, OmegaConf
 from peft import PeftModel
 from tqdm.auto import tqdm
@@ -32,26 +35,56 @@ from alignzoo.config.schema import (
     ModelConfig,
     optional_dataclass,
 )
-from alignzoo.errors import ConfigError
+from alignzoo.config.validation import validate_run_config
+from alignzoo.data.overlong_rows import warn_overlong_rows
+from alignzoo.errors import ConfigError, RunInterrupted, TrainingDiverged
 from alignzoo.evaluation import HeldoutEvaluator
 from alignzoo.models.loading import load_causal_lm, load_tokenizer
 from alignzoo.models.policy import load_policy_and_reference
 from alignzoo.models.reference import ReferenceModel
 from alignzoo.registry import LoadedPlugins
 from alignzoo.rewards.watch import ConstantRewardWatch
-from alignzoo.runner.checkpoint import save_policy
+from alignzoo.runner.checkpoint import (
+    latest_checkpoint,
+    load_checkpoint,
+    save_checkpoint,
+    save_policy,
+)
 from alignzoo.runner.metrics_log import MetricsLog
+from alignzoo.runner.stop_signals import StopSignals
 from alignzoo.runner.token_counter import TokenCounter
+from alignzoo.runner.trackers import PROJECT, flat_config, tracker_names
+from alignzoo.runner.training_state import capture_rng, restore_rng
 from alignzoo.runner.updater import OptimizerUpdater
 
 T = TypeVar("T")
 
 
-def run(cfg: DictConfig, plugins: LoadedPlugins, run_dir: Path) -> dict[str, Any]:
-    """Train the configured algorithm and return the summary also written to summary.json."""
+def run(
+    cfg: DictConfig,
+    plugins: LoadedPlugins,
+    run_dir: Path,
+    resume_from: Path | None = None,
+    overrides: Sequence[str] = (),
+) -> dict[str, Any]:
+    """Train the configured algorithm and return the summary also written to summary.json.
+
+    ``resume_from`` (a checkpoint folder of ``run_dir``) continues the run after the step it
+    was saved at, exactly as if it had never stopped. ``overrides`` (the command line's) are
+    saved in each checkpoint, to compose the same config again on resume.
+    """
+    validate_run_config(cfg)  # every bad value at once, naming its key, before anything loads
     started = time.perf_counter()
     registry, hooks = plugins.registry, plugins.manager.hook
-    accelerator = Accelerator(cpu=cfg.device == Device.cpu)
+    # train.batch_size is the global batch, split among processes: the schedule then steps
+    # once per optimizer step, not once per process
+    trackers = tracker_names(cfg.logger)
+    accelerator = Accelerator(
+        cpu=cfg.device == Device.cpu,
+        dataloader_config=DataLoaderConfiguration(split_batches=True),
+        log_with=trackers or None,
+        project_dir=run_dir,
+    )
     _reset_peak_memory(accelerator.device)
     set_seed(cfg.seed)
 
@@ -116,6 +149,7 @@ def run(cfg: DictConfig, plugins: LoadedPlugins, run_dir: Path) -> dict[str, Any
             f"data={data_component.name} has no training {algorithm.consumes}, "
             f"which algorithm={algorithm_component.name} consumes"
         )
+    warn_overlong_rows(train_records, tokenizer, model_cfg.max_length)
     algorithm.prepare(train_records)
     # an algorithm that trains nothing (best-of-n) is evaluated once, whatever train.steps says
     steps = cfg.train.steps if algorithm.trains else 0
@@ -140,6 +174,7 @@ def run(cfg: DictConfig, plugins: LoadedPlugins, run_dir: Path) -> dict[str, Any
         parameters,
         cfg.train.max_grad_norm,
         micro_batch_size=cfg.train.micro_batch_size,
+        outside_model=_outside(parameters, bare_policy),
     )
 
     # --- held-out evaluation, and its step-0 point: the reference itself ---
@@ -165,44 +200,131 @@ def run(cfg: DictConfig, plugins: LoadedPlugins, run_dir: Path) -> dict[str, Any
     )
     # only the main process evaluates, logs and saves; the others just train
     main = accelerator.is_main_process
-    log = MetricsLog(run_dir / "metrics.jsonl")
+    mirror = None
+    if trackers:  # the same rows go to TensorBoard / W&B / MLflow too
+        hyperparameters = OmegaConf.to_container(cfg, resolve=True, enum_to_str=True)
+        accelerator.init_trackers(PROJECT, config=flat_config(hyperparameters))  # type: ignore[arg-type]
+
+        def mirror(metrics: dict[str, Any], step: int) -> None:
+            accelerator.log(metrics, step=step)
+
+    log = MetricsLog(run_dir / "metrics.jsonl", mirror)
+    # a resumed run evaluates its start again too: evaluation caches the reference's samples
     initial = algorithm.evaluate(evaluator) if main else {}
-    if main:
+    if main and resume_from is None:
         log.write(0, initial)
 
-    # --- the training loop (each process draws its own batches) ---
-    batches = _shuffled_batches(
-        train_records, cfg.train.batch_size, cfg.seed + accelerator.process_index
+    # --- resume: trained tensors, optimizer, schedule, counters, then the random state ---
+    trained_names = _parameter_names(parameters, bare_policy)
+    train_seconds, trained_tokens, bad_steps = 0.0, 0, 0
+    metrics: Metrics = {}
+    latest_eval = initial
+    state: dict[str, Any] = {"step": 0}
+    if resume_from is not None:
+        state = load_checkpoint(resume_from, parameters, trained_names)
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        algorithm.load_state_dict(state["algorithm"])
+        if training_reward is not None:
+            training_reward.load_state_dict(state["reward"])
+        train_seconds, trained_tokens = state["train_seconds"], state["trained_tokens"]
+        metrics, latest_eval, bad_steps = state["metrics"], state["latest_eval"], state["bad_steps"]
+        if main:
+            log.truncate_after(state["step"])
+
+    def save_checkpoint_at(step: int, random_states: list[dict[str, Any]]) -> Path:
+        """Everything the next step depends on, so a resumed run takes it exactly alike."""
+        training_state = {
+            "step": step,
+            "optimizer": optimizer.state_dict(),
+            "scheduler": scheduler.state_dict(),
+            "algorithm": algorithm.state_dict(),
+            "reward": training_reward.state_dict() if training_reward is not None else {},
+            "rng": random_states,
+            "train_seconds": train_seconds,
+            "trained_tokens": trained_tokens,
+            "metrics": metrics,
+            "latest_eval": latest_eval,
+            "bad_steps": bad_steps,
+        }
+        return save_checkpoint(
+            run_dir,
+            step,
+            parameters,
+            trained_names,
+            training_state,
+            OmegaConf.to_yaml(OmegaConf.merge(cfg, {"resume": None})),  # as composed again
+            overrides,
+            cfg.train.keep_checkpoints,
+        )
+
+    # --- the training loop: each process trains its share of the same global batch ---
+    batches = _process_shares(
+        _shuffled_batches(train_records, cfg.train.batch_size, cfg.seed),
+        accelerator.process_index,
+        accelerator.num_processes,
     )
+    for _ in range(state["step"]):  # a resumed run skips the batches already trained on
+        next(batches)
     progress = tqdm(
-        range(1, steps + 1),
+        range(state["step"] + 1, steps + 1),
         desc=algorithm_component.name,
         disable=not accelerator.is_main_process,
         file=sys.stdout,
     )
-    train_seconds, trained_tokens = 0.0, 0
-    metrics: Metrics = {}
-    latest_eval = initial
+    if resume_from is not None:  # each process its own generators (saved by 1: the first's)
+        saved_rng = state["rng"]
+        restore_rng(saved_rng[min(accelerator.process_index, len(saved_rng) - 1)])
     tokens.take()  # what evaluation and prepare() ran is not training
-    for step in progress:
-        policy.train()
-        step_started = time.perf_counter()
-        metrics = algorithm.train_step(next(batches), updater)
-        elapsed = time.perf_counter() - step_started
-        train_seconds += elapsed
-        # counted by the runner; an algorithm that knows better may report perf/tokens
-        counted = tokens.take()
-        trained_tokens += int(metrics.pop("perf/tokens", counted))
-        metrics |= {"perf/step_s": elapsed, "perf/tokens_per_s": trained_tokens / train_seconds}
-        if not main:
-            continue
-        log.write(step, metrics)
-        hooks.alignzoo_on_step_end(step=step, metrics=metrics)
-        progress.set_postfix(loss=f"{metrics.get('loss', float('nan')):.3f}")
-        if step % cfg.eval.every == 0 or step == steps:
-            latest_eval = algorithm.evaluate(evaluator)
-            log.write(step, latest_eval)
-            progress.write(_format_eval(step, latest_eval))
+    with StopSignals() as stop:
+        for step in progress:
+            policy.train()
+            step_started = time.perf_counter()
+            metrics = algorithm.train_step(next(batches), updater)
+            elapsed = time.perf_counter() - step_started
+            train_seconds += elapsed
+            # counted by the runner; an algorithm that knows better may report perf/tokens
+            counted = tokens.take()
+            trained_tokens += int(metrics.pop("perf/tokens", counted))
+            metrics |= {
+                "perf/step_s": elapsed,
+                "perf/tokens_per_s": trained_tokens / train_seconds,
+            }
+            # every process logs, guards and stops on the same figures, at the same step
+            metrics, stopping = _agree(accelerator, metrics, stop.requested is not None)
+            bad = _non_finite(metrics)
+            bad_steps = bad_steps + 1 if bad else 0
+            if main:
+                log.write(step, metrics)
+                hooks.alignzoo_on_step_end(step=step, metrics=metrics)
+                progress.set_postfix(loss=f"{metrics.get('loss', float('nan')):.3f}")
+            if bad_steps >= cfg.train.max_bad_steps:
+                raise TrainingDiverged(
+                    f"{bad} at step {step}: {bad_steps} steps in a row with a non-finite "
+                    f"loss, reward or gradient norm (train.max_bad_steps="
+                    f"{cfg.train.max_bad_steps}; their updates were skipped). "
+                    + _last_checkpoint_words(run_dir)
+                )
+            if main and (step % cfg.eval.every == 0 or step == steps):
+                latest_eval = algorithm.evaluate(evaluator)
+                log.write(step, latest_eval)
+                progress.write(_format_eval(step, latest_eval))
+            every = cfg.train.checkpoint_every
+            due = (every is not None and step % every == 0) or step == steps
+            if bad_steps == 0 and (due or stopping):
+                random_states = [capture_rng()]
+                if accelerator.num_processes > 1:
+                    random_states = gather_object(random_states)
+                if main:
+                    save_checkpoint_at(step, random_states)
+                accelerator.wait_for_everyone()
+            if stopping:
+                number = stop.requested or signal.SIGTERM  # another process may have had it
+                raise RunInterrupted(
+                    f"{signal.Signals(number).name} at step {step} of {steps}. "
+                    + _last_checkpoint_words(run_dir),
+                    number,
+                )
 
     # --- save the policy (safetensors, atomically) and the summary ---
     tokens.close()
@@ -241,10 +363,41 @@ def run(cfg: DictConfig, plugins: LoadedPlugins, run_dir: Path) -> dict[str, Any
         "policy_dir": policy_dir,
         "config": OmegaConf.to_container(cfg, resolve=True, enum_to_str=True),
     }
+    if trackers:
+        accelerator.end_training()
     if main:
         (run_dir / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
         hooks.alignzoo_on_run_end(run_dir=str(run_dir), summary=summary)
     return summary
+
+
+def _parameter_names(parameters: Sequence[torch.nn.Parameter], model: torch.nn.Module) -> list[str]:
+    """The model's name of each trained parameter; ``algorithm.<i>`` for an algorithm's own."""
+    names = {id(p): name for name, p in model.named_parameters()}
+    return [names.get(id(p), f"algorithm.{i}") for i, p in enumerate(parameters)]
+
+
+def _outside(parameters: Sequence[torch.nn.Parameter], model: torch.nn.Module) -> list:
+    """The trained parameters that are not ``model``'s (an algorithm's own heads)."""
+    held = {id(p) for p in model.parameters()}
+    return [p for p in parameters if id(p) not in held]
+
+
+def _non_finite(metrics: Metrics) -> str | None:
+    """``name=value`` of the first non-finite loss, reward or gradient norm, else None."""
+    for name, value in metrics.items():
+        watched = name == "loss" or name.startswith("rewards/") or name == "train/grad_norm"
+        if watched and not math.isfinite(value):
+            return f"{name}={value}"
+    return None
+
+
+def _last_checkpoint_words(run_dir: Path) -> str:
+    """Where the run can be resumed from, in words for a closing message."""
+    last = latest_checkpoint(run_dir)
+    if last is None:
+        return "No checkpoint was saved yet."
+    return f"Last checkpoint: {last}; continue with: alignzoo resume={run_dir}"
 
 
 def _reference_held(reference: ReferenceModel | None, borrowed_for_eval: bool) -> str:
@@ -263,6 +416,37 @@ def _parameter_count(model: torch.nn.Module) -> int:
     if isinstance(model, PeftModel):
         return model.get_nb_trainable_parameters()[1]
     return sum(p.numel() for p in model.parameters())
+
+
+def _process_shares(batches: Iterator[list[T]], index: int, processes: int) -> Iterator[list[T]]:
+    """Process ``index``'s rows of each global batch: every ``processes``-th, from ``index``.
+
+    Every process draws the same global batches (one seed), so the data a step trains on
+    does not depend on how many processes share it, and a checkpoint resumes on any count.
+    """
+    for batch in batches:
+        if len(batch) % processes:
+            raise ConfigError(
+                f"train.batch_size={len(batch)} is the global batch: it must divide evenly "
+                f"among the {processes} processes"
+            )
+        yield batch[index::processes]
+
+
+def _agree(accelerator: Accelerator, metrics: Metrics, stop: bool) -> tuple[Metrics, bool]:
+    """The step's metrics averaged over processes, and whether any process was told to stop.
+
+    One all-reduce; a NaN anywhere stays a NaN, so every process judges the step alike.
+    """
+    if accelerator.num_processes == 1:
+        return metrics, stop
+    names = sorted(metrics)
+    values = torch.tensor([*(float(metrics[k]) for k in names), float(stop)], dtype=torch.float64)
+    total = accelerator.reduce(values.to(accelerator.device), reduction="sum").cpu()
+    averaged = {
+        k: float(v) / accelerator.num_processes for k, v in zip(names, total[:-1], strict=True)
+    }
+    return averaged, bool(total[-1] > 0)
 
 
 def _shuffled_batches(records: Sequence[T], batch_size: int, seed: int) -> Iterator[list[T]]:

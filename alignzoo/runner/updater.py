@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import torch
@@ -23,10 +24,14 @@ class OptimizerUpdater:
         parameters: list[torch.nn.Parameter],
         max_grad_norm: float,
         micro_batch_size: int | None = None,
+        outside_model: list[torch.nn.Parameter] | None = None,
     ) -> None:
         self.accelerator, self.optimizer, self.scheduler = accelerator, optimizer, scheduler
         self.parameters, self.max_grad_norm = parameters, max_grad_norm
         self.micro_batch_size = micro_batch_size
+        #: trained parameters the process-parallel model wrapper does not hold (PPO's value
+        #: head): their gradients are averaged over processes here
+        self.outside_model = outside_model or []
 
     def update(self, batch: B, loss_fn: Callable[[B], LossAndMetrics]) -> Metrics:
         """Accumulate ``loss_fn`` over the micro-batches of ``batch``, then step once."""
@@ -38,12 +43,30 @@ class OptimizerUpdater:
         self.accelerator.backward(loss)
 
     def step(self) -> Metrics:
-        """Clip the gradient norm, step optimizer and schedule, and clear gradients."""
-        grad_norm = self.accelerator.clip_grad_norm_(self.parameters, self.max_grad_norm)
-        self.optimizer.step()
-        self.scheduler.step()
+        """Clip the gradient norm, step optimizer and schedule, and clear gradients.
+
+        A non-finite gradient norm (a NaN or inf loss, reward or activation) skips the update:
+        the weights and the optimizer's moments stay as they were, and ``train/skipped`` says
+        so; the runner stops after ``train.max_bad_steps`` such steps in a row.
+        """
+        self._average_outside_model()
+        grad_norm = float(self.accelerator.clip_grad_norm_(self.parameters, self.max_grad_norm))
+        skipped = not math.isfinite(grad_norm)
+        if not skipped:
+            self.optimizer.step()
+            self.scheduler.step()
         self.optimizer.zero_grad(set_to_none=True)
         return {
-            "train/grad_norm": float(grad_norm),
+            "train/grad_norm": grad_norm,
             "train/lr": float(self.scheduler.get_last_lr()[0]),
+            "train/skipped": float(skipped),
         }
+
+    def _average_outside_model(self) -> None:
+        """Average the gradients DDP does not, so every process takes the same step."""
+        if self.accelerator.num_processes == 1:
+            return
+        for parameter in self.outside_model:
+            if parameter.grad is None:
+                parameter.grad = torch.zeros_like(parameter)
+            parameter.grad = self.accelerator.reduce(parameter.grad, reduction="mean")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
+from alignzoo.config.ranges import COUNT, FieldRanges, check_config_ranges
 from alignzoo.config.schema import SamplingConfig
 
 
@@ -13,6 +15,12 @@ class BestOfNConfig:
 
     #: samples drawn per held-out prompt; the training reward keeps the best
     n: int = 16
+
+    field_ranges: ClassVar[FieldRanges] = {"n": COUNT}
+
+    def __post_init__(self) -> None:
+        """A nonsense value fails here, naming its key, before any model loads."""
+        check_config_ranges(self, "algorithm")
 
 
 @dataclass
@@ -25,3 +33,9 @@ class RejectionSamplingConfig:
     rollout: SamplingConfig = field(default_factory=SamplingConfig)
     #: samples drawn per prompt; the training reward keeps the best for the fine-tuning step
     n: int = 4
+
+    field_ranges: ClassVar[FieldRanges] = {"n": COUNT}
+
+    def __post_init__(self) -> None:
+        """A nonsense value fails here, naming its key, before any model loads."""
+        check_config_ranges(self, "algorithm")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
-from alignzoo.errors import ConfigError
+from alignzoo.config.ranges import POSITIVE, FieldRanges, between, config_problems, raise_problems
 from alignzoo_dpo.loss import loss_names
 
 
@@ -33,9 +33,19 @@ class DPOConfig:
     #: score chosen and rejected in one forward pass of 2B rows instead of two passes
     concatenated_forward: bool = True
 
+    field_ranges: ClassVar[FieldRanges] = {
+        "beta": POSITIVE,
+        # a flip rate past 1/2 turns the preferences around (robust divides by 1 - 2 eps)
+        "label_smoothing": between(0, 0.5),
+        "discopop_tau": POSITIVE,
+    }
+
     def __post_init__(self) -> None:
-        """A loss name that no class implements is refused here, before any model loads."""
+        """A loss name that no class implements, or a nonsense value, is refused here, naming
+        its key, before any model loads."""
+        problems = config_problems(self, "algorithm")
         try:
             loss_names(self.loss)
         except ValueError as error:
-            raise ConfigError(str(error)) from None
+            problems.append(str(error))
+        raise_problems(problems)

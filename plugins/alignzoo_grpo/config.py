@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import ClassVar
 
+from alignzoo.config.ranges import (
+    COUNT,
+    NON_NEGATIVE,
+    POSITIVE,
+    FieldRanges,
+    at_least,
+    check_config_ranges,
+)
 from alignzoo.config.schema import SamplingConfig
 
 
@@ -79,3 +88,15 @@ class GRPOConfig:
     mask_truncated_completions: bool = False
     #: leave out groups whose completions all scored alike: their advantages are zero
     drop_equal_reward_groups: bool = False
+
+    field_ranges: ClassVar[FieldRanges] = {
+        "num_generations": at_least(2),  # a group of one has nothing to compare with
+        "epsilon_low": POSITIVE,
+        "epsilon_high": POSITIVE,
+        "beta": NON_NEGATIVE,
+        "num_iterations": COUNT,
+    }
+
+    def __post_init__(self) -> None:
+        """A nonsense value fails here, naming its key, before any model loads."""
+        check_config_ranges(self, "algorithm")

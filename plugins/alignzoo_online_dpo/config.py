@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from alignzoo.config.ranges import check_config_ranges
 from alignzoo.config.schema import SamplingConfig
 
 
@@ -19,3 +20,7 @@ class OnlineDPOConfig:
 
     rollout: SamplingConfig = field(default_factory=SamplingConfig)
     dpo: Any = None
+
+    def __post_init__(self) -> None:
+        """A nonsense sampling value fails here, naming its key, before any model loads."""
+        check_config_ranges(self, "algorithm")

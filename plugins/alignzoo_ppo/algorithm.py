@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import torch
 
@@ -76,6 +77,15 @@ class PPOAlgorithm(Algorithm[PromptRecord]):
             rollout_new_tokens=config.rollout.max_new_tokens,
             extra_trainable=hidden_size + 1,
         )
+
+    def state_dict(self) -> dict[str, Any]:
+        """The KL coefficient, which the adaptive controller moves from step to step (the
+        value head is a trained parameter: the runner saves it)."""
+        return {"kl_coef": self.kl_control.value}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Take back the KL coefficient."""
+        self.kl_control.value = float(state["kl_coef"])
 
     def updates_per_step(self) -> int:
         """One optimizer step per mini-batch per epoch."""

@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from alignzoo.algorithms.kl import KLEstimator
+from alignzoo.config.ranges import (
+    COUNT,
+    NON_NEGATIVE,
+    POSITIVE,
+    UNIT_INTERVAL,
+    FieldRanges,
+    check_config_ranges,
+    optional,
+)
 from alignzoo.config.schema import SamplingConfig
 
 
@@ -38,3 +48,23 @@ class PPOConfig:
     #: passes over each rollout batch, and mini-batches per pass
     ppo_epochs: int = 2
     num_minibatches: int = 2
+
+    field_ranges: ClassVar[FieldRanges] = {
+        "missing_eos_penalty": optional(NON_NEGATIVE),
+        "reward_scale": POSITIVE,
+        "reward_clip": optional(POSITIVE),
+        "kl_coef": NON_NEGATIVE,
+        "target_kl": POSITIVE,
+        "kl_horizon": COUNT,
+        "gamma": UNIT_INTERVAL,
+        "lam": UNIT_INTERVAL,
+        "cliprange": POSITIVE,
+        "cliprange_value": POSITIVE,
+        "vf_coef": NON_NEGATIVE,
+        "ppo_epochs": COUNT,
+        "num_minibatches": COUNT,
+    }
+
+    def __post_init__(self) -> None:
+        """A nonsense value fails here, naming its key, before any model loads."""
+        check_config_ranges(self, "algorithm")

@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import ClassVar
 
 from alignzoo.algorithms.kl import KLEstimator
+from alignzoo.config.ranges import (
+    COUNT,
+    NON_NEGATIVE,
+    POSITIVE,
+    UNIT_INTERVAL,
+    FieldRanges,
+    config_problems,
+    raise_problems,
+)
 from alignzoo.config.schema import SamplingConfig
 
 
@@ -36,3 +46,23 @@ class ReinforcePPConfig:
     #: passes over each rollout, and mini-batches per pass (one optimizer step each)
     epochs: int = 1
     num_minibatches: int = 2
+
+    field_ranges: ClassVar[FieldRanges] = {
+        "samples_per_prompt": COUNT,
+        "kl_coef": NON_NEGATIVE,
+        "gamma": UNIT_INTERVAL,
+        "cliprange": POSITIVE,
+        "epochs": COUNT,
+        "num_minibatches": COUNT,
+    }
+
+    def __post_init__(self) -> None:
+        """A nonsense value, or a group baseline without a group, fails here, naming its
+        key, before any model loads."""
+        problems = config_problems(self, "algorithm")
+        if self.baseline == Baseline.group and self.samples_per_prompt == 1:
+            problems.append(
+                "algorithm.baseline=group averages a prompt's samples: set "
+                "algorithm.samples_per_prompt >= 2"
+            )
+        raise_problems(problems)

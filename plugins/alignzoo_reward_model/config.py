@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
-from omegaconf import MISSING
-
+from alignzoo.config.ranges import COUNT, NON_NEGATIVE, FieldRanges, at_least, check_config_ranges
 from alignzoo.config.schema import Device, QuantPreset
+from alignzoo.config.validation import required
 
 
 @dataclass
@@ -21,13 +22,24 @@ class RewardModelConfig:
     #: center_rewards_coefficient); 0: off
     center_rewards_coefficient: float = 0.0
 
+    field_ranges: ClassVar[FieldRanges] = {
+        "margin": NON_NEGATIVE,
+        "center_rewards_coefficient": NON_NEGATIVE,
+    }
+
+    def __post_init__(self) -> None:
+        """A nonsense value fails here, naming its key, before any model loads."""
+        check_config_ranges(self, "algorithm")
+
 
 @dataclass
 class LearnedRewardConfig:
     """``reward=learned reward.path=<dir>``: a trained reward model scores completions."""
 
     #: a directory saved by ``algorithm=reward_model`` (``<run dir>/reward_model``) or a hub id
-    path: str = MISSING
+    path: str = required(
+        "a directory saved by algorithm=reward_model (<run dir>/reward_model), or a hub id"
+    )
     batch_size: int = 64
     max_length: int = 128
     #: subtracted from every score
@@ -43,3 +55,12 @@ class LearnedRewardConfig:
     #: a LoRA reward model trained on the policy's base: load its adapter onto the policy
     #: (needs peft=lora) instead of a second copy of the base
     share_base: bool = False
+
+    field_ranges: ClassVar[FieldRanges] = {
+        "batch_size": COUNT,
+        "max_length": at_least(2),
+    }
+
+    def __post_init__(self) -> None:
+        """A nonsense value fails here, naming its key, before any model loads."""
+        check_config_ranges(self, "reward")

@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import torch
 from transformers import AutoTokenizer
@@ -13,6 +14,7 @@ from transformers import AutoTokenizer
 from alignzoo.config.schema import ModelConfig
 from alignzoo.errors import ConfigError
 from alignzoo.models.loading import load_reward_model, resolve_device
+from alignzoo.models.location import local_directory_problem, model_location
 from alignzoo.models.quantization import quant_preset
 from alignzoo.models.tokenize import TokenizedCompletions
 from alignzoo.rewards import RewardSource
@@ -31,9 +33,12 @@ class LearnedReward(RewardSource):
         self.config = config
         self.device = resolve_device(config.device)
         quant = quant_preset(config.quant, "reward.quant")
+        if (missing := local_directory_problem(config.path)) is not None:
+            raise ConfigError(f"reward.path={config.path!r}: no reward model there: {missing}")
+        location = model_location(config.path, "reward.path")
         try:
-            self.tokenizer = AutoTokenizer.from_pretrained(config.path)
-        except OSError as error:
+            self.tokenizer = AutoTokenizer.from_pretrained(location)
+        except (OSError, ValueError) as error:
             raise ConfigError(
                 f"reward.path={config.path!r}: no reward model there (expected a directory "
                 f"saved by algorithm=reward_model, or a hub id): {error}"
@@ -76,6 +81,15 @@ class LearnedReward(RewardSource):
                 f"{self.config.path!r}, as algorithm=reward_model writes it"
             )
         return float(json.loads(stats.read_text())["mean"])
+
+    def state_dict(self) -> dict[str, Any]:
+        """The running normalisation moments, when ``reward.normalize`` keeps them."""
+        return {"moments": self.moments.state_dict()} if self.moments is not None else {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Take back ``state_dict``'s moments."""
+        if self.moments is not None:
+            self.moments.load_state_dict(state["moments"])
 
     @torch.no_grad()
     def score(self, prompts: Sequence[str], completions: Sequence[str]) -> torch.Tensor:

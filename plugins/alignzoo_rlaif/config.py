@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import ClassVar
 
+from alignzoo.config.ranges import COUNT, POSITIVE, FieldRanges, at_least, check_config_ranges
 from alignzoo.config.schema import Device, QuantPreset
 
 PAIRWISE_TEMPLATE = (
@@ -58,3 +60,14 @@ class LocalJudgeConfig:
     #: load the judge's weights as none, 4bit or 8bit (bitsandbytes)
     quant: QuantPreset = QuantPreset["none"]
     trust_remote_code: bool = False
+
+    field_ranges: ClassVar[FieldRanges] = {
+        "likelihood_scale": POSITIVE,
+        "batch_size": COUNT,
+        "max_length": at_least(2),
+    }
+
+    def __post_init__(self) -> None:
+        """A nonsense value fails here, naming its key as ``reward=judge`` has it (inside
+        ``algorithm=rlaif`` the run's validation names it ``algorithm.judge.<field>``)."""
+        check_config_ranges(self, "reward")

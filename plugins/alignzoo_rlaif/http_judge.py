@@ -3,7 +3,8 @@
 The verdict comes from the returned logprobs of the choice tokens when the server offers
 them, else from the answer text parsed strictly. The API key is read from the environment
 variable the config names, sent only in the Authorization header, and never logged, saved
-or put into an error message.
+or put into an error message. Redirects are refused, not followed: urllib would repeat the
+request, Authorization header included, to whatever host the answer names.
 """
 
 from __future__ import annotations
@@ -17,11 +18,19 @@ import urllib.request
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 from omegaconf import MISSING
 
+from alignzoo.config.ranges import (
+    COUNT,
+    NON_NEGATIVE,
+    POSITIVE,
+    FieldRanges,
+    between,
+    check_config_ranges,
+)
 from alignzoo.errors import AlignzooError, ConfigError
 from alignzoo.rewards.judge import Judge
 from alignzoo_rlaif.config import PAIRWISE_TEMPLATE, POINTWISE_TEMPLATE
@@ -58,6 +67,25 @@ class HTTPJudgeConfig:
     concurrency: int = 8
     cache: bool = True
 
+    field_ranges: ClassVar[FieldRanges] = {
+        "top_logprobs": between(0, 20),  # what OpenAI-compatible servers accept
+        "timeout_s": POSITIVE,
+        "max_retries": NON_NEGATIVE,
+        "backoff_s": NON_NEGATIVE,
+        "concurrency": COUNT,
+    }
+
+    def __post_init__(self) -> None:
+        """A nonsense value fails here, naming its key, before any request is made."""
+        check_config_ranges(self, "reward")
+
+
+class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
+    """Turns every 3xx answer into an ``HTTPError`` instead of a request to its Location."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
 
 class HTTPJudge(Judge):
     """Judges through ``POST {base_url}/chat/completions``, one request per judgement."""
@@ -65,6 +93,8 @@ class HTTPJudge(Judge):
     def __init__(self, config: HTTPJudgeConfig) -> None:
         self.config = config
         self.endpoint = config.base_url.rstrip("/") + "/chat/completions"
+        # shared by the worker threads: an opener holds no per-request state
+        self._opener = urllib.request.build_opener(_RefuseRedirects)
         self._key_env = config.api_key_env
         if self._key_env and self._key_env not in os.environ:
             raise ConfigError(
@@ -161,9 +191,12 @@ class HTTPJudge(Judge):
                 self.endpoint, data=json.dumps(body).encode(), headers=headers, method="POST"
             )
             try:
-                with urllib.request.urlopen(request, timeout=self.config.timeout_s) as reply:
+                with self._opener.open(request, timeout=self.config.timeout_s) as reply:
                     raw = reply.read()
             except urllib.error.HTTPError as error:
+                if 300 <= error.code < 400:  # never retried: the answer would be the same
+                    error.close()
+                    raise JudgeEndpointError(self._redirect_message(error)) from None
                 problem = f"HTTP {error.code}"
                 if error.code < 500 and error.code != 429:  # the request itself is wrong
                     break
@@ -179,4 +212,13 @@ class HTTPJudge(Judge):
                 ) from None
         raise JudgeEndpointError(
             f"judge endpoint {self.endpoint} failed after {attempt + 1} attempt(s): {problem}"
+        )
+
+    def _redirect_message(self, error: urllib.error.HTTPError) -> str:
+        location = error.headers.get("Location") if error.headers is not None else None
+        target = f" to {location[:200]!r}" if location else ""
+        return (
+            f"judge endpoint {self.endpoint} answered HTTP {error.code}, a redirect{target}; "
+            "redirects are not followed, so the API key is never sent to another address: "
+            "set reward.base_url to the address that answers itself"
         )

@@ -11,6 +11,7 @@ from transformers import AutoTokenizer
 from alignzoo.config.schema import ModelConfig
 from alignzoo.errors import ConfigError
 from alignzoo.models.loading import load_causal_lm, resolve_device
+from alignzoo.models.location import model_location
 from alignzoo.models.logprobs import positions_from_mask, sequence_logprobs
 from alignzoo.models.quantization import quant_preset
 from alignzoo.models.tokenize import tokenize_completions
@@ -49,7 +50,7 @@ class LocalJudge(Judge):
 
     def __init__(self, config: LocalJudgeConfig) -> None:
         self.config = config
-        self.model_name = config.model or builtin_judge_model()
+        self.model_name = model_location(config.model or builtin_judge_model(), "reward.model")
         self.tokenizer = AutoTokenizer.from_pretrained(
             self.model_name, trust_remote_code=config.trust_remote_code
         )

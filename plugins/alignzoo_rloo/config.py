@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
+from alignzoo.config.ranges import NON_NEGATIVE, FieldRanges, at_least, check_config_ranges
 from alignzoo.config.schema import SamplingConfig
 
 
@@ -22,3 +24,12 @@ class RLOOConfig:
     beta: float = 0.05
     #: divide the advantages by their standard deviation over the batch
     normalize_advantages: bool = False
+
+    field_ranges: ClassVar[FieldRanges] = {
+        "num_generations": at_least(2),  # one sample has no others to baseline it
+        "beta": NON_NEGATIVE,
+    }
+
+    def __post_init__(self) -> None:
+        """A nonsense value fails here, naming its key, before any model loads."""
+        check_config_ranges(self, "algorithm")

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import ClassVar
 
 from omegaconf import MISSING
+
+from alignzoo.config.ranges import NON_NEGATIVE, FieldRanges, check_config_ranges
 
 
 @dataclass
@@ -40,6 +43,15 @@ class LengthConfig:
     #: distance from target that still scores 1.0
     tolerance: int = 5
     unit: LengthUnit = LengthUnit.words
+
+    field_ranges: ClassVar[FieldRanges] = {
+        "target": NON_NEGATIVE,
+        "tolerance": NON_NEGATIVE,
+    }
+
+    def __post_init__(self) -> None:
+        """A nonsense value fails here, naming its key, before any model loads."""
+        check_config_ranges(self, "reward")
 
 
 @dataclass

@@ -84,7 +84,8 @@ def keyword_reward(
 def json_format_reward(completion: str, required_keys: Sequence[str] = ()) -> float:
     """0 unless the completion is a JSON object, else 0.5 + 0.5 * fraction of required keys.
 
-    Surrounding whitespace and one enclosing ```json fenced block are allowed.
+    Surrounding whitespace and one enclosing ```json fenced block are allowed; nesting too
+    deep for Python's parser (about a thousand levels) scores 0.
 
     >>> json_format_reward('{"a": 1}', ["a", "b"]), json_format_reward("[1]")
     (0.75, 0.0)
@@ -95,6 +96,8 @@ def json_format_reward(completion: str, required_keys: Sequence[str] = ()) -> fl
     try:
         value = json.loads(text)
     except ValueError:  # json.JSONDecodeError is a ValueError
+        return 0.0
+    except RecursionError:  # nested deeper than Python parses ("[[[[..." from a policy)
         return 0.0
     if not isinstance(value, dict):
         return 0.0

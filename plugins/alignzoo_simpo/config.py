@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
+
+from alignzoo.config.ranges import NON_NEGATIVE, POSITIVE, FieldRanges, check_config_ranges
 
 
 @dataclass
@@ -15,3 +18,13 @@ class SimPOConfig:
     gamma: float = 1.0
     #: weight of an SFT term on the chosen completion (CPO-SimPO; 0: off)
     sft_weight: float = 0.0
+
+    field_ranges: ClassVar[FieldRanges] = {
+        "beta": POSITIVE,
+        "gamma": NON_NEGATIVE,
+        "sft_weight": NON_NEGATIVE,
+    }
+
+    def __post_init__(self) -> None:
+        """A nonsense value fails here, naming its key, before any model loads."""
+        check_config_ranges(self, "algorithm")

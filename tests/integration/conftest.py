@@ -32,6 +32,12 @@ def tiny_task() -> list[str]:
     return list(TINY_TASK)
 
 
+@pytest.fixture(scope="session")
+def tiny_task_overrides() -> tuple[str, ...]:
+    """The same overrides, for fixtures shared by several tests."""
+    return tuple(TINY_TASK)
+
+
 @pytest.fixture
 def train() -> Callable[..., RunResult]:
     """Compose ``config`` with overrides and run it into ``run_dir``: (summary, metric rows)."""

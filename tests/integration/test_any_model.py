@@ -74,7 +74,7 @@ def test_the_rlhf_pipeline_runs_on_a_local_model_and_data_file(tmp_path: Path) -
     with initialize_config_module("alignzoo.conf", version_base="1.3"):
         cfg = compose("config", overrides=command_line)
         record = run_pipeline(
-            cfg, command_line, tmp_path / "chain", lambda c, d: run(c, plugins, d)
+            cfg, command_line, tmp_path / "chain", lambda c, d, o: run(c, plugins, d)
         )
     assert [s["status"] for s in record["stages"]] == ["finished"] * 3
     ppo = json.loads((tmp_path / "chain" / "2_ppo" / "summary.json").read_text())

@@ -39,7 +39,7 @@ def _pipeline(tmp_path: Path, tiny_task: list[str], *extra: str) -> dict:
     plugins = prepare()
     with initialize_config_module("alignzoo.conf", version_base="1.3"):
         cfg = compose("config", overrides=command_line)
-        return run_pipeline(cfg, command_line, tmp_path, lambda c, d: run(c, plugins, d))
+        return run_pipeline(cfg, command_line, tmp_path, lambda c, d, o: run(c, plugins, d))
 
 
 def test_the_rlhf_pipeline_chains_sft_reward_model_and_ppo(tmp_path: Path, tiny_task) -> None:

@@ -10,11 +10,16 @@ from pathlib import Path
 
 import pytest
 from hydra import compose, initialize_config_module
+from safetensors.torch import load_file
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 from transformers import AutoModelForCausalLM
 
 from alignzoo.cli import prepare
+from alignzoo.errors import ConfigError, TrainingDiverged
 from alignzoo.registry import create_plugin_manager, hookimpl, load_plugins
+from alignzoo.runner.checkpoint import TENSORS, latest_checkpoint
 from alignzoo.runner.run import run
+from alignzoo.runner.trackers import tracker_names
 
 #: a few steps of DPO on the tiny task
 FEW_STEPS = ["train.steps=4", "train.batch_size=8", "eval.every=2"]
@@ -97,3 +102,49 @@ def test_missing_model_path_for_hub_data_is_a_clear_error(tmp_path: Path) -> Non
     result = _alignzoo("data=hf", f"data.path={pairs}", cwd=tmp_path)
     assert result.returncode != 0
     assert "model.name_or_path is not set" in result.stderr
+
+
+def test_a_diverging_run_skips_bad_updates_then_stops_naming_metric_and_step(
+    tmp_path: Path, train, tiny_task
+) -> None:
+    with pytest.raises(TrainingDiverged, match=r"=nan at step \d+: 2 steps in a row") as stop:
+        train(
+            tmp_path,
+            *tiny_task,
+            "train.learning_rate=10",
+            "train.steps=60",
+            "train.max_bad_steps=2",
+            "train.checkpoint_every=2",
+            "eval.every=100",
+        )
+    assert "Last checkpoint:" in str(stop.value)
+    rows = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    skipped = [r["step"] for r in rows if r.get("train/skipped") == 1.0]
+    assert len(skipped) >= 2 and skipped[-2:] == [skipped[-1] - 1, skipped[-1]]
+    # the updates skipped never reached the weights: the last checkpoint's are all finite
+    last = latest_checkpoint(tmp_path)
+    assert last is not None
+    assert all(t.isfinite().all() for t in load_file(str(last / TENSORS)).values())
+
+
+def test_logger_tensorboard_mirrors_the_metrics_into_event_files(
+    tmp_path: Path, train, tiny_task
+) -> None:
+    _, rows = train(tmp_path, *tiny_task, "logger=tensorboard", "train.steps=3", "eval.every=3")
+    events = EventAccumulator(str(tmp_path / "tracking")).Reload()
+    losses = [(e.step, e.value) for e in events.Scalars("loss")]
+    expected = [(r["step"], r["loss"]) for r in rows if "loss" in r]
+    assert [s for s, _ in losses] == [s for s, _ in expected] == [1, 2, 3]
+    assert [v for _, v in losses] == pytest.approx([v for _, v in expected])
+    assert "eval/gold_reward" in events.Tags()["scalars"]
+
+
+def test_no_tracker_writes_or_sends_anything_by_default(tmp_path: Path, train, tiny_task) -> None:
+    train(tmp_path, *tiny_task, "train.steps=1", "eval.every=1")
+    assert not (tmp_path / "tracking").exists()
+
+
+def test_an_unknown_or_missing_tracker_is_refused_naming_it() -> None:
+    assert tracker_names(None) == [] and tracker_names("tensorboard") == ["tensorboard"]
+    with pytest.raises(ConfigError, match="logger='neptune' is not a tracker"):
+        tracker_names("tensorboard,neptune")

@@ -11,11 +11,12 @@ import json
 import random
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from alignzoo.cache import cached_directory
+from alignzoo.config.ranges import COUNT, POSITIVE, FieldRanges
 from alignzoo.config.schema import SamplingConfig
 from alignzoo.data.records import LabelledCompletion, PreferencePair, PromptRecord
 from alignzoo.data.source import DataSource, Split
@@ -45,6 +46,13 @@ class SentimentTaskConfig:
     pair_max_new_tokens: int = 24
     seed: int = 0
     base_model: BaseModelConfig = field(default_factory=BaseModelConfig)
+
+    field_ranges: ClassVar[FieldRanges] = {
+        "train_prompts": COUNT,
+        "heldout_prompts": COUNT,
+        "rater_temperature": POSITIVE,
+        "pair_max_new_tokens": COUNT,
+    }
 
 
 class SentimentTask(DataSource):

@@ -45,3 +45,12 @@ def test_non_finite_becomes_null(tmp_path):
         raise ValueError(name)
 
     json.loads(text, parse_constant=reject)
+
+
+def test_truncating_after_a_step_drops_the_later_lines_only(tmp_path) -> None:
+    log = MetricsLog(tmp_path / "metrics.jsonl")
+    for step in (0, 1, 2, 2, 3):
+        log.write(step, {"loss": float(step)})
+    log.truncate_after(2)
+    rows = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in rows] == [0, 1, 2, 2]
