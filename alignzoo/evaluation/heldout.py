@@ -2,16 +2,25 @@
 
 The same prompts, sampling seed and reference completions are used at every evaluation and
 by every algorithm, so numbers compare across steps and across runs.
+
+In a multi-process run every process evaluates: the prompts and pairs are cut into chunks of
+``eval.batch_size``, each process samples and scores every ``n``-th chunk, and the per-row
+results are gathered, so every process ends with the figures of the whole held-out set. Each
+chunk is sampled with a seed of its own, so the figures do not depend on how many processes
+shared the work.
 """
 
 from __future__ import annotations
 
 import contextlib
 import gc
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import torch
+from accelerate.utils import gather_object
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from alignzoo.config.schema import EvalConfig
@@ -21,6 +30,10 @@ from alignzoo.models.logprobs import sequence_logprobs
 from alignzoo.models.reference import ReferenceModel
 from alignzoo.models.tokenize import TokenizedCompletions, tokenize_completions
 from alignzoo.rewards.source import RewardSource
+
+T = TypeVar("T")
+#: seeds of successive chunks lie this far apart (policy and reference draws start 1 apart)
+CHUNK_SEED_STRIDE = 7919
 
 
 @dataclass
@@ -53,6 +66,8 @@ class HeldoutEvaluator:
         seed: int,
         proxy_reward: RewardSource | None = None,
         load_reference: Callable[[], ReferenceModel] | None = None,
+        process_index: int = 0,
+        num_processes: int = 1,
     ) -> None:
         self.prompts = list(prompts[: config.num_prompts])
         self.pairs = list(pairs)
@@ -61,6 +76,8 @@ class HeldoutEvaluator:
         self.load_reference = load_reference
         self.proxy = proxy_reward
         self.config, self.max_length, self.seed = config, max_length, seed
+        #: this process's place among those sharing the work (every one must evaluate)
+        self.process_index, self.num_processes = process_index, num_processes
         self._reference: _ReferenceSamples | None = None
         self._pair_directions = self._gold_directions() if self.pairs else None
 
@@ -94,18 +111,42 @@ class HeldoutEvaluator:
         self, policy: PreTrainedModel, reference_model: ReferenceModel | None
     ) -> dict[str, float]:
         reference = self._reference_samples(policy, reference_model)
-        texts, rows = sample_completions(
-            policy,
-            self.tokenizer,
-            self.prompts,
-            self.config.sampling,
-            self.config.batch_size,
-            seed=self.seed,
-        )
-        metrics = {"eval/completion_tokens": rows.completion_mask.sum(-1).float().mean().item()}
+        mine = []
+        for chunk, prompts in self._my_chunks(self.prompts):
+            texts, rows = self._sample(policy, prompts, chunk, offset=0)
+            tokens = rows.completion_mask.sum(-1).float()
+            kl = self._kl(policy, reference_model, rows) if reference_model is not None else None
+            mine.append((chunk, (texts, tokens, kl)))
+        parts = self._gathered(mine)
+        texts = [text for part_texts, _, _ in parts for text in part_texts]
+        tokens = torch.cat([part_tokens for _, part_tokens, _ in parts])
+        metrics = {"eval/completion_tokens": tokens.mean().item()}
         if reference_model is not None:
-            metrics["eval/kl"] = self._kl(policy, reference_model, rows)
+            metrics["eval/kl"] = torch.cat([kl for _, _, kl in parts]).mean().item()
         return metrics | self._reward_metrics(texts, reference)
+
+    def _my_chunks(self, items: Sequence[T]) -> list[tuple[int, list[T]]]:
+        """(index, items) of the ``eval.batch_size`` chunks of ``items`` this process takes."""
+        size = self.config.batch_size
+        count = math.ceil(len(items) / size)
+        return [
+            (chunk, list(items[chunk * size : (chunk + 1) * size]))
+            for chunk in range(self.process_index, count, self.num_processes)
+        ]
+
+    def _gathered(self, mine: list[tuple[int, Any]]) -> list[Any]:
+        """Every process's (chunk, result) pairs, as results in chunk order."""
+        everything = gather_object(mine) if self.num_processes > 1 else mine
+        return [result for _, result in sorted(everything, key=lambda pair: pair[0])]
+
+    def _sample(
+        self, model: PreTrainedModel, prompts: list[str], chunk: int, offset: int
+    ) -> tuple[list[str], TokenizedCompletions]:
+        """One completion per prompt of ``chunk``, with that chunk's own seed."""
+        seed = self.seed + offset + CHUNK_SEED_STRIDE * chunk
+        return sample_completions(
+            model, self.tokenizer, prompts, self.config.sampling, len(prompts), seed=seed
+        )
 
     def score_completions(
         self, starting_policy: PreTrainedModel, completions: Sequence[str]
@@ -140,15 +181,11 @@ class HeldoutEvaluator:
 
     def _kl(
         self, policy: PreTrainedModel, reference: ReferenceModel, rows: TokenizedCompletions
-    ) -> float:
-        """Monte-Carlo KL(policy || reference) per sequence, on the policy's samples."""
-        device = next(policy.parameters()).device
-        policy_logps, reference_logps = [], []
-        for start in range(0, len(rows.input_ids), self.config.batch_size):
-            chunk = rows[start : start + self.config.batch_size].to(device)
-            policy_logps.append(sequence_logprobs(policy, chunk))
-            reference_logps.append(reference.sequence_logprobs(chunk))
-        return (torch.cat(policy_logps) - torch.cat(reference_logps)).mean().item()
+    ) -> torch.Tensor:
+        """Per-sequence log pi(y|x) - log pi_ref(y|x) on the policy's samples ``rows``: their
+        mean is a Monte-Carlo estimate of KL(policy || reference)."""
+        chunk = rows.to(next(policy.parameters()).device)
+        return (sequence_logprobs(policy, chunk) - reference.sequence_logprobs(chunk)).cpu()
 
     def _reference_samples(
         self, first_policy: PreTrainedModel, reference_model: ReferenceModel | None
@@ -161,14 +198,11 @@ class HeldoutEvaluator:
                 if reference_model is not None
                 else contextlib.nullcontext(first_policy)
             ) as reference:
-                texts, _ = sample_completions(
-                    reference,
-                    self.tokenizer,
-                    self.prompts,
-                    self.config.sampling,
-                    self.config.batch_size,
-                    seed=self.seed + 1,
-                )
+                mine = [
+                    (chunk, self._sample(reference, prompts, chunk, offset=1)[0])
+                    for chunk, prompts in self._my_chunks(self.prompts)
+                ]
+            texts = [text for part in self._gathered(mine) for text in part]
             gold = self.gold.score(self.prompts, texts) if self.gold is not None else None
             self._reference = _ReferenceSamples(texts, gold)
         return self._reference
@@ -202,14 +236,13 @@ class HeldoutEvaluator:
 
     def _preference_accuracy(self, policy: PreTrainedModel, reference: ReferenceModel) -> float:
         device = next(policy.parameters()).device
-        margins = []
-        for start in range(0, len(self.pairs), self.config.batch_size):
-            chunk = self.pairs[start : start + self.config.batch_size]
+        mine = []
+        for index, chunk in self._my_chunks(self.pairs):
             prompts = [p.prompt for p in chunk] * 2
             completions = [p.chosen for p in chunk] + [p.rejected for p in chunk]
             tokens = tokenize_completions(self.tokenizer, prompts, completions, self.max_length).to(
                 device
             )
             log_ratio = sequence_logprobs(policy, tokens) - reference.sequence_logprobs(tokens)
-            margins.append(log_ratio[: len(chunk)] - log_ratio[len(chunk) :])
-        return self.agreement(torch.cat(margins).cpu())
+            mine.append((index, (log_ratio[: len(chunk)] - log_ratio[len(chunk) :]).cpu()))
+        return self.agreement(torch.cat(self._gathered(mine)))

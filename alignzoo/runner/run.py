@@ -175,6 +175,7 @@ def run(
         cfg.train.max_grad_norm,
         micro_batch_size=cfg.train.micro_batch_size,
         outside_model=_outside(parameters, bare_policy),
+        model=policy,
     )
 
     # --- held-out evaluation, and its step-0 point: the reference itself ---
@@ -197,8 +198,10 @@ def run(
         max_length=model_cfg.max_length,
         seed=cfg.seed,
         load_reference=load_reference,
+        process_index=accelerator.process_index,
+        num_processes=accelerator.num_processes,
     )
-    # only the main process evaluates, logs and saves; the others just train
+    # every process evaluates its share of the held-out set; only the main one logs and saves
     main = accelerator.is_main_process
     mirror = None
     if trackers:  # the same rows go to TensorBoard / W&B / MLflow too
@@ -210,7 +213,7 @@ def run(
 
     log = MetricsLog(run_dir / "metrics.jsonl", mirror)
     # a resumed run evaluates its start again too: evaluation caches the reference's samples
-    initial = algorithm.evaluate(evaluator) if main else {}
+    initial = algorithm.evaluate(evaluator)
     if main and resume_from is None:
         log.write(0, initial)
 
@@ -305,10 +308,11 @@ def run(
                     f"{cfg.train.max_bad_steps}; their updates were skipped). "
                     + _last_checkpoint_words(run_dir)
                 )
-            if main and (step % cfg.eval.every == 0 or step == steps):
+            if step % cfg.eval.every == 0 or step == steps:
                 latest_eval = algorithm.evaluate(evaluator)
-                log.write(step, latest_eval)
-                progress.write(_format_eval(step, latest_eval))
+                if main:
+                    log.write(step, latest_eval)
+                    progress.write(_format_eval(step, latest_eval))
             every = cfg.train.checkpoint_every
             due = (every is not None and step % every == 0) or step == steps
             if bad_steps == 0 and (due or stopping):

@@ -25,6 +25,7 @@ class OptimizerUpdater:
         max_grad_norm: float,
         micro_batch_size: int | None = None,
         outside_model: list[torch.nn.Parameter] | None = None,
+        model: torch.nn.Module | None = None,
     ) -> None:
         self.accelerator, self.optimizer, self.scheduler = accelerator, optimizer, scheduler
         self.parameters, self.max_grad_norm = parameters, max_grad_norm
@@ -32,10 +33,25 @@ class OptimizerUpdater:
         #: trained parameters the process-parallel model wrapper does not hold (PPO's value
         #: head): their gradients are averaged over processes here
         self.outside_model = outside_model or []
+        #: the process-parallel model: its gradients are synchronised at the last micro-batch
+        #: of an update only, not at every one
+        self.model = model
 
     def update(self, batch: B, loss_fn: Callable[[B], LossAndMetrics]) -> Metrics:
         """Accumulate ``loss_fn`` over the micro-batches of ``batch``, then step once."""
-        metrics = accumulate(batch, self.micro_batch_size, loss_fn, self.backward)
+        parts = math.ceil(len(batch) / (self.micro_batch_size or max(len(batch), 1)))
+        done = 0
+
+        def backward(loss: torch.Tensor) -> None:
+            nonlocal done
+            done += 1
+            if done < parts and self.model is not None and self.accelerator.num_processes > 1:
+                with self.accelerator.no_sync(self.model):  # gradients stay local until the last
+                    self.accelerator.backward(loss)
+            else:
+                self.accelerator.backward(loss)
+
+        metrics = accumulate(batch, self.micro_batch_size, loss_fn, backward)
         return metrics | self.step()
 
     def backward(self, loss: torch.Tensor) -> None:

@@ -1,21 +1,24 @@
 """Two processes on CPU (gloo DDP, launched with ``accelerate launch``) follow the one-process
-trajectory with the same global batch; only the main process writes; a checkpoint saved by two
-processes resumes on one."""
+trajectory with the same global batch and evaluate alike; only the main process writes; a
+SIGTERM stops both at one step; a checkpoint saved by two processes resumes on one."""
 
 from __future__ import annotations
 
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 pytestmark = pytest.mark.slow
 
-SHORT = ["train.steps=6", "train.batch_size=8", "eval.every=6", "device=cpu"]
+#: eval.batch_size=4 cuts the 16 held-out prompts into 4 chunks: each process evaluates 2
+SHORT = ["train.steps=6", "train.batch_size=8", "eval.every=6", "eval.batch_size=4", "device=cpu"]
 #: greedy rollouts and one update per step on the whole batch, so both runs see the same data
 PPO = [
     "algorithm=ppo",
@@ -28,22 +31,36 @@ PPO = [
 ]
 
 
+#: ``accelerate launch`` on two processes; on a machine without GPUs it runs gloo DDP on CPU
+LAUNCH_TWO = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu"]
+LAUNCH_TWO += ["--num_processes", "2", "--num_machines", "1"]
+LAUNCH_TWO += ["--mixed_precision", "no", "--dynamo_backend", "no"]
+ONE_THREAD = {"OMP_NUM_THREADS": "1"}
+
+
+def rows_of(run_dir: Path) -> list[dict]:
+    return [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
+
+
 def alignzoo(processes: int, run_dir: Path, *overrides: str) -> list[dict]:
-    """Run on ``processes`` processes (one thread each); the metric rows it logged."""
+    """Run on one or two processes (one thread each); the metric rows it logged."""
     module = ["-m", "alignzoo", *overrides, f"hydra.run.dir={run_dir}"]
-    launcher = [sys.executable, "-m", "accelerate.commands.launch"]
-    launcher += ["--multi_gpu", "--num_processes", str(processes), "--num_machines", "1"]
-    launcher += ["--mixed_precision", "no", "--dynamo_backend", "no"]
-    command = [*launcher, *module] if processes > 1 else [sys.executable, *module]
+    command = [*LAUNCH_TWO, *module] if processes == 2 else [sys.executable, *module]
     done = subprocess.run(
-        command,
-        capture_output=True,
-        text=True,
-        env=os.environ | {"OMP_NUM_THREADS": "1"},
-        timeout=600,
+        command, capture_output=True, text=True, env=os.environ | ONE_THREAD, timeout=600
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    return [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
+    return rows_of(run_dir)
+
+
+def resume_on_one_process(run_dir: Path, elsewhere: Path) -> list[dict]:
+    """``alignzoo resume=run_dir`` on one process; the run's metric rows after it."""
+    command = [sys.executable, "-m", "alignzoo", f"resume={run_dir}", f"hydra.run.dir={elsewhere}"]
+    done = subprocess.run(
+        command, capture_output=True, text=True, env=os.environ | ONE_THREAD, timeout=600
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return rows_of(run_dir)
 
 
 def column(rows: list[dict], name: str) -> list[float]:
@@ -59,26 +76,23 @@ def test_dpo_on_two_processes_follows_one_process_and_resumes_on_one(
     tmp_path: Path, task: list[str]
 ) -> None:
     one = alignzoo(1, tmp_path / "one", *task)
-    two = alignzoo(2, tmp_path / "two", *task, "train.checkpoint_every=3")
+    # in micro-batches of 2: gradients stay local until each process's last (no_sync)
+    two = alignzoo(
+        2, tmp_path / "two", *task, "train.checkpoint_every=3", "train.micro_batch_size=2"
+    )
     assert [r["step"] for r in two] == [r["step"] for r in one]  # main writes, once per step
     assert column(two, "train/lr") == column(one, "train/lr")  # one schedule step per step
     assert column(two, "loss") == pytest.approx(column(one, "loss"), rel=1e-5)
-    assert column(two, "eval/kl") == pytest.approx(column(one, "eval/kl"), rel=1e-4, abs=1e-5)
+    # evaluation, shared between the processes and gathered, gives the same figures
+    for name in ("eval/kl", "eval/gold_reward", "eval/win_rate", "eval/preference_accuracy"):
+        assert column(two, name) == pytest.approx(column(one, name), rel=1e-4, abs=1e-5), name
 
     # the 2-process checkpoint at step 3 resumes on one process to the same end
     resumed = tmp_path / "resumed"
     shutil.copytree(tmp_path / "two", resumed)
     (resumed / "summary.json").unlink()
     shutil.rmtree(resumed / "checkpoints" / "step_000006")
-    done = subprocess.run(
-        [sys.executable, "-m", "alignzoo", f"resume={resumed}", f"hydra.run.dir={tmp_path / 'x'}"],
-        capture_output=True,
-        text=True,
-        env=os.environ | {"OMP_NUM_THREADS": "1"},
-        timeout=600,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    rows = [json.loads(line) for line in (resumed / "metrics.jsonl").read_text().splitlines()]
+    rows = resume_on_one_process(resumed, tmp_path / "x")
     assert [r["step"] for r in rows] == [r["step"] for r in one]
     assert column(rows, "loss") == pytest.approx(column(one, "loss"), rel=1e-5)
 
@@ -93,3 +107,34 @@ def test_ppo_on_two_processes_follows_one_process_within_a_tolerance(
     # each process averages the loss over its own tokens, so the losses differ a little
     assert column(two, "loss") == pytest.approx(column(one, "loss"), abs=0.01)
     assert column(two, "eval/kl") == pytest.approx(column(one, "eval/kl"), rel=0.02)
+
+
+def test_sigterm_to_the_launcher_stops_both_processes_at_one_step_with_one_checkpoint(
+    tmp_path: Path, task: list[str]
+) -> None:
+    run = [*task, "train.steps=8", "eval.every=4", "train.checkpoint_every=2"]
+    driver = str(Path(__file__).with_name("interruptible_alignzoo.py"))
+    env = os.environ | ONE_THREAD | {"ALIGNZOO_TEST_STEP_DELAY": "0.4"}
+    two = subprocess.Popen(
+        [*LAUNCH_TWO, driver, *run, f"hydra.run.dir={tmp_path / 'two'}"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    first = tmp_path / "two" / "checkpoints" / "step_000002"
+    deadline = time.monotonic() + 300
+    while not first.exists():
+        assert two.poll() is None and time.monotonic() < deadline, two.communicate()[1][-3000:]
+        time.sleep(0.05)
+    two.send_signal(signal.SIGTERM)  # torch's launcher passes it on to both workers
+    _, err = two.communicate(timeout=300)
+    stops = [line for line in err.splitlines() if " at step " in line and "alignzoo:" in line]
+    assert len(stops) == 1, err[-3000:]  # one line, from the process that saved
+    step = int(stops[0].split(" at step ")[1].split()[0])
+    assert (tmp_path / "two" / "checkpoints" / f"step_{step:06d}").is_dir()
+
+    one = alignzoo(1, tmp_path / "one", *run)
+    rows = resume_on_one_process(tmp_path / "two", tmp_path / "x")
+    assert [r["step"] for r in rows] == [r["step"] for r in one]
+    assert column(rows, "loss") == pytest.approx(column(one, "loss"), rel=1e-5)
