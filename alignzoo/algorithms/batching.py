@@ -7,7 +7,9 @@ averages the metrics, so no algorithm writes it again and none can scale twice.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from typing import Protocol, Self, TypeVar
 
 import torch
@@ -88,6 +90,7 @@ def accumulate(
     micro_batch_size: int | None,
     loss_fn: Callable[[B], LossAndMetrics],
     backward: Callable[[torch.Tensor], None],
+    hold_sync: Callable[[], AbstractContextManager[object]] | None = None,
 ) -> dict[str, float]:
     """Gradients of the batch's mean loss, computed one micro-batch at a time.
 
@@ -96,20 +99,26 @@ def accumulate(
     ``len(micro) / len(batch)``, so the accumulated gradient is that of the mean over the
     whole batch, whatever the split. Metrics come back as size-weighted means, with ``loss``
     added. Gradients are not applied: the updater steps after.
+
+    ``hold_sync()`` (DDP's ``no_sync``), when given, wraps the forward and backward of every
+    micro-batch but the last, so processes exchange gradients once per update.
     """
     if len(batch) == 0:
         raise ValueError("cannot take a step on an empty batch")
     sums: dict[str, float] = {}
     weights: dict[str, float] = {}
-    for micro in micro_batches(batch, micro_batch_size):
+    parts = list(micro_batches(batch, micro_batch_size))
+    for index, micro in enumerate(parts):
         weight = len(micro) / len(batch)
-        loss, metrics = loss_fn(micro)
-        if loss.dim() != 0:
-            raise ValueError(
-                f"the loss function returned a loss of shape {tuple(loss.shape)}; it must "
-                "return the mean loss over its micro-batch, a 0-d tensor"
-            )
-        backward(loss * weight)
+        last = index == len(parts) - 1
+        with contextlib.nullcontext() if hold_sync is None or last else hold_sync():
+            loss, metrics = loss_fn(micro)
+            if loss.dim() != 0:
+                raise ValueError(
+                    f"the loss function returned a loss of shape {tuple(loss.shape)}; it must "
+                    "return the mean loss over its micro-batch, a 0-d tensor"
+                )
+            backward(loss * weight)
         for key, value in {"loss": loss, **metrics}.items():
             number = value.detach().float().item() if isinstance(value, torch.Tensor) else value
             sums[key] = sums.get(key, 0.0) + float(number) * weight

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from functools import partial
 
 import torch
 from accelerate import Accelerator
@@ -39,19 +40,10 @@ class OptimizerUpdater:
 
     def update(self, batch: B, loss_fn: Callable[[B], LossAndMetrics]) -> Metrics:
         """Accumulate ``loss_fn`` over the micro-batches of ``batch``, then step once."""
-        parts = math.ceil(len(batch) / (self.micro_batch_size or max(len(batch), 1)))
-        done = 0
-
-        def backward(loss: torch.Tensor) -> None:
-            nonlocal done
-            done += 1
-            if done < parts and self.model is not None and self.accelerator.num_processes > 1:
-                with self.accelerator.no_sync(self.model):  # gradients stay local until the last
-                    self.accelerator.backward(loss)
-            else:
-                self.accelerator.backward(loss)
-
-        metrics = accumulate(batch, self.micro_batch_size, loss_fn, backward)
+        hold_sync = None
+        if self.model is not None and self.accelerator.num_processes > 1:
+            hold_sync = partial(self.accelerator.no_sync, self.model)
+        metrics = accumulate(batch, self.micro_batch_size, loss_fn, self.backward, hold_sync)
         return metrics | self.step()
 
     def backward(self, loss: torch.Tensor) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 import torch
 
@@ -50,3 +52,25 @@ def test_an_empty_batch_is_refused() -> None:
 def test_metrics_of_several_updates_are_averaged_per_key() -> None:
     updates = [{"loss": 1.0, "clip": 0.5}, {"loss": 3.0}, {"loss": 2.0, "clip": 0.1}]
     assert mean_over_updates(updates) == pytest.approx({"loss": 2.0, "clip": 0.3})
+
+
+def test_every_micro_batch_but_the_last_runs_inside_hold_sync() -> None:
+    """DDP's no_sync must wrap forward and backward of all micro-batches but the last."""
+    weight = torch.tensor(0.5, requires_grad=True)
+    inside: list[bool] = []
+    holding = False
+
+    @contextlib.contextmanager
+    def hold():
+        nonlocal holding
+        holding = True
+        yield
+        holding = False
+
+    def loss_fn(micro):
+        inside.append(holding)  # the forward
+        return _regression(weight, list(micro))
+
+    accumulate(ROWS, 2, loss_fn, lambda loss: (inside.append(holding), loss.backward()), hold)
+    # forward and backward of parts 1 and 2 held; part 3 (the last) synchronises
+    assert inside == [True, True, True, True, False, False]
