@@ -11,6 +11,7 @@ moment leaves either the old or the new one.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -140,9 +141,10 @@ def load_checkpoint(
     with safe_open(str(path), framework="pt") as saved:
         saved_names = json.loads((saved.metadata() or {}).get("names", "[]"))
         if saved_names != list(names):
+            was, now = first_difference(saved_names, names)
             raise ConfigError(
                 f"{path}: its {len(saved_names)} trained tensors are not this run's "
-                f"{len(names)} ({_first_difference(saved_names, names)}); resume it with the "
+                f"{len(names)} (saved {was} where this run has {now}); resume it with the "
                 "config it was saved with"
             )
         with torch.no_grad():
@@ -151,11 +153,17 @@ def load_checkpoint(
     return torch.load(directory / STATE, weights_only=True, map_location="cpu")
 
 
-def _first_difference(saved: Sequence[str], names: Sequence[str]) -> str:
-    for a, b in zip(saved, names, strict=False):
+def first_difference(saved: Sequence[str], now: Sequence[str]) -> tuple[str, str]:
+    """The first items (stripped, quoted) where ``saved`` and ``now`` differ, for a message;
+    "nothing" on the side that ended first."""
+    for a, b in itertools.zip_longest(saved, now):
         if a != b:
-            return f"saved {a!r} where this run has {b!r}"
-    return "a different count"
+            return _quoted(a), _quoted(b)
+    return "nothing", "nothing"
+
+
+def _quoted(item: str | None) -> str:
+    return repr(item.strip()) if item is not None else "nothing"
 
 
 def _flush_to_disk(folder: Path) -> None:

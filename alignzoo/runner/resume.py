@@ -15,7 +15,13 @@ from pathlib import Path
 
 from alignzoo.compare.runs import SUMMARY
 from alignzoo.errors import ConfigError
-from alignzoo.runner.checkpoint import CHECKPOINTS, CONFIG, OVERRIDES, latest_checkpoint
+from alignzoo.runner.checkpoint import (
+    CHECKPOINTS,
+    CONFIG,
+    OVERRIDES,
+    first_difference,
+    latest_checkpoint,
+)
 
 
 @dataclass(frozen=True)
@@ -80,10 +86,9 @@ def check_same_config(checkpoint: Path, composed_yaml: str) -> None:
     saved = (checkpoint / CONFIG).read_text(encoding="utf-8")
     if saved == composed_yaml:
         return
-    pairs = zip(saved.splitlines(), composed_yaml.splitlines(), strict=False)
-    first = next(((a, b) for a, b in pairs if a != b), ("(shorter)", "(longer)"))
+    was, now = first_difference(saved.splitlines(), composed_yaml.splitlines())
     raise ConfigError(
-        f"resume: {checkpoint / CONFIG} was saved with {first[0].strip()!r} where its "
-        f"overrides now give {first[1].strip()!r}; the run cannot continue as itself (run it "
-        "with the alignzoo version that started it, or start afresh)"
+        f"resume: {checkpoint / CONFIG} was saved with {was} where its overrides now give "
+        f"{now}; the run cannot continue as itself (run it with the alignzoo version that "
+        "started it, or start afresh)"
     )

@@ -38,11 +38,6 @@ class StopSignals:
             signal.signal(number, previous)
         self._previous.clear()
 
-    @property
-    def name(self) -> str:
-        """The requested signal's name (SIGTERM), or "" when none came."""
-        return signal.Signals(self.requested).name if self.requested is not None else ""
-
     def _handle(self, number: int, frame: FrameType | None) -> None:
         if self.requested is not None:  # the second one: stop now
             raise KeyboardInterrupt

@@ -76,7 +76,7 @@ def test_a_signal_is_remembered_and_the_previous_handler_comes_back() -> None:
     before = signal.getsignal(signal.SIGTERM)
     with StopSignals() as stop:
         os.kill(os.getpid(), signal.SIGTERM)
-        assert stop.requested == signal.SIGTERM and stop.name == "SIGTERM"
+        assert stop.requested == signal.SIGTERM
     assert signal.getsignal(signal.SIGTERM) is before
 
 
@@ -128,3 +128,10 @@ def test_resume_refuses_a_config_that_is_not_the_one_saved(tmp_path: Path) -> No
     check_same_config(saved, "x: 1\n")
     with pytest.raises(ConfigError, match="saved with 'x: 1' where its overrides now give 'x: 2'"):
         check_same_config(saved, "x: 2\n")
+
+
+def test_a_checkpoint_with_fewer_tensors_says_which_one_is_missing(tmp_path: Path) -> None:
+    saved = save(tmp_path, 1)  # tensors "a", "b"
+    with pytest.raises(ConfigError, match="saved nothing where this run has 'c'"):
+        extra = torch.nn.Parameter(torch.zeros(1))
+        load_checkpoint(saved, [*parameters(0), extra], ["a", "b", "c"])
