@@ -8,7 +8,10 @@ Takes the same overrides as ``alignzoo`` plus its own options::
 Options: ``gpu_memory=`` (24GB, 80GiB, 16000MB; GB and GiB both mean 2^30 bytes, as GPU
 memory is sold), ``sequence_tokens=`` (tokens of a training row; default ``model.max_length``)
 and ``prompt_tokens=`` (tokens of a prompt before sampling; default: ``model.max_length`` less
-the sampled tokens). Only the model's config is read (config.json), never its weights.
+the sampled tokens); for several processes, ``launch=launch/fsdp.yaml`` (an ``accelerate
+launch`` config file: its process count and what its engine divides) or ``processes=`` and
+``zero_stage=`` (0 for DDP, 1-3). Only the model's config is read (config.json), never its
+weights.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
 
 from hydra import compose, initialize_config_module
 from omegaconf import DictConfig, OmegaConf
@@ -34,9 +39,15 @@ from alignzoo.planning.memory import (
     reward_model_term,
 )
 from alignzoo.planning.model_shape import ModelShape, model_shape
+from alignzoo.planning.sharding import (
+    Sharding,
+    check_sharding,
+    shard_plan,
+    sharding_from_launch_file,
+)
 from alignzoo.registry import LoadedPlugins
 
-OPTIONS = ("gpu_memory", "sequence_tokens", "prompt_tokens")
+OPTIONS = ("gpu_memory", "sequence_tokens", "prompt_tokens", "launch", "processes", "zero_stage")
 DTYPE_BYTES = {DType.float32: 4, DType.bfloat16: 2, DType.float16: 2}
 _UNITS = {"": 2**30, "g": 2**30, "gb": 2**30, "gib": 2**30, "m": 2**20, "mb": 2**20, "mib": 2**20}
 
@@ -54,8 +65,10 @@ def plan_run(
     plugins: LoadedPlugins,
     sequence_tokens: int | None = None,
     prompt_tokens: int | None = None,
+    sharding: Sharding | None = None,
 ) -> tuple[MemoryPlan, str]:
-    """The memory plan of the composed run ``cfg``, and a line naming what was planned."""
+    """The memory plan of the composed run ``cfg`` (on one of ``sharding``'s processes), and a
+    line naming what was planned."""
     registry = plugins.registry
     model_cfg: ModelConfig = OmegaConf.to_object(cfg.model)  # type: ignore[assignment]
     if model_cfg.name_or_path:
@@ -73,6 +86,8 @@ def plan_run(
     shape = model_shape(config, model_cfg.trust_remote_code)
     algorithm = registry.for_config("algorithm", cfg.algorithm)
     train: TrainConfig = OmegaConf.to_object(cfg.train)  # type: ignore[assignment]
+    sharding = sharding or Sharding()
+    train = _per_process(train, sharding.processes)
     algorithm_config = OmegaConf.to_object(cfg.algorithm)
     traits = algorithm.factory.memory_traits(algorithm_config, train, shape.hidden)
     sequence = sequence_tokens or model_cfg.max_length
@@ -90,7 +105,7 @@ def plan_run(
         gradient_checkpointing=train.gradient_checkpointing,
         reference=algorithm.factory.needs_reference_for(algorithm_config),
     )
-    plan = plan_memory(shape, run)
+    plan = shard_plan(plan_memory(shape, run), sharding, shape, run.weight_bytes)
     if (term := _reward_model(cfg, model_cfg, shape)) is not None:
         plan.persistent.append(term)
     weights = "float" if run.quant is None else f"{run.quant.bits}-bit"
@@ -100,7 +115,16 @@ def plan_run(
         f"{'LoRA' if run.lora else 'full fine-tuning'}, {weights} weights in "
         f"{model_cfg.dtype.value}; rows of {sequence} tokens"
     )
+    if sharding.processes > 1:
+        header += f"; {sharding.describe()}"
     return plan, header
+
+
+def _per_process(train: TrainConfig, processes: int) -> TrainConfig:
+    """Each process trains its share of the global batch (micro-batches no larger)."""
+    share = -(-train.batch_size // processes)
+    micro = None if train.micro_batch_size is None else min(train.micro_batch_size, share)
+    return replace(train, batch_size=share, micro_batch_size=micro)
 
 
 def _reward_model(cfg: DictConfig, model_cfg: ModelConfig, policy: ModelShape) -> Term | None:
@@ -153,6 +177,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             plugins,
             sequence_tokens=_int_option(options, "sequence_tokens"),
             prompt_tokens=_int_option(options, "prompt_tokens"),
+            sharding=_sharding(options),
         )
         budget = parse_memory(options["gpu_memory"]) if "gpu_memory" in options else None
     except AlignzooError as error:
@@ -161,6 +186,21 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(format_plan(plan, budget))
     if budget is not None and plan.peak_bytes > budget:
         sys.exit(1)
+
+
+def _sharding(options: dict[str, str]) -> Sharding:
+    """From ``launch=`` (a file), then ``processes=`` / ``zero_stage=`` over it."""
+    sharding = Sharding()
+    if "launch" in options:
+        sharding = sharding_from_launch_file(Path(options["launch"]))
+    processes, stage = _int_option(options, "processes"), _int_option(options, "zero_stage")
+    if processes is not None or stage is not None:
+        sharding = Sharding(
+            processes if processes is not None else sharding.processes,
+            stage if stage is not None else sharding.stage,
+            sharding.source and f"{sharding.source} and the command line",
+        )
+    return check_sharding(sharding)
 
 
 def _int_option(options: dict[str, str], name: str) -> int | None:

@@ -50,6 +50,7 @@ from alignzoo.runner.checkpoint import (
     save_checkpoint,
     save_policy,
 )
+from alignzoo.runner.engines import check_engine
 from alignzoo.runner.metrics_log import MetricsLog
 from alignzoo.runner.stop_signals import StopSignals
 from alignzoo.runner.token_counter import TokenCounter
@@ -85,6 +86,7 @@ def run(
         log_with=trackers or None,
         project_dir=run_dir,
     )
+    check_engine(accelerator.distributed_type)
     _reset_peak_memory(accelerator.device)
     set_seed(cfg.seed)
 

@@ -31,10 +31,10 @@ PPO = [
 ]
 
 
-#: ``accelerate launch`` on two processes; on a machine without GPUs it runs gloo DDP on CPU
-LAUNCH_TWO = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu"]
-LAUNCH_TWO += ["--num_processes", "2", "--num_machines", "1"]
-LAUNCH_TWO += ["--mixed_precision", "no", "--dynamo_backend", "no"]
+#: ``accelerate launch`` with the shipped DDP file (two processes); on a machine without GPUs
+#: it runs gloo DDP on CPU
+DDP_FILE = Path(__file__).resolve().parents[2] / "launch" / "ddp.yaml"
+LAUNCH_TWO = [sys.executable, "-m", "accelerate.commands.launch", "--config_file", str(DDP_FILE)]
 ONE_THREAD = {"OMP_NUM_THREADS": "1"}
 
 
