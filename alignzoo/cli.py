@@ -16,14 +16,15 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from alignzoo.compare.runs import FAILURE, METRICS, SUMMARY
+from alignzoo.config.group_listing import HELP_FLAGS, list_groups_from_one_copy
 from alignzoo.config.plugin_search_path import register_plugin_search_path
 from alignzoo.config.run_folder import register_unique_folder_resolver
 from alignzoo.config.schema import register_schema
 from alignzoo.errors import AlignzooError, RunInterrupted
-from alignzoo.pipeline import PIPELINE_SUMMARY, run_pipeline
 from alignzoo.registry import LoadedPlugins, describe_plugins, installed_plugins
-from alignzoo.runner.resume import check_same_config, plan_resume
-from alignzoo.runner.run import run
+
+# The runner (torch, transformers, peft) is imported when a run starts, not at import:
+# ``alignzoo plugins`` and ``--help`` answer without it.
 
 
 def prepare() -> LoadedPlugins:
@@ -40,6 +41,8 @@ def main() -> None:
     if sys.argv[1:2] == ["plugins"]:
         print(describe_plugins(prepare()))
         return
+    if HELP_FLAGS & set(sys.argv[1:]):
+        list_groups_from_one_copy()
     prepare()
     _hydra_main()
 
@@ -80,6 +83,9 @@ def _run_or_resume(
     command's folder then gets a copy of its summary and metrics (a sweep's report reads
     them there) and ``resumed.json`` pointing at it.
     """
+    from alignzoo.runner.resume import check_same_config, plan_resume
+    from alignzoo.runner.run import run
+
     plan = plan_resume(cfg.resume, run_dir, overrides, multirun) if cfg.resume else None
     if plan is None:
         return run(cfg, prepare(), run_dir, overrides=overrides)
@@ -104,6 +110,9 @@ def _run_or_resume(
 
 def _run_pipeline(cfg: DictConfig, command_line: list[str], run_dir: Path) -> None:
     """Run every stage, printing each one's figures; a failed stage ends the command."""
+    from alignzoo.pipeline import PIPELINE_SUMMARY, run_pipeline
+    from alignzoo.runner.run import run
+
     plugins = prepare()
 
     def run_stage(stage_cfg: DictConfig, stage_dir: Path, overrides: list[str]) -> dict:

@@ -1,18 +1,28 @@
-"""The algorithm interface that every alignment-method plugin implements."""
+"""The algorithm interface that every alignment-method plugin implements.
 
-from alignzoo.algorithms.algorithm import (
-    Algorithm,
-    AlgorithmContext,
-    Consumes,
-    Evaluator,
-    MemoryTraits,
-    Metrics,
-    ModelKind,
-    Record,
-    Updater,
-)
-from alignzoo.algorithms.batching import LossAndMetrics
+Its names are imported on first use: a plugin's config module can import from this package's
+torch-free modules without importing torch.
+"""
 
+from typing import TYPE_CHECKING
+
+from alignzoo.lazy_exports import lazy_exports
+
+if TYPE_CHECKING:
+    from alignzoo.algorithms.algorithm import (
+        Algorithm,
+        AlgorithmContext,
+        Consumes,
+        Evaluator,
+        MemoryTraits,
+        Metrics,
+        ModelKind,
+        Record,
+        Updater,
+    )
+    from alignzoo.algorithms.batching import LossAndMetrics
+
+_INTERFACE = "alignzoo.algorithms.algorithm"
 __all__ = [
     "Algorithm",
     "AlgorithmContext",
@@ -25,3 +35,7 @@ __all__ = [
     "Record",
     "Updater",
 ]
+__getattr__ = lazy_exports(
+    __name__,
+    {name: _INTERFACE for name in __all__} | {"LossAndMetrics": "alignzoo.algorithms.batching"},
+)

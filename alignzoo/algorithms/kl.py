@@ -3,16 +3,9 @@ KL divergence"): RL algorithms penalise or report the policy's drift with them."
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 import torch
 
-
-class KLEstimator(StrEnum):
-    """Per-token estimator of KL(pi || pi_ref) an algorithm's config may pick."""
-
-    k1 = "k1"
-    k3 = "k3"
+from alignzoo.algorithms.kl_estimator import KLEstimator
 
 
 def kl_k1(logprobs: torch.Tensor, reference_logprobs: torch.Tensor) -> torch.Tensor:

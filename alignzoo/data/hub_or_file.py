@@ -3,52 +3,13 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
-from enum import StrEnum
-from typing import Any, ClassVar
+from typing import Any
 
-from alignzoo.config.ranges import COUNT, POSITIVE, FieldRanges, between, optional
-from alignzoo.config.validation import required
+from alignzoo.data.hub_or_file_config import HubOrFileDataConfig, RecordKind
 from alignzoo.data.loading import load_feedback, load_pairs, load_prompts
 from alignzoo.data.records import LabelledCompletion, PreferencePair, PromptRecord
 from alignzoo.data.source import DataSource, Split
 from alignzoo.errors import ConfigError
-
-
-class RecordKind(StrEnum):
-    """What the rows hold."""
-
-    pairs = "pairs"
-    prompts = "prompts"
-    #: unpaired thumbs-up/down rows (prompt, completion, label), for algorithm=kto
-    feedback = "feedback"
-
-
-@dataclass
-class HubOrFileDataConfig:
-    """``data=hf data.path=<hub id or file>``: records in any of the supported shapes."""
-
-    path: str = required(
-        "a local .jsonl/.json/.parquet/.csv file, a dataset directory or a hub id 'owner/name'"
-    )
-    #: "pairs" (prompt/chosen/rejected in any shape) or "prompts" (prompt-only rows)
-    kind: RecordKind = RecordKind.pairs
-    train_split: str = "train"
-    #: a split of the source to evaluate on; None holds out ``heldout_fraction`` of train
-    heldout_split: str | None = None
-    heldout_fraction: float = 0.05
-    #: read at most this many rows of each split (None: all)
-    limit: int | None = None
-    seed: int = 0
-    #: SHP: keep only pairs whose preferred reply scored at least this many times the other's
-    #: (its ``score_ratio``; the SHP authors train on ratios of 2 or more); None keeps all
-    min_score_ratio: float | None = None
-
-    field_ranges: ClassVar[FieldRanges] = {
-        "heldout_fraction": between(0, 1, low_open=True, high_open=True),
-        "limit": optional(COUNT),
-        "min_score_ratio": optional(POSITIVE),
-    }
 
 
 class HubOrFileData(DataSource):

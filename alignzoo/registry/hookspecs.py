@@ -23,8 +23,10 @@ PROJECT = "alignzoo"
 #: (it may use what this alignzoo lacks), is refused at load. Minor versions only add:
 #: 1.1 added ``Updater.update`` (the one accumulation loop), runner-counted tokens,
 #: ``Algorithm.needs_reference``, ``AlgorithmContext.bare_policy``,
-#: ``registry.add_reward_function`` and the ``Evaluator`` protocol; 1.0 plugins still work.
-PLUGIN_API_VERSION = "1.1"
+#: ``registry.add_reward_function`` and the ``Evaluator`` protocol; 1.2 lets a factory be
+#: named by import string (``"my_plugin.algorithm:MyAlgorithm"``), imported when a run builds
+#: it, so that registering imports no torch. 1.0 and 1.1 plugins still work.
+PLUGIN_API_VERSION = "1.2"
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import importlib
+import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -33,11 +35,20 @@ class Component(Generic[F]):
 
     kind: Kind
     name: str
-    factory: F
+    #: the factory, or where to import it from (``"package.module:Name"``): imported the
+    #: first time ``factory`` is read, so that registering costs no torch import
+    target: F | str
     config_class: type
     plugin: str
     #: config field -> (kind, name) of another plugin's component this one is built on
     requires: Mapping[str, tuple[Kind, str]] = field(default_factory=dict)
+
+    @functools.cached_property
+    def factory(self) -> F:
+        """The algorithm class or factory function, imported now if registered by name."""
+        if not isinstance(self.target, str):
+            return self.target
+        return import_target(self.target, f"{self.kind} {self.name!r} (plugin {self.plugin!r})")
 
     def build(self, config: DictConfig, *args: Any) -> Any:
         """Instantiate with the composed config turned back into the plugin's dataclass."""
@@ -81,11 +92,16 @@ class PluginRegistry:
     def add_algorithm(
         self,
         name: str,
-        algorithm: type[Algorithm],
+        algorithm: type[Algorithm] | str,
         config: type,
         requires: Mapping[str, tuple[Kind, str]] | None = None,
     ) -> None:
         """Register an :class:`~alignzoo.algorithms.Algorithm` subclass and its config dataclass.
+
+        ``algorithm`` may be the class or where it lives, ``"my_plugin.algorithm:MyAlgorithm"``
+        (plugin API 1.2): then it is imported only when a run builds it, and listing plugins,
+        ``--help`` and composing a config never import torch. The config dataclass is always
+        given itself (Hydra checks overrides against it), from a module that imports no torch.
 
         ``requires`` declares components of other plugins this one is built on, by the config
         field that configures each: ``{"dpo": ("algorithm", "dpo")}``. Once every plugin has
@@ -96,8 +112,11 @@ class PluginRegistry:
         """
         self._add("algorithm", name, algorithm, config, dict(requires or {}))
 
-    def add_reward(self, name: str, factory: Callable[[Any], RewardSource], config: type) -> None:
-        """Register a reward-source factory ``factory(config) -> RewardSource``."""
+    def add_reward(
+        self, name: str, factory: Callable[[Any], RewardSource] | str, config: type
+    ) -> None:
+        """Register a reward-source factory ``factory(config) -> RewardSource`` (or its import
+        string, ``"module:name"``, as for :meth:`add_algorithm`)."""
         self._add("reward", name, factory, config)
 
     def add_reward_function(
@@ -109,13 +128,16 @@ class PluginRegistry:
         one from the function's keyword parameters (each needs an annotation and a default).
         ``reward=<name> reward.<option>=...`` then works; scores are batched for you.
         """
-        from alignzoo.rewards.function import FunctionReward, function_config
+        from alignzoo.rewards.function_config import function_config
 
         typed = function_config(name, function, config)
-        self._add("reward", name, functools.partial(FunctionReward, name, function), typed)
+        self._add("reward", name, functools.partial(_function_reward, name, function), typed)
 
-    def add_dataset(self, name: str, factory: Callable[[Any], DataSource], config: type) -> None:
-        """Register a data-source factory ``factory(config) -> DataSource``."""
+    def add_dataset(
+        self, name: str, factory: Callable[[Any], DataSource] | str, config: type
+    ) -> None:
+        """Register a data-source factory ``factory(config) -> DataSource`` (or its import
+        string, ``"module:name"``, as for :meth:`add_algorithm`)."""
         self._add("data", name, factory, config)
 
     def _add(
@@ -130,6 +152,11 @@ class PluginRegistry:
             raise PluginError(
                 f"plugin {self._plugin!r}: the config of {kind} {name!r} must be a dataclass "
                 f"type, got {config!r}"
+            )
+        if isinstance(factory, str) and not IMPORT_TARGET.fullmatch(factory):
+            raise PluginError(
+                f"plugin {self._plugin!r}: {kind} {name!r} names its factory {factory!r}; "
+                "expected 'package.module:Name'"
             )
         if (kind, name) in self._clashes:  # a third claimant
             self._clashes[kind, name].append(self._plugin)
@@ -270,6 +297,29 @@ class PluginRegistry:
             f"which no installed plugin registered; pick one with {kind}=<name> "
             f"(known: {', '.join(self.names(kind)) or 'none'})"
         )
+
+
+#: ``package.module:Name`` (or ``:Name.attribute``), as entry points name objects
+IMPORT_TARGET = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_][\w.]*")
+
+
+def import_target(target: str, what: str) -> Any:
+    """The object ``"package.module:Name"`` names; a failure names ``what`` wanted it."""
+    module_name, _, attribute = target.partition(":")
+    try:
+        found: Any = importlib.import_module(module_name)
+        for part in attribute.split("."):
+            found = getattr(found, part)
+    except (ImportError, AttributeError) as error:
+        raise PluginError(f"{what}: cannot import {target!r}: {error}") from error
+    return found
+
+
+def _function_reward(name: str, function: Callable[..., float], config: Any) -> RewardSource:
+    """A plain reward function as a reward source (imports torch: only when built)."""
+    from alignzoo.rewards.function import FunctionReward
+
+    return FunctionReward(name, function, config)
 
 
 @functools.cache

@@ -3,35 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import torch
-from omegaconf import MISSING, OmegaConf
+from omegaconf import OmegaConf
 
 from alignzoo.errors import ConfigError
+from alignzoo.rewards.composite_config import CompositeRewardConfig
 from alignzoo.rewards.source import RewardSource
-
-
-@dataclass
-class RewardComponent:
-    """One term of a composite: a registered reward, its weight and its own config fields."""
-
-    name: str = MISSING
-    weight: float = 1.0
-    #: rescale by running mean and std, so terms of different ranges weigh as their weights say
-    normalize: bool = False
-    #: fields of that reward's own config, e.g. {target: 12} for ``length``
-    config: dict[str, Any] = field(default_factory=dict)
-    #: the metric label (``rewards/<label>``); defaults to the name
-    label: str | None = None
-
-
-@dataclass
-class CompositeRewardConfig:
-    """``reward=composite`` with ``reward.components=[...]``; see conf/reward/ for presets."""
-
-    components: list[RewardComponent] = field(default_factory=list)
 
 
 class RunningMoments:

@@ -8,17 +8,19 @@ Registered through the ``alignzoo`` entry-point group, exactly like a third-part
 from __future__ import annotations
 
 from alignzoo.registry import PluginRegistry, hookimpl
-from alignzoo_best_of_n.best_of_n import BestOfNAlgorithm
 from alignzoo_best_of_n.config import BestOfNConfig, RejectionSamplingConfig
-from alignzoo_best_of_n.rejection_sampling import RejectionSamplingAlgorithm
 
-ALIGNZOO_PLUGIN_API = "1.1"
+ALIGNZOO_PLUGIN_API = "1.2"
 
 
 @hookimpl
 def alignzoo_register_algorithms(registry: PluginRegistry) -> None:
     """``algorithm=best_of_n`` and ``algorithm=rejection_sampling``."""
-    registry.add_algorithm("best_of_n", BestOfNAlgorithm, BestOfNConfig)
     registry.add_algorithm(
-        "rejection_sampling", RejectionSamplingAlgorithm, RejectionSamplingConfig
+        "best_of_n", "alignzoo_best_of_n.best_of_n:BestOfNAlgorithm", BestOfNConfig
+    )
+    registry.add_algorithm(
+        "rejection_sampling",
+        "alignzoo_best_of_n.rejection_sampling:RejectionSamplingAlgorithm",
+        RejectionSamplingConfig,
     )

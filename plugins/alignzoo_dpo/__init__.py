@@ -6,11 +6,10 @@ Registered through the ``alignzoo`` entry-point group, exactly like a third-part
 from __future__ import annotations
 
 from alignzoo.registry import PluginRegistry, hookimpl
-from alignzoo_dpo.algorithm import DPOAlgorithm
 from alignzoo_dpo.config import DPOConfig
 
 
 @hookimpl
 def alignzoo_register_algorithms(registry: PluginRegistry) -> None:
     """``algorithm=dpo``."""
-    registry.add_algorithm("dpo", DPOAlgorithm, DPOConfig)
+    registry.add_algorithm("dpo", "alignzoo_dpo.algorithm:DPOAlgorithm", DPOConfig)

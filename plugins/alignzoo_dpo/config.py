@@ -2,11 +2,44 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from alignzoo.config.ranges import POSITIVE, FieldRanges, between, config_problems, raise_problems
-from alignzoo_dpo.loss import loss_names
+
+#: every loss ``algorithm.loss`` may name, in the order messages list them; kept here, not
+#: beside the torch classes in ``loss.py`` (whose ``LOSSES`` has these keys), so that
+#: checking a config imports no torch
+LOSS_NAMES: tuple[str, ...] = (
+    "sigmoid",
+    "cdpo",
+    "robust",
+    "ipo",
+    "hinge",
+    "exo_pair",
+    "nca_pair",
+    "bco_pair",
+    "sppo_hard",
+    "aot",
+    "aot_unpaired",
+    "apo_zero",
+    "apo_down",
+    "discopop",
+    "sigmoid_norm",
+    "sft",
+)
+
+
+def loss_names(loss: str | Sequence[str]) -> list[str]:
+    """``algorithm.loss`` as a list of names: one name, or a list for a weighted mixture."""
+    names = [loss] if isinstance(loss, str) else [str(name) for name in loss]
+    unknown = [name for name in names if name not in LOSS_NAMES]
+    if not names or unknown:
+        valid = ", ".join(repr(n) for n in LOSS_NAMES)
+        what = f"unknown loss {unknown[0]!r}" if unknown else "no loss given"
+        raise ValueError(f"algorithm.loss: {what}; valid names are {valid}")
+    return names
 
 
 @dataclass

@@ -19,6 +19,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from alignzoo_dpo.config import loss_names
+
 
 @dataclass(frozen=True)
 class PreferenceLossOutput:
@@ -353,6 +355,7 @@ class SFTLoss(_MarginLoss):
         return -terms.policy_chosen / terms.chosen_tokens.clamp(min=1)
 
 
+#: the class of each name; its keys are ``alignzoo_dpo.config.LOSS_NAMES``, in that order
 LOSSES: dict[str, type[_MarginLoss]] = {
     "sigmoid": DPOLoss,
     "cdpo": ConservativeDPOLoss,
@@ -408,17 +411,6 @@ class WeightedLosses:
 
 def _takes(cls: Any, name: str) -> bool:
     return name in {f.name for f in dataclasses.fields(cls)}
-
-
-def loss_names(loss: str | Sequence[str]) -> list[str]:
-    """``algorithm.loss`` as a list of names: one name, or a list for a weighted mixture."""
-    names = [loss] if isinstance(loss, str) else [str(name) for name in loss]
-    unknown = [name for name in names if name not in LOSSES]
-    if not names or unknown:
-        valid = ", ".join(repr(n) for n in LOSSES)
-        what = f"unknown loss {unknown[0]!r}" if unknown else "no loss given"
-        raise ValueError(f"algorithm.loss: {what}; valid names are {valid}")
-    return names
 
 
 def make_loss(

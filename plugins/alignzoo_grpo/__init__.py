@@ -7,13 +7,12 @@ Registered through the ``alignzoo`` entry-point group, exactly like a third-part
 from __future__ import annotations
 
 from alignzoo.registry import PluginRegistry, hookimpl
-from alignzoo_grpo.algorithm import GRPOAlgorithm
 from alignzoo_grpo.config import GRPOConfig
 
-ALIGNZOO_PLUGIN_API = "1.1"
+ALIGNZOO_PLUGIN_API = "1.2"
 
 
 @hookimpl
 def alignzoo_register_algorithms(registry: PluginRegistry) -> None:
     """``algorithm=grpo``."""
-    registry.add_algorithm("grpo", GRPOAlgorithm, GRPOConfig)
+    registry.add_algorithm("grpo", "alignzoo_grpo.algorithm:GRPOAlgorithm", GRPOConfig)

@@ -6,13 +6,12 @@ Registered through the ``alignzoo`` entry-point group, exactly like a third-part
 from __future__ import annotations
 
 from alignzoo.registry import PluginRegistry, hookimpl
-from alignzoo_kto.algorithm import KTOAlgorithm
 from alignzoo_kto.config import KTOConfig
 
-ALIGNZOO_PLUGIN_API = "1.1"
+ALIGNZOO_PLUGIN_API = "1.2"
 
 
 @hookimpl
 def alignzoo_register_algorithms(registry: PluginRegistry) -> None:
     """``algorithm=kto``."""
-    registry.add_algorithm("kto", KTOAlgorithm, KTOConfig)
+    registry.add_algorithm("kto", "alignzoo_kto.algorithm:KTOAlgorithm", KTOConfig)

@@ -8,15 +8,17 @@ It builds on the DPO plugin for the step, reached through the registry (declared
 from __future__ import annotations
 
 from alignzoo.registry import PluginRegistry, hookimpl
-from alignzoo_online_dpo.algorithm import DPO, OnlineDPOAlgorithm
-from alignzoo_online_dpo.config import OnlineDPOConfig
+from alignzoo_online_dpo.config import DPO, OnlineDPOConfig
 
-ALIGNZOO_PLUGIN_API = "1.1"
+ALIGNZOO_PLUGIN_API = "1.2"
 
 
 @hookimpl
 def alignzoo_register_algorithms(registry: PluginRegistry) -> None:
     """``algorithm=online_dpo``."""
     registry.add_algorithm(
-        "online_dpo", OnlineDPOAlgorithm, OnlineDPOConfig, requires={"dpo": ("algorithm", DPO)}
+        "online_dpo",
+        "alignzoo_online_dpo.algorithm:OnlineDPOAlgorithm",
+        OnlineDPOConfig,
+        requires={"dpo": ("algorithm", DPO)},
     )

@@ -17,11 +17,8 @@ from alignzoo.data.records import PreferencePair, PromptRecord
 from alignzoo.errors import ConfigError
 from alignzoo.registry import Component, installed_plugins
 from alignzoo.rollout import collect_rollout
-from alignzoo_online_dpo.config import OnlineDPOConfig
+from alignzoo_online_dpo.config import DPO, OnlineDPOConfig
 from alignzoo_online_dpo.labels import pairs_from_scores
-
-#: the algorithm whose step learns from the labelled pairs, reached through the registry
-DPO = "dpo"
 
 
 class OnlineDPOAlgorithm(Algorithm[PromptRecord]):

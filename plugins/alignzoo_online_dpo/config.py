@@ -8,6 +8,10 @@ from typing import Any
 from alignzoo.config.ranges import check_config_ranges
 from alignzoo.config.schema import SamplingConfig
 
+#: the algorithm whose step learns from the labelled pairs, reached through the registry
+#: (here, not in ``algorithm.py``, so that registering imports no torch)
+DPO = "dpo"
+
 
 @dataclass
 class OnlineDPOConfig:

@@ -6,11 +6,10 @@ Registered through the ``alignzoo`` entry-point group, exactly like a third-part
 from __future__ import annotations
 
 from alignzoo.registry import PluginRegistry, hookimpl
-from alignzoo_ppo.algorithm import PPOAlgorithm
 from alignzoo_ppo.config import PPOConfig
 
 
 @hookimpl
 def alignzoo_register_algorithms(registry: PluginRegistry) -> None:
     """``algorithm=ppo``."""
-    registry.add_algorithm("ppo", PPOAlgorithm, PPOConfig)
+    registry.add_algorithm("ppo", "alignzoo_ppo.algorithm:PPOAlgorithm", PPOConfig)

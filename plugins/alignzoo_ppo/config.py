@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from alignzoo.algorithms.kl import KLEstimator
+from alignzoo.algorithms.kl_estimator import KLEstimator
 from alignzoo.config.ranges import (
     COUNT,
     NON_NEGATIVE,

@@ -6,13 +6,14 @@ Registered through the ``alignzoo`` entry-point group, exactly like a third-part
 from __future__ import annotations
 
 from alignzoo.registry import PluginRegistry, hookimpl
-from alignzoo_reinforce_pp.algorithm import ReinforcePPAlgorithm
 from alignzoo_reinforce_pp.config import ReinforcePPConfig
 
-ALIGNZOO_PLUGIN_API = "1.1"
+ALIGNZOO_PLUGIN_API = "1.2"
 
 
 @hookimpl
 def alignzoo_register_algorithms(registry: PluginRegistry) -> None:
     """``algorithm=reinforce_pp``."""
-    registry.add_algorithm("reinforce_pp", ReinforcePPAlgorithm, ReinforcePPConfig)
+    registry.add_algorithm(
+        "reinforce_pp", "alignzoo_reinforce_pp.algorithm:ReinforcePPAlgorithm", ReinforcePPConfig
+    )

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import ClassVar
 
-from alignzoo.algorithms.kl import KLEstimator
+from alignzoo.algorithms.kl_estimator import KLEstimator
 from alignzoo.config.ranges import (
     COUNT,
     NON_NEGATIVE,

@@ -7,18 +7,20 @@ saved one into a reward source for PPO or any algorithm that samples.
 from __future__ import annotations
 
 from alignzoo.registry import PluginRegistry, hookimpl
-from alignzoo_reward_model.algorithm import RewardModelAlgorithm
 from alignzoo_reward_model.config import LearnedRewardConfig, RewardModelConfig
-from alignzoo_reward_model.reward import LearnedReward
 
 
 @hookimpl
 def alignzoo_register_algorithms(registry: PluginRegistry) -> None:
     """``algorithm=reward_model``."""
-    registry.add_algorithm("reward_model", RewardModelAlgorithm, RewardModelConfig)
+    registry.add_algorithm(
+        "reward_model", "alignzoo_reward_model.algorithm:RewardModelAlgorithm", RewardModelConfig
+    )
 
 
 @hookimpl
 def alignzoo_register_rewards(registry: PluginRegistry) -> None:
     """``reward=learned``."""
-    registry.add_reward("learned", LearnedReward, LearnedRewardConfig)
+    registry.add_reward(
+        "learned", "alignzoo_reward_model.reward:LearnedReward", LearnedRewardConfig
+    )

@@ -10,37 +10,27 @@ with ``requires``), never imported.
 from __future__ import annotations
 
 from alignzoo.registry import PluginRegistry, hookimpl
-from alignzoo.rewards.judge import JudgeReward
-from alignzoo.rewards.judgement_cache import CachedJudge
-from alignzoo_rlaif.config import LocalJudgeConfig
-from alignzoo_rlaif.http_judge import HTTPJudge, HTTPJudgeConfig
-from alignzoo_rlaif.local_judge import LocalJudge
-from alignzoo_rlaif.pipeline import DPO, RLAIFAlgorithm
-from alignzoo_rlaif.pipeline_config import RLAIFConfig
-
-
-def build_judge_reward(config: LocalJudgeConfig) -> JudgeReward:
-    """A local judge, cached on disk unless ``reward.cache=false``, as a reward source."""
-    judge = LocalJudge(config)
-    return JudgeReward(CachedJudge(judge) if config.cache else judge)
-
-
-def build_http_judge_reward(config: HTTPJudgeConfig) -> JudgeReward:
-    """A judge behind an OpenAI-compatible endpoint, cached on disk, as a reward source."""
-    judge = HTTPJudge(config)
-    return JudgeReward(CachedJudge(judge) if config.cache else judge)
+from alignzoo_rlaif.config import HTTPJudgeConfig, LocalJudgeConfig
+from alignzoo_rlaif.pipeline_config import DPO, RLAIFConfig
 
 
 @hookimpl
 def alignzoo_register_rewards(registry: PluginRegistry) -> None:
     """``reward=judge`` (a local model) and ``reward=http_judge`` (an endpoint)."""
-    registry.add_reward("judge", build_judge_reward, LocalJudgeConfig)
-    registry.add_reward("http_judge", build_http_judge_reward, HTTPJudgeConfig)
+    registry.add_reward(
+        "judge", "alignzoo_rlaif.judge_rewards:build_judge_reward", LocalJudgeConfig
+    )
+    registry.add_reward(
+        "http_judge", "alignzoo_rlaif.judge_rewards:build_http_judge_reward", HTTPJudgeConfig
+    )
 
 
 @hookimpl
 def alignzoo_register_algorithms(registry: PluginRegistry) -> None:
     """``algorithm=rlaif``."""
     registry.add_algorithm(
-        "rlaif", RLAIFAlgorithm, RLAIFConfig, requires={"dpo": ("algorithm", DPO)}
+        "rlaif",
+        "alignzoo_rlaif.pipeline:RLAIFAlgorithm",
+        RLAIFConfig,
+        requires={"dpo": ("algorithm", DPO)},
     )

@@ -1,4 +1,7 @@
-"""Typed configs of the AI-feedback judges (``reward=judge``)."""
+"""Typed configs of the AI-feedback judges (``reward=judge``, ``reward=http_judge``).
+
+Torch-free: registering the plugin imports this module, and listing plugins must stay cheap.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,17 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import ClassVar
 
-from alignzoo.config.ranges import COUNT, POSITIVE, FieldRanges, at_least, check_config_ranges
+from omegaconf import MISSING
+
+from alignzoo.config.ranges import (
+    COUNT,
+    NON_NEGATIVE,
+    POSITIVE,
+    FieldRanges,
+    at_least,
+    between,
+    check_config_ranges,
+)
 from alignzoo.config.schema import Device, QuantPreset
 
 PAIRWISE_TEMPLATE = (
@@ -70,4 +83,43 @@ class LocalJudgeConfig:
     def __post_init__(self) -> None:
         """A nonsense value fails here, naming its key as ``reward=judge`` has it (inside
         ``algorithm=rlaif`` the run's validation names it ``algorithm.judge.<field>``)."""
+        check_config_ranges(self, "reward")
+
+
+@dataclass
+class HTTPJudgeConfig:
+    """``reward=http_judge reward.base_url=http://host:8000/v1 reward.model=<served name>``."""
+
+    base_url: str = MISSING
+    model: str = MISSING
+    #: the NAME of the environment variable holding the API key (None: send no key)
+    api_key_env: str | None = "OPENAI_API_KEY"
+    principles: list[str] = field(
+        default_factory=lambda: ["Prefer the response that is more helpful, honest and harmless."]
+    )
+    pairwise_template: str = PAIRWISE_TEMPLATE
+    pointwise_template: str = POINTWISE_TEMPLATE
+    choices: list[str] = field(default_factory=lambda: ["A", "B"])
+    scale: list[str] = field(default_factory=lambda: [str(i) for i in range(1, 11)])
+    #: ask for logprobs of the first answer token; without them the answer is parsed strictly
+    use_logprobs: bool = True
+    top_logprobs: int = 20
+    timeout_s: float = 30.0
+    max_retries: int = 3
+    #: waits backoff_s, 2*backoff_s, 4*backoff_s, ... between attempts
+    backoff_s: float = 1.0
+    #: requests in flight at once
+    concurrency: int = 8
+    cache: bool = True
+
+    field_ranges: ClassVar[FieldRanges] = {
+        "top_logprobs": between(0, 20),  # what OpenAI-compatible servers accept
+        "timeout_s": POSITIVE,
+        "max_retries": NON_NEGATIVE,
+        "backoff_s": NON_NEGATIVE,
+        "concurrency": COUNT,
+    }
+
+    def __post_init__(self) -> None:
+        """A nonsense value fails here, naming its key, before any request is made."""
         check_config_ranges(self, "reward")

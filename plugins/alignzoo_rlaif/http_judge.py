@@ -17,67 +17,18 @@ import urllib.error
 import urllib.request
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any
 
 import torch
-from omegaconf import MISSING
 
-from alignzoo.config.ranges import (
-    COUNT,
-    NON_NEGATIVE,
-    POSITIVE,
-    FieldRanges,
-    between,
-    check_config_ranges,
-)
 from alignzoo.errors import AlignzooError, ConfigError
 from alignzoo.rewards.judge import Judge
-from alignzoo_rlaif.config import PAIRWISE_TEMPLATE, POINTWISE_TEMPLATE
+from alignzoo_rlaif.config import HTTPJudgeConfig  # lives there torch-free; still importable here
 from alignzoo_rlaif.templates import pairwise_texts, pointwise_texts
 
 
 class JudgeEndpointError(AlignzooError):
     """The endpoint is unreachable, failed after retries, or answered something unusable."""
-
-
-@dataclass
-class HTTPJudgeConfig:
-    """``reward=http_judge reward.base_url=http://host:8000/v1 reward.model=<served name>``."""
-
-    base_url: str = MISSING
-    model: str = MISSING
-    #: the NAME of the environment variable holding the API key (None: send no key)
-    api_key_env: str | None = "OPENAI_API_KEY"
-    principles: list[str] = field(
-        default_factory=lambda: ["Prefer the response that is more helpful, honest and harmless."]
-    )
-    pairwise_template: str = PAIRWISE_TEMPLATE
-    pointwise_template: str = POINTWISE_TEMPLATE
-    choices: list[str] = field(default_factory=lambda: ["A", "B"])
-    scale: list[str] = field(default_factory=lambda: [str(i) for i in range(1, 11)])
-    #: ask for logprobs of the first answer token; without them the answer is parsed strictly
-    use_logprobs: bool = True
-    top_logprobs: int = 20
-    timeout_s: float = 30.0
-    max_retries: int = 3
-    #: waits backoff_s, 2*backoff_s, 4*backoff_s, ... between attempts
-    backoff_s: float = 1.0
-    #: requests in flight at once
-    concurrency: int = 8
-    cache: bool = True
-
-    field_ranges: ClassVar[FieldRanges] = {
-        "top_logprobs": between(0, 20),  # what OpenAI-compatible servers accept
-        "timeout_s": POSITIVE,
-        "max_retries": NON_NEGATIVE,
-        "backoff_s": NON_NEGATIVE,
-        "concurrency": COUNT,
-    }
-
-    def __post_init__(self) -> None:
-        """A nonsense value fails here, naming its key, before any request is made."""
-        check_config_ranges(self, "reward")
 
 
 class _RefuseRedirects(urllib.request.HTTPRedirectHandler):

@@ -19,10 +19,7 @@ from alignzoo.registry import Component, installed_plugins
 from alignzoo.rewards.judge import Judge, debiased_preference
 from alignzoo.rewards.judgement_cache import CachedJudge
 from alignzoo_rlaif.local_judge import LocalJudge
-from alignzoo_rlaif.pipeline_config import RLAIFConfig
-
-#: the algorithm that learns from the judge's labels, reached through the registry
-DPO = "dpo"
+from alignzoo_rlaif.pipeline_config import DPO, RLAIFConfig
 
 
 class RLAIFAlgorithm(Algorithm[PreferencePair]):

@@ -8,6 +8,10 @@ from typing import Any
 from alignzoo.config.ranges import check_config_ranges
 from alignzoo_rlaif.config import LocalJudgeConfig
 
+#: the algorithm that learns from the judge's labels, reached through the registry (here,
+#: not in ``pipeline.py``, so that registering imports no torch)
+DPO = "dpo"
+
 
 @dataclass
 class RLAIFConfig:

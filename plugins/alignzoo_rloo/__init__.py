@@ -7,13 +7,12 @@ Registered through the ``alignzoo`` entry-point group, exactly like a third-part
 from __future__ import annotations
 
 from alignzoo.registry import PluginRegistry, hookimpl
-from alignzoo_rloo.algorithm import RLOOAlgorithm
 from alignzoo_rloo.config import RLOOConfig
 
-ALIGNZOO_PLUGIN_API = "1.1"
+ALIGNZOO_PLUGIN_API = "1.2"
 
 
 @hookimpl
 def alignzoo_register_algorithms(registry: PluginRegistry) -> None:
     """``algorithm=rloo``."""
-    registry.add_algorithm("rloo", RLOOAlgorithm, RLOOConfig)
+    registry.add_algorithm("rloo", "alignzoo_rloo.algorithm:RLOOAlgorithm", RLOOConfig)

@@ -15,27 +15,20 @@ from alignzoo_rules.config import (
     PythonFunctionConfig,
     RegexConfig,
 )
-from alignzoo_rules.sources import (
-    JsonFormatReward,
-    KeywordsReward,
-    LengthReward,
-    PythonFunctionReward,
-    RegexReward,
-    RuleReward,
-)
 
-#: (source class, config class); each source's ``name`` is its registered name
-REWARDS: tuple[tuple[type[RuleReward], type], ...] = (
-    (RegexReward, RegexConfig),
-    (LengthReward, LengthConfig),
-    (KeywordsReward, KeywordsConfig),
-    (JsonFormatReward, JsonFormatConfig),
-    (PythonFunctionReward, PythonFunctionConfig),
+#: (registered name, where its source class lives, config class): named by import string so
+#: that registering imports no torch; each name is its source class's ``name``
+REWARDS: tuple[tuple[str, str, type], ...] = (
+    ("regex", "alignzoo_rules.sources:RegexReward", RegexConfig),
+    ("length", "alignzoo_rules.sources:LengthReward", LengthConfig),
+    ("keywords", "alignzoo_rules.sources:KeywordsReward", KeywordsConfig),
+    ("json_format", "alignzoo_rules.sources:JsonFormatReward", JsonFormatConfig),
+    ("python", "alignzoo_rules.sources:PythonFunctionReward", PythonFunctionConfig),
 )
 
 
 @hookimpl
 def alignzoo_register_rewards(registry: PluginRegistry) -> None:
     """Every rules-based reward, under its source's ``name``."""
-    for source, config in REWARDS:
-        registry.add_reward(source.name, source, config)
+    for name, source, config in REWARDS:
+        registry.add_reward(name, source, config)

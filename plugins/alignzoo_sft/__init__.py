@@ -6,13 +6,12 @@ Registered through the ``alignzoo`` entry-point group, exactly like a third-part
 from __future__ import annotations
 
 from alignzoo.registry import PluginRegistry, hookimpl
-from alignzoo_sft.algorithm import SFTAlgorithm
 from alignzoo_sft.config import SFTConfig
 
-ALIGNZOO_PLUGIN_API = "1.1"
+ALIGNZOO_PLUGIN_API = "1.2"
 
 
 @hookimpl
 def alignzoo_register_algorithms(registry: PluginRegistry) -> None:
     """``algorithm=sft``."""
-    registry.add_algorithm("sft", SFTAlgorithm, SFTConfig)
+    registry.add_algorithm("sft", "alignzoo_sft.algorithm:SFTAlgorithm", SFTConfig)

@@ -7,13 +7,12 @@ Registered through the ``alignzoo`` entry-point group, exactly like a third-part
 from __future__ import annotations
 
 from alignzoo.registry import PluginRegistry, hookimpl
-from alignzoo_simpo.algorithm import SimPOAlgorithm
 from alignzoo_simpo.config import SimPOConfig
 
-ALIGNZOO_PLUGIN_API = "1.1"
+ALIGNZOO_PLUGIN_API = "1.2"
 
 
 @hookimpl
 def alignzoo_register_algorithms(registry: PluginRegistry) -> None:
     """``algorithm=simpo``."""
-    registry.add_algorithm("simpo", SimPOAlgorithm, SimPOConfig)
+    registry.add_algorithm("simpo", "alignzoo_simpo.algorithm:SimPOAlgorithm", SimPOConfig)

@@ -8,7 +8,7 @@ specially. It stands in for the SFT model of the RLHF pipeline.
 from __future__ import annotations
 
 import random
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 import torch
@@ -16,6 +16,7 @@ from tokenizers import Tokenizer, models, pre_tokenizers, processors
 from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
 from alignzoo.cache import cached_directory
+from alignzoo.tasks.sentiment.config import BaseModelConfig
 from alignzoo.tasks.sentiment.grammar import vocabulary, write_review
 
 SPECIAL_TOKENS = {
@@ -26,27 +27,6 @@ SPECIAL_TOKENS = {
 }
 #: bump when the grammar, tokenizer or training code changes, so caches rebuild
 BUILD_VERSION = 1
-
-
-@dataclass
-class BaseModelConfig:
-    """Size and training budget of the tiny base model (all part of its cache key).
-
-    1400 steps are what the control tags need to take hold across the opening (700 steps
-    learn the reviews but ignore the tags), so an AI judge can read sentiment from them.
-    """
-
-    hidden_size: int = 128
-    num_layers: int = 2
-    num_heads: int = 4
-    intermediate_size: int = 384
-    max_positions: int = 64
-    corpus_size: int = 30_000
-    tagged_fraction: float = 0.5
-    train_steps: int = 1400
-    batch_size: int = 64
-    learning_rate: float = 5e-3
-    seed: int = 1234
 
 
 def build_tokenizer() -> PreTrainedTokenizerFast:

@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import torch
 
 from alignzoo.rewards.source import RewardSource
+from alignzoo.tasks.sentiment.config import GoldSentimentConfig
 from alignzoo.tasks.sentiment.lexicon import lexicon_sentiment
-
-
-@dataclass
-class GoldSentimentConfig:
-    """The gold lexicon reward has no knobs; the dataclass makes ``reward=gold`` typed."""
 
 
 class GoldSentimentReward(RewardSource):

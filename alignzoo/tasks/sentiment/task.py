@@ -9,50 +9,28 @@ from __future__ import annotations
 
 import json
 import random
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from alignzoo.cache import cached_directory
-from alignzoo.config.ranges import COUNT, POSITIVE, FieldRanges
 from alignzoo.config.schema import SamplingConfig
 from alignzoo.data.records import LabelledCompletion, PreferencePair, PromptRecord
 from alignzoo.data.source import DataSource, Split
 from alignzoo.models.generation import sample_completions
 from alignzoo.rewards.source import RewardSource
 from alignzoo.tasks.sentiment.base_model import (
-    BaseModelConfig,
     base_model_directory,
     model_config,
 )
+from alignzoo.tasks.sentiment.config import SentimentTaskConfig
 from alignzoo.tasks.sentiment.gold_reward import GoldSentimentReward
 from alignzoo.tasks.sentiment.grammar import is_heldout_opening, write_review
 from alignzoo.tasks.sentiment.raters import rate_pairs, thumbs_labels
 
 PAIRS_VERSION = 1
-
-
-@dataclass
-class SentimentTaskConfig:
-    """Sizes and seeds of the built-in task (``data=sentiment``)."""
-
-    train_prompts: int = 2000
-    heldout_prompts: int = 256
-    #: Bradley-Terry temperature of the simulated raters (lower = more reliable labels)
-    rater_temperature: float = 0.1
-    #: completions sampled from the base model to form pairs
-    pair_max_new_tokens: int = 24
-    seed: int = 0
-    base_model: BaseModelConfig = field(default_factory=BaseModelConfig)
-
-    field_ranges: ClassVar[FieldRanges] = {
-        "train_prompts": COUNT,
-        "heldout_prompts": COUNT,
-        "rater_temperature": POSITIVE,
-        "pair_max_new_tokens": COUNT,
-    }
 
 
 class SentimentTask(DataSource):

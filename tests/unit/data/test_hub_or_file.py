@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from alignzoo.data.hub_or_file import HubOrFileData, HubOrFileDataConfig, RecordKind
+from alignzoo.data.hub_or_file import HubOrFileData
+from alignzoo.data.hub_or_file_config import HubOrFileDataConfig, RecordKind
 from alignzoo.errors import ConfigError, DataFormatError
 
 

@@ -73,7 +73,7 @@ def test_an_incompatible_plugin_api_is_refused_naming_both_versions(install: Ins
     loaded = load_plugins()
     (failure,) = [f for f in loaded.failures if f.plugin == "future"]
     assert failure.reason == (
-        "it declares plugin API 2.0, but this alignzoo provides plugin API 1.1 "
+        "it declares plugin API 2.0, but this alignzoo provides plugin API 1.2 "
         "(the major versions must match)"
     )
     assert "future" not in loaded.registry.names("reward")
@@ -85,12 +85,12 @@ def test_a_plugin_for_a_newer_minor_api_is_refused(install: Install) -> None:
     loaded = load_plugins()
     (failure,) = [f for f in loaded.failures if f.plugin == "newer"]
     assert failure.reason == (
-        "it declares plugin API 1.3, newer than the plugin API 1.1 this alignzoo provides: "
+        "it declares plugin API 1.3, newer than the plugin API 1.2 this alignzoo provides: "
         "upgrade alignzoo"
     )
 
 
-@pytest.mark.parametrize("declared", ["1.0", "1.1", "1"])
+@pytest.mark.parametrize("declared", ["1.0", "1.1", "1.2", "1"])
 def test_a_plugin_for_this_or_an_older_minor_api_loads_and_is_listed(
     install: Install, declared: str
 ) -> None:

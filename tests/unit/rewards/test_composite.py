@@ -10,13 +10,8 @@ import torch
 from alignzoo.errors import ConfigError
 from alignzoo.registry import load_plugins
 from alignzoo.rewards import RewardSource
-from alignzoo.rewards.composite import (
-    CompositeReward,
-    CompositeRewardConfig,
-    RewardComponent,
-    RunningMoments,
-    component_builder,
-)
+from alignzoo.rewards.composite import CompositeReward, RunningMoments, component_builder
+from alignzoo.rewards.composite_config import CompositeRewardConfig, RewardComponent
 
 
 class Constant(RewardSource):

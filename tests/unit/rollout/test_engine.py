@@ -115,7 +115,8 @@ class Words(RewardSource):
 
 
 def test_a_composite_rewards_sources_are_kept_per_row_and_sum_to_the_score(tok, tiny_llama) -> None:
-    from alignzoo.rewards.composite import CompositeReward, CompositeRewardConfig, RewardComponent
+    from alignzoo.rewards.composite import CompositeReward
+    from alignzoo.rewards.composite_config import CompositeRewardConfig, RewardComponent
 
     sources = {"tagged": PromptAndWords(), "words": Words()}
     composite = CompositeReward(

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from alignzoo.registry import PluginRegistry, hookimpl
-from alignzoo_orpo.algorithm import ORPOAlgorithm
 from alignzoo_orpo.config import ORPOConfig
 from alignzoo_orpo.reward import distinct_words
 
 #: the alignzoo plugin API this package is written for
-ALIGNZOO_PLUGIN_API = "1.1"
+ALIGNZOO_PLUGIN_API = "1.2"
 
 
 @hookimpl
 def alignzoo_register_algorithms(registry: PluginRegistry) -> None:
-    """``algorithm=orpo``."""
-    registry.add_algorithm("orpo", ORPOAlgorithm, ORPOConfig)
+    """``algorithm=orpo``: named by import string, so torch loads only when a run builds it."""
+    registry.add_algorithm("orpo", "alignzoo_orpo.algorithm:ORPOAlgorithm", ORPOConfig)
 
 
 @hookimpl
