@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from peft import LoraConfig, PeftModel, TaskType, get_peft_model, prepare_model_for_kbit_training
+from typing import TYPE_CHECKING
+
 from transformers import PreTrainedModel
 
 from alignzoo.config.schema import LoraAdapterConfig
 from alignzoo.errors import ConfigError
+from alignzoo.models.peft_check import is_peft_model
 
-#: peft's task per kind of model the runner trains
-TASK_TYPES = {"causal_lm": TaskType.CAUSAL_LM, "reward_model": TaskType.SEQ_CLS}
+if TYPE_CHECKING:
+    from peft import PeftModel
+
+#: peft's task (a ``peft.TaskType`` name) per kind of model the runner trains
+TASK_TYPES = {"causal_lm": "CAUSAL_LM", "reward_model": "SEQ_CLS"}
 
 
 def add_lora(
@@ -24,9 +29,12 @@ def add_lora(
     input gradients on for checkpointing). For a reward model peft also trains the new
     scalar head in full (``modules_to_save``), since it starts from random.
     """
+    # peft (and bitsandbytes behind it) is imported only by runs that use it
+    from peft import LoraConfig, TaskType, get_peft_model, prepare_model_for_kbit_training
+
     if config.r < 1:
         raise ConfigError(f"peft.r={config.r}: the adapter rank must be >= 1")
-    if isinstance(model, PeftModel):
+    if is_peft_model(model):
         raise ConfigError(
             "peft=lora on a model that is already a LoRA adapter on a quantized base: "
             "merge that adapter into a full-precision base first, or use quant=none"
@@ -44,7 +52,7 @@ def add_lora(
         lora_alpha=config.alpha,
         lora_dropout=config.dropout,
         target_modules=target[0] if target == ["all-linear"] else list(target),
-        task_type=TASK_TYPES[kind],
+        task_type=TaskType[TASK_TYPES[kind]],
     )
     try:
         return get_peft_model(model, lora)

@@ -6,12 +6,9 @@ adapter's own config and the adapter applied on top, so every loader accepts eit
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
-from peft import PeftModel
 from transformers import (
     AutoModelForCausalLM,
     AutoModelForSequenceClassification,
@@ -22,10 +19,12 @@ from transformers import (
 
 from alignzoo.config.schema import ModelConfig, QuantConfig
 from alignzoo.errors import ConfigError
-from alignzoo.models.location import model_location
+from alignzoo.models.location import adapter_base, model_location
+from alignzoo.models.peft_check import is_peft_model
 from alignzoo.models.quantization import bitsandbytes_config
 
-ADAPTER_CONFIG = "adapter_config.json"
+if TYPE_CHECKING:
+    pass
 
 
 def resolve_device(name: str) -> torch.device:
@@ -33,17 +32,6 @@ def resolve_device(name: str) -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     return torch.device(name)
-
-
-def adapter_base(name_or_path: str) -> str | None:
-    """The base model a saved LoRA adapter directory was trained on; None for a full model."""
-    config = Path(name_or_path) / ADAPTER_CONFIG
-    if not config.is_file():
-        return None
-    base = json.loads(config.read_text()).get("base_model_name_or_path")
-    if not base:
-        raise ConfigError(f"{config}: a LoRA adapter without base_model_name_or_path")
-    return base
 
 
 def load_tokenizer(
@@ -83,7 +71,7 @@ def load_causal_lm(
     model = _from_pretrained(
         AutoModelForCausalLM, name_or_path, config, "a causal LM", quant, device, field
     )
-    if isinstance(model, PeftModel) and quant is None:
+    if is_peft_model(model) and quant is None:
         model = model.merge_and_unload()
     return model.eval()
 
@@ -145,7 +133,9 @@ def _from_pretrained(
         }
     try:
         model = auto_class.from_pretrained(base or location, **kwargs)
-        if base is not None:
+        if base is not None:  # a saved adapter: peft is needed (and imported) only here
+            from peft import PeftModel
+
             model = PeftModel.from_pretrained(model, location)
     except (OSError, ValueError) as error:
         raise ConfigError(

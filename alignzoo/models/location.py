@@ -7,6 +7,7 @@ read from disk, so when that directory is missing, say so.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -44,3 +45,17 @@ def model_location(name_or_path: str, key: str) -> str:
             f"{key}={name_or_path!r}: {problem}; expected a directory saved with save_pretrained"
         )
     return os.path.expanduser(name_or_path) if looks_local(name_or_path) else name_or_path
+
+
+ADAPTER_CONFIG = "adapter_config.json"
+
+
+def adapter_base(name_or_path: str) -> str | None:
+    """The base model a saved LoRA adapter directory was trained on; None for a full model."""
+    config = Path(name_or_path) / ADAPTER_CONFIG
+    if not config.is_file():
+        return None
+    base = json.loads(config.read_text()).get("base_model_name_or_path")
+    if not base:
+        raise ConfigError(f"{config}: a LoRA adapter without base_model_name_or_path")
+    return base

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import torch
-from peft import PeftModel
 from transformers import PreTrainedModel
 
 from alignzoo.config.schema import LoraAdapterConfig, ModelConfig, QuantConfig
 from alignzoo.errors import ConfigError
 from alignzoo.models.adapters import add_lora, refuse_merge_into_quantized
 from alignzoo.models.loading import load_causal_lm, load_reward_model
+from alignzoo.models.peft_check import is_peft_model
 from alignzoo.models.reference import ReferenceModel
+
+if TYPE_CHECKING:
+    from peft import PeftModel
 
 
 def load_policy_and_reference(
@@ -51,7 +54,7 @@ def load_policy_and_reference(
     policy = cast(PreTrainedModel, model)  # a PeftModel serves as the model it wraps
     if kind == "reward_model":
         return policy, None
-    if isinstance(model, PeftModel):
+    if is_peft_model(model):
         return policy, ReferenceModel.adapter_disabled(model)
     if not with_reference:
         return policy, None

@@ -8,21 +8,6 @@ from transformers import BitsAndBytesConfig
 from alignzoo.config.schema import ComputeDType, QuantConfig
 from alignzoo.errors import ConfigError
 
-#: named presets for models that are only read (judges, learned rewards): ``reward.quant=4bit``
-PRESETS: dict[str, QuantConfig | None] = {
-    "none": None,
-    "4bit": QuantConfig(bits=4),
-    "8bit": QuantConfig(bits=8),
-}
-
-
-def quant_preset(name: str, field: str) -> QuantConfig | None:
-    """The preset ``name`` (none, 4bit, 8bit); ``field`` names the config key in errors."""
-    try:
-        return PRESETS[name]
-    except KeyError:
-        raise ConfigError(f"{field}={name!r}: expected one of {', '.join(PRESETS)}") from None
-
 
 def compute_dtype(config: QuantConfig, device: torch.device) -> torch.dtype:
     """The dtype 4-bit layers compute in; "auto" is bfloat16 where a GPU supports it."""

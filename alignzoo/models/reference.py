@@ -5,14 +5,17 @@ from __future__ import annotations
 import contextlib
 import copy
 from collections.abc import Iterator
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import torch
-from peft import PeftModel
 from transformers import PreTrainedModel
 
 from alignzoo.models.logprobs import sequence_logprobs, token_logprobs
+from alignzoo.models.peft_check import is_peft_model
 from alignzoo.models.tokenize import TokenizedCompletions
+
+if TYPE_CHECKING:
+    from peft import PeftModel
 
 
 class ReferenceModel:
@@ -40,7 +43,7 @@ class ReferenceModel:
     @classmethod
     def adapter_disabled(cls, policy: PeftModel) -> ReferenceModel:
         """``policy``'s base with its LoRA adapter switched off: one copy of the weights."""
-        if not isinstance(policy, PeftModel):
+        if not is_peft_model(policy):
             raise TypeError(f"expected a peft PeftModel, got {type(policy).__name__}")
         return cls(policy, shares_policy_weights=True)
 
@@ -51,7 +54,7 @@ class ReferenceModel:
         For a shared base the adapter is off inside the block, and the policy's train/eval
         mode is restored after it.
         """
-        if not isinstance(self.model, PeftModel) or not self.shares_policy_weights:
+        if not is_peft_model(self.model) or not self.shares_policy_weights:
             with torch.no_grad():
                 yield cast(PreTrainedModel, self.model)
             return

@@ -28,8 +28,8 @@ from transformers import AutoConfig, PretrainedConfig
 
 from alignzoo.config.schema import DType, ModelConfig, TrainConfig, optional_dataclass
 from alignzoo.errors import AlignzooError, ConfigError
-from alignzoo.models.loading import adapter_base
-from alignzoo.models.quantization import quant_preset
+from alignzoo.models.location import adapter_base
+from alignzoo.models.quant_presets import quant_preset
 from alignzoo.planning.memory import (
     MemoryPlan,
     RunShape,

@@ -21,12 +21,12 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from peft import PeftModel
 from safetensors import safe_open
 from safetensors.torch import save_file
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from alignzoo.errors import ConfigError
+from alignzoo.models.peft_check import is_peft_model
 
 #: where a run keeps its training checkpoints
 CHECKPOINTS = "checkpoints"
@@ -75,7 +75,7 @@ def save_policy(
     def fill(staging: Path) -> None:
         # a LoRA policy saves its own adapter only (not a shared-base reward adapter)
         adapters: dict[str, Any] = (
-            {"selected_adapters": [model.active_adapter]} if isinstance(model, PeftModel) else {}
+            {"selected_adapters": [model.active_adapter]} if is_peft_model(model) else {}
         )
         model.save_pretrained(staging, safe_serialization=True, **adapters)
         tokenizer.save_pretrained(staging)

@@ -17,13 +17,12 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import torch
 from accelerate import Accelerator
 from accelerate.utils import DataLoaderConfiguration, gather_object
 from omegaconf import DictConfig, OmegaConf
-from peft import PeftModel
 from tqdm.auto import tqdm
 from transformers import get_scheduler, set_seed
 
@@ -40,6 +39,7 @@ from alignzoo.data.overlong_rows import warn_overlong_rows
 from alignzoo.errors import ConfigError, RunInterrupted, TrainingDiverged
 from alignzoo.evaluation import HeldoutEvaluator
 from alignzoo.models.loading import load_causal_lm, load_tokenizer
+from alignzoo.models.peft_check import is_peft_model
 from alignzoo.models.policy import load_policy_and_reference
 from alignzoo.models.reference import ReferenceModel
 from alignzoo.registry import LoadedPlugins
@@ -57,6 +57,9 @@ from alignzoo.runner.token_counter import TokenCounter
 from alignzoo.runner.trackers import PROJECT, flat_config, tracker_names
 from alignzoo.runner.training_state import capture_rng, restore_rng
 from alignzoo.runner.updater import OptimizerUpdater
+
+if TYPE_CHECKING:
+    from peft import PeftModel
 
 T = TypeVar("T")
 
@@ -341,7 +344,7 @@ def run(
         saved = save_policy(bare_policy, tokenizer, run_dir / name, algorithm.save_extras)
         policy_dir = str(saved)
         if lora is not None and lora.merge_at_end:  # the adapter is saved above, then merged
-            merged = cast(PeftModel, bare_policy).merge_and_unload()
+            merged = cast("PeftModel", bare_policy).merge_and_unload()
             save_policy(merged, tokenizer, run_dir / f"{name}_merged")
     peak_mb = _peak_memory_mb(accelerator.device)
     summary = {
@@ -419,7 +422,7 @@ def _reference_held(reference: ReferenceModel | None, borrowed_for_eval: bool) -
 
 def _parameter_count(model: torch.nn.Module) -> int:
     """All parameters; peft counts a packed 4-bit weight as the values it holds."""
-    if isinstance(model, PeftModel):
+    if is_peft_model(model):
         return model.get_nb_trainable_parameters()[1]
     return sum(p.numel() for p in model.parameters())
 

@@ -15,7 +15,7 @@ from alignzoo.config.schema import ModelConfig
 from alignzoo.errors import ConfigError
 from alignzoo.models.loading import load_reward_model, resolve_device
 from alignzoo.models.location import local_directory_problem, model_location
-from alignzoo.models.quantization import quant_preset
+from alignzoo.models.quant_presets import quant_preset
 from alignzoo.models.tokenize import TokenizedCompletions
 from alignzoo.rewards import RewardSource
 from alignzoo.rewards.composite import RunningMoments

@@ -17,7 +17,7 @@ from peft import PeftConfig, PeftModel, TaskType, set_peft_model_state_dict
 from safetensors.torch import load_file
 
 from alignzoo.errors import ConfigError
-from alignzoo.models.loading import adapter_base
+from alignzoo.models.location import adapter_base
 from alignzoo.models.tokenize import TokenizedCompletions
 
 ADAPTER_NAME = "reward"

@@ -13,7 +13,7 @@ from alignzoo.errors import ConfigError
 from alignzoo.models.loading import load_causal_lm, resolve_device
 from alignzoo.models.location import model_location
 from alignzoo.models.logprobs import positions_from_mask, sequence_logprobs
-from alignzoo.models.quantization import quant_preset
+from alignzoo.models.quant_presets import quant_preset
 from alignzoo.models.tokenize import tokenize_completions
 from alignzoo.registry import installed_plugins
 from alignzoo.rewards.judge import Judge
