@@ -4,7 +4,10 @@ that builds it: registering the task imports no torch."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import ClassVar
+
+from omegaconf import II
 
 from alignzoo.config.ranges import COUNT, POSITIVE, FieldRanges
 
@@ -30,6 +33,16 @@ class BaseModelConfig:
     seed: int = 1234
 
 
+class GoldObjective(StrEnum):
+    """What the task's gold reward measures (``data.gold=...``)."""
+
+    #: the lexicon's sentiment of the completion: easy, every algorithm reaches its ceiling
+    sentiment = "sentiment"
+    #: sentiment that counts only in a well-formed review, averaged over its clauses
+    #: (alignzoo/tasks/sentiment/fluency.py): no gain from stuffing or repeating words
+    sentiment_fluency = "sentiment_fluency"
+
+
 @dataclass
 class SentimentTaskConfig:
     """Sizes and seeds of the built-in task (``data=sentiment``)."""
@@ -42,6 +55,8 @@ class SentimentTaskConfig:
     pair_max_new_tokens: int = 24
     seed: int = 0
     base_model: BaseModelConfig = field(default_factory=BaseModelConfig)
+    #: the gold objective the raters label pairs by and evaluation reports
+    gold: GoldObjective = GoldObjective.sentiment
 
     field_ranges: ClassVar[FieldRanges] = {
         "train_prompts": COUNT,
@@ -51,6 +66,15 @@ class SentimentTaskConfig:
     }
 
 
+#: an interpolation Hydra resolves in the composed config: ``data.gold``, or sentiment when
+#: the data source has none
+FOLLOW_DATA_GOLD = II("oc.select:data.gold,sentiment")
+
+
 @dataclass
 class GoldSentimentConfig:
-    """The gold lexicon reward has no knobs; the dataclass makes ``reward=gold`` typed."""
+    """``reward=gold``: the built-in task's gold objective as a training reward."""
+
+    #: sentiment or sentiment_fluency; by default the same objective as ``data.gold`` (so
+    #: PPO on the gold reward trains on what evaluation reports), sentiment without it
+    objective: GoldObjective = FOLLOW_DATA_GOLD

@@ -7,18 +7,30 @@ from collections.abc import Sequence
 import torch
 
 from alignzoo.rewards.source import RewardSource
-from alignzoo.tasks.sentiment.config import GoldSentimentConfig
+from alignzoo.tasks.sentiment.config import GoldObjective, GoldSentimentConfig
+from alignzoo.tasks.sentiment.fluency import fluent_sentiment
 from alignzoo.tasks.sentiment.lexicon import lexicon_sentiment
 
 
 class GoldSentimentReward(RewardSource):
-    """Scores each completion by the lexicon sentiment scorer (the prompt is neutral)."""
+    """Scores each completion by the task's gold objective: the lexicon's sentiment, or
+    (``sentiment_fluency``) sentiment counted only in a well-formed review."""
 
     name = "gold"
 
     def __init__(self, config: GoldSentimentConfig | None = None) -> None:
-        self.config = config or GoldSentimentConfig()
+        self.config = config or GoldSentimentConfig(GoldObjective.sentiment)
+        objective = self.config.objective
+        # built in Python, the config's default is the unresolved "${...data.gold...}": there
+        # is no data config to follow then, so it means the plain objective
+        self.objective = (
+            GoldObjective(objective) if objective in set(GoldObjective) else GoldObjective.sentiment
+        )
 
     def score(self, prompts: Sequence[str], completions: Sequence[str]) -> torch.Tensor:
-        """Gold sentiment of each completion, in (-1, 1)."""
-        return torch.tensor([lexicon_sentiment(c) for c in completions], dtype=torch.float32)
+        """Gold score of each completion, in [-1, 1]."""
+        if self.objective is GoldObjective.sentiment_fluency:
+            scores = [fluent_sentiment(p, c) for p, c in zip(prompts, completions, strict=True)]
+        else:
+            scores = [lexicon_sentiment(c) for c in completions]
+        return torch.tensor(scores, dtype=torch.float32)

@@ -25,7 +25,12 @@ from alignzoo.tasks.sentiment.base_model import (
     base_model_directory,
     model_config,
 )
-from alignzoo.tasks.sentiment.config import SentimentTaskConfig
+from alignzoo.tasks.sentiment.config import (
+    GoldObjective,
+    GoldSentimentConfig,
+    SentimentTaskConfig,
+)
+from alignzoo.tasks.sentiment.fluency import FLUENCY_VERSION
 from alignzoo.tasks.sentiment.gold_reward import GoldSentimentReward
 from alignzoo.tasks.sentiment.grammar import is_heldout_opening, write_review
 from alignzoo.tasks.sentiment.raters import rate_pairs, thumbs_labels
@@ -49,8 +54,9 @@ class SentimentTask(DataSource):
         return model_config(self.config.base_model)
 
     def gold_reward(self) -> RewardSource:
-        """The lexicon sentiment scorer."""
-        return GoldSentimentReward()
+        """The gold objective ``data.gold`` names: the raters, evaluation and ``reward=gold``
+        all score by it."""
+        return GoldSentimentReward(GoldSentimentConfig(objective=self.config.gold))
 
     def prompts(self, split: Split, tokenizer: Any = None) -> list[PromptRecord]:
         """Review openings; held-out ones are a fixed part no training prompt ever uses."""
@@ -85,6 +91,10 @@ class SentimentTask(DataSource):
 
     def _load_or_sample_pairs(self) -> dict[str, list[PreferencePair]]:
         spec = {"pairs_version": PAIRS_VERSION, **asdict(self.config)}
+        if self.config.gold is GoldObjective.sentiment:  # the pairs cached before data.gold
+            del spec["gold"]
+        else:
+            spec["gold_version"] = FLUENCY_VERSION
         directory = cached_directory("pairs", spec, self._sample_pairs)
         stored = json.loads((directory / "pairs.json").read_text())
         return {split: [PreferencePair(**row) for row in rows] for split, rows in stored.items()}
