@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import copy
 from collections.abc import Iterator
+from contextlib import nullcontext
 from typing import TYPE_CHECKING, cast
 
 import torch
@@ -47,21 +48,28 @@ class ReferenceModel:
             raise TypeError(f"expected a peft PeftModel, got {type(policy).__name__}")
         return cls(policy, shares_policy_weights=True)
 
+    @classmethod
+    def policy_before_training(cls, policy: PreTrainedModel) -> ReferenceModel:
+        """``policy`` itself, read before its first update, when it still is the reference:
+        what is computed once then (DPO's precomputed log-probs) needs no copy."""
+        return cls(policy, shares_policy_weights=True)
+
     @contextlib.contextmanager
     def active(self) -> Iterator[PreTrainedModel]:
         """The reference as a plain model (for ``generate`` too), in eval mode, no gradients.
 
-        For a shared base the adapter is off inside the block, and the policy's train/eval
-        mode is restored after it.
+        For a shared model (the base with its adapter off, or the untrained policy) the
+        policy's train/eval mode is restored after the block.
         """
-        if not is_peft_model(self.model) or not self.shares_policy_weights:
+        if not self.shares_policy_weights:
             with torch.no_grad():
                 yield cast(PreTrainedModel, self.model)
             return
         was_training = self.model.training
         self.model.eval()
+        adapter_off = self.model.disable_adapter() if is_peft_model(self.model) else nullcontext()
         try:
-            with torch.no_grad(), self.model.disable_adapter():
+            with torch.no_grad(), adapter_off:
                 yield cast(PreTrainedModel, self.model)  # a PeftModel serves as its base
         finally:
             self.model.train(was_training)

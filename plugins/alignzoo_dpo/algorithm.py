@@ -19,6 +19,7 @@ from alignzoo.config.schema import TrainConfig
 from alignzoo.data.records import PreferencePair
 from alignzoo.models.logprobs import sequence_logprobs
 from alignzoo.models.pairs import PairLogprobs, pair_logprobs
+from alignzoo.models.reference import ReferenceModel
 from alignzoo.models.tokenize import TokenizedCompletions
 from alignzoo_dpo.config import DPOConfig
 from alignzoo_dpo.loss import make_loss
@@ -60,14 +61,25 @@ class DPOAlgorithm(Algorithm[PreferencePair]):
         reference_rows = 2 * chunk if config.precompute_reference else rows
         return MemoryTraits(train_rows=rows, no_grad_rows=reference_rows)
 
+    @classmethod
+    def needs_reference_for(cls, config: DPOConfig) -> bool:
+        """Only to score pairs as they come: precomputed, the reference's log-probs are read
+        from the policy itself before its first update (as TRL does), so full fine-tuning
+        holds no frozen copy (evaluation loads one for its KL)."""
+        return not config.precompute_reference
+
     def prepare(self, train_records: Sequence[PreferencePair]) -> None:
         """Precompute reference log-probs of every training pair once, if configured."""
         if not self.config.precompute_reference:
             return
         pairs = list(dict.fromkeys(train_records))  # unique, in order
         size = min(REFERENCE_BATCH, self.ctx.micro_batch_size or REFERENCE_BATCH)
+        # untrained yet, the policy is the reference (with LoRA, the base with the adapter off)
+        reference = self.ctx.reference or ReferenceModel.policy_before_training(
+            self.ctx.bare_policy
+        )
         for chunk in micro_batches(pairs, size):
-            scored = self._score(self.ctx.reference_model().sequence_logprobs, chunk)
+            scored = self._score(reference.sequence_logprobs, chunk)
             for pair, c, r in zip(
                 chunk, scored.chosen.tolist(), scored.rejected.tolist(), strict=True
             ):

@@ -205,7 +205,8 @@ def test_the_planner_counts_no_reference_for_a_reference_free_algorithm(
 
     with initialize_config_module("alignzoo.conf", version_base="1.3"):
         cfg = compose("config", overrides=["algorithm=chosen_nll"])
-        dpo = compose("config", overrides=["algorithm=dpo"])
+        # DPO scoring pairs as they come holds a frozen copy (precomputed, it holds none)
+        dpo = compose("config", overrides=["algorithm=dpo", "algorithm.precompute_reference=false"])
     terms = {t.name: t for t in plan_run(cfg, plugins)[0].persistent}
     assert terms["reference"].bytes == 0 and "none in training" in terms["reference"].formula
     dpo_terms = {t.name: t for t in plan_run(dpo, plugins)[0].persistent}

@@ -134,3 +134,31 @@ def test_the_runner_counts_the_tokens_of_the_policy_forwards_only(make_dpo, eigh
     )
     assert counter.take() == int(rows.attention_mask.sum()) > 2 * len(eight_pairs) * 5
     assert counter.take() == 0
+
+
+def test_precomputed_without_a_reference_reads_the_untrained_policy_and_leaves_it_training(
+    tok, tiny_llama, eight_pairs
+) -> None:
+    """Full fine-tuning with precomputed log-probs holds no frozen copy (as TRL): the policy,
+    still untrained, gives exactly the copy's figures and goes on training afterwards."""
+    assert DPOAlgorithm.needs_reference_for(DPOConfig()) is False
+    assert DPOAlgorithm.needs_reference_for(DPOConfig(precompute_reference=False)) is True
+
+    def cached(reference_of):  # the precomputed log-probs, with a given reference
+        policy = tiny_llama().train()
+        context = AlgorithmContext(
+            policy=policy,
+            reference=reference_of(policy),
+            tokenizer=tok,
+            device=torch.device("cpu"),
+            max_length=32,
+            micro_batch_size=None,
+        )
+        algorithm = DPOAlgorithm(DPOConfig(), context)
+        algorithm.prepare(eight_pairs)
+        assert policy.training and all(p.requires_grad for p in policy.parameters())
+        return algorithm._cached_reference
+
+    with_copy = cached(ReferenceModel.frozen_copy_of)
+    without = cached(lambda policy: None)
+    assert without == with_copy and len(without) == len(set(eight_pairs))
