@@ -8,7 +8,6 @@ from typing import Any
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
-from alignzoo.compare.report import write_report
 from alignzoo.compare.runs import find_runs
 
 
@@ -17,6 +16,8 @@ class ComparisonReportCallback(Callback):
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         """Build the report from every run the sweep left, finished or not."""
+        from alignzoo.compare.report import write_report  # matplotlib: only when reporting
+
         sweep_dir = Path(config.hydra.sweep.dir)
         runs = find_runs([sweep_dir]) if sweep_dir.exists() else []
         if runs:
