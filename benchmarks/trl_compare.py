@@ -220,25 +220,19 @@ def run_trl(work: Work, workdir: Path, steps: int, out: Path) -> list[float]:
         "bf16": False,
     }
     clock = StepClock()
+    extra: dict = {}
     if work.algorithm == "dpo":
-        from trl import DPOConfig, DPOTrainer
+        from trl import DPOConfig as Config
+        from trl import DPOTrainer as Trainer
 
-        args = DPOConfig(
+        args = Config(
             **common,
             per_device_train_batch_size=BATCH,
             max_length=MAX_LENGTH,
             beta=BETA,
             precompute_ref_log_probs=work.precompute,
         )
-        data = load_dataset("json", data_files=str(workdir / "pairs.jsonl"), split="train")
-        trainer = DPOTrainer(
-            model=model,
-            args=args,
-            train_dataset=data,
-            processing_class=tokenizer,
-            peft_config=peft_config,
-            callbacks=[clock],
-        )
+        rows = "pairs.jsonl"
     else:
         from alignzoo.tasks.sentiment.lexicon import lexicon_sentiment
 
@@ -260,16 +254,16 @@ def run_trl(work: Work, workdir: Path, steps: int, out: Path) -> list[float]:
             temperature=1.0,
             beta=beta,
         )
-        data = load_dataset("json", data_files=str(workdir / "prompts.jsonl"), split="train")
-        trainer = Trainer(
-            model=model,
-            reward_funcs=gold,
-            args=args,
-            train_dataset=data,
-            processing_class=tokenizer,
-            peft_config=peft_config,
-            callbacks=[clock],
-        )
+        rows, extra = "prompts.jsonl", {"reward_funcs": gold}
+    trainer = Trainer(
+        model=model,
+        args=args,
+        train_dataset=load_dataset("json", data_files=str(workdir / rows), split="train"),
+        processing_class=tokenizer,
+        peft_config=peft_config,
+        callbacks=[clock],
+        **extra,
+    )
     trainer.train()
     return clock.times
 
