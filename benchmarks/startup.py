@@ -43,10 +43,8 @@ def first_step_seconds(run_dir: Path) -> float:
     metrics = run_dir / "metrics.jsonl"
     try:
         while process.poll() is None:
-            if metrics.is_file() and any(
-                json.loads(line).get("step") == 1 and "loss" in json.loads(line)
-                for line in metrics.read_text().splitlines()
-            ):
+            rows = map(json.loads, metrics.read_text().splitlines()) if metrics.is_file() else []
+            if any(row.get("step") == 1 and "loss" in row for row in rows):
                 return time.perf_counter() - started
             time.sleep(0.02)
         raise RuntimeError(f"the run ended (exit {process.returncode}) before its first step")

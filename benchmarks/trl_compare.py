@@ -323,7 +323,7 @@ def step_flops(work: Work, workdir: Path) -> float:
         passes = train_passes + (0 if work.precompute else 1)
         return 2 * parameters * tokens * passes
     samples = RL_PROMPTS * GENERATIONS
-    tokens = samples * (MAX_LENGTH - NEW_TOKENS + NEW_TOKENS)  # an upper bound: full length
+    tokens = samples * MAX_LENGTH  # an upper bound: every row at full length
     sampled = samples * NEW_TOKENS
     return 2 * parameters * (tokens * train_passes + sampled)
 

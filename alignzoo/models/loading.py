@@ -6,7 +6,7 @@ adapter's own config and the adapter applied on top, so every loader accepts eit
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import torch
 from transformers import (
@@ -22,9 +22,6 @@ from alignzoo.errors import ConfigError
 from alignzoo.models.location import adapter_base, model_location
 from alignzoo.models.peft_check import is_peft_model
 from alignzoo.models.quantization import bitsandbytes_config
-
-if TYPE_CHECKING:
-    pass
 
 
 def resolve_device(name: str) -> torch.device:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import importlib
+import pkgutil
 import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -305,14 +305,10 @@ IMPORT_TARGET = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_][\w.]*")
 
 def import_target(target: str, what: str) -> Any:
     """The object ``"package.module:Name"`` names; a failure names ``what`` wanted it."""
-    module_name, _, attribute = target.partition(":")
     try:
-        found: Any = importlib.import_module(module_name)
-        for part in attribute.split("."):
-            found = getattr(found, part)
-    except (ImportError, AttributeError) as error:
+        return pkgutil.resolve_name(target)
+    except (ImportError, AttributeError, ValueError) as error:
         raise PluginError(f"{what}: cannot import {target!r}: {error}") from error
-    return found
 
 
 def _function_reward(name: str, function: Callable[..., float], config: Any) -> RewardSource:

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import torch
 
+from alignzoo.rewards.function import score_each
 from alignzoo.rewards.source import RewardSource
 from alignzoo.tasks.sentiment.config import GoldObjective, GoldSentimentConfig
 from alignzoo.tasks.sentiment.fluency import fluent_sentiment
@@ -30,7 +31,5 @@ class GoldSentimentReward(RewardSource):
     def score(self, prompts: Sequence[str], completions: Sequence[str]) -> torch.Tensor:
         """Gold score of each completion, in [-1, 1]."""
         if self.objective is GoldObjective.sentiment_fluency:
-            scores = [fluent_sentiment(p, c) for p, c in zip(prompts, completions, strict=True)]
-        else:
-            scores = [lexicon_sentiment(c) for c in completions]
-        return torch.tensor(scores, dtype=torch.float32)
+            return score_each(fluent_sentiment, prompts, completions)
+        return score_each(lambda _, completion: lexicon_sentiment(completion), prompts, completions)
