@@ -1,4 +1,5 @@
-"""The report's figures: the gold-reward-versus-KL frontier and learning curves, as PNGs."""
+"""The report's figures: the gold-reward-versus-KL frontier, learning curves and, for runs
+against a learned reward model, over-optimisation (gold and proxy against sqrt(KL)), as PNGs."""
 
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ import matplotlib
 matplotlib.use("Agg")  # files only: no display needed
 import matplotlib.pyplot as plt
 
+from alignzoo.compare.overoptimization import OveroptimizationCurve, overoptimization_curves
 from alignzoo.compare.runs import RunRecord
 
 FRONTIER = "frontier.png"
 CURVES = "learning_curves.png"
 KL = "kl.png"
+OVEROPTIMIZATION = "overoptimization.png"
 
 
 def write_plots(runs: list[RunRecord], out_dir: Path) -> dict[str, str]:
@@ -31,6 +34,12 @@ def write_plots(runs: list[RunRecord], out_dir: Path) -> dict[str, str]:
         ] = CURVES
     if _curve_plot(runs, "eval/kl", "KL to reference", out_dir / KL):
         written["KL to the reference over training, mean over seeds"] = KL
+    if _overoptimization(overoptimization_curves(runs), out_dir / OVEROPTIMIZATION):
+        written[
+            "Over-optimisation: gold (solid, left axis) and proxy (dashed, right axis) reward "
+            "against sqrt(KL), one panel per learned reward model; a star marks each curve's "
+            "gold peak, a dotted line where gold and proxy part"
+        ] = OVEROPTIMIZATION
     return written
 
 
@@ -48,7 +57,7 @@ def _frontier(runs: list[RunRecord], path: Path) -> bool:
     for run in runs:
         for row in run.evaluations:
             if row.get("eval/kl") is not None and row.get("eval/gold_reward") is not None:
-                points[run.algorithm].append((row["eval/kl"], row["eval/gold_reward"]))
+                points[run.method].append((row["eval/kl"], row["eval/gold_reward"]))
     if not points:
         return False
     figure, axes = plt.subplots(figsize=(7, 5))
@@ -119,3 +128,33 @@ def _draw_mean_curves(runs: list[RunRecord], key: str, axes: plt.Axes) -> bool:
     if by_label:
         axes.legend(fontsize=7)
     return bool(by_label)
+
+
+def _overoptimization(curves: list[OveroptimizationCurve], path: Path) -> bool:
+    if not curves:
+        return False
+    groups = sorted({curve.group for curve in curves})
+    figure, panels = plt.subplots(
+        1, len(groups), figsize=(6 * len(groups), 4.5), squeeze=False, sharey=True
+    )
+    names = sorted({curve.name for curve in curves})
+    for axes, group in zip(panels[0], groups, strict=True):
+        proxy_axes = axes.twinx()
+        for curve in (c for c in curves if c.group == group):
+            color = f"C{names.index(curve.name) % 10}"
+            xs = [point.sqrt_kl for point in curve.points]
+            label = curve.name if curve.seed == 0 else f"{curve.name} seed {curve.seed}"
+            axes.plot(xs, [p.gold for p in curve.points], marker="o", color=color, label=label)
+            proxy_axes.plot(xs, [p.proxy for p in curve.points], ls="--", marker=".", color=color)
+            peak = curve.peak
+            axes.scatter([peak.sqrt_kl], [peak.gold], marker="*", s=180, color=color, zorder=3)
+            parting = curve.parting_kl()
+            if parting is not None:
+                axes.axvline(parting**0.5, ls=":", color=color)
+        axes.set_title(group or "learned reward", fontsize=9)
+        axes.set_xlabel("sqrt(KL to reference)")
+        axes.grid(alpha=0.3)
+        proxy_axes.set_ylabel("proxy reward (learned model)")
+        axes.legend(fontsize=7, loc="lower left")
+    panels[0][0].set_ylabel("held-out gold reward")
+    return _save(figure, path)

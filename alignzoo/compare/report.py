@@ -9,10 +9,12 @@ from __future__ import annotations
 import csv
 import json
 import statistics
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from alignzoo.compare.leaders import leaders_markdown, rank_at_budgets
+from alignzoo.compare.overoptimization import overoptimization_curves, overoptimization_markdown
 from alignzoo.compare.plots import write_plots
 from alignzoo.compare.runs import RunRecord
 
@@ -128,6 +130,15 @@ def _as_json(
             for row in rows
         ],
         "fairness": {key: [json.loads(v) for v in values] for key, values in fair.items()},
+        "leaders": [
+            {
+                "kl_budget": ranking.budget,
+                "leader": ranking.leader.method if ranking.leader else None,
+                "clear": ranking.clear,
+                "scores": [asdict(score) for score in ranking.scores],
+            }
+            for ranking in rank_at_budgets(runs)
+        ],
         "runs": [
             {
                 "directory": str(r.directory),
@@ -195,6 +206,12 @@ def _markdown(
                 f"- `{r.label}` seed {r.seed}: **{r.status}** (last evaluation at step "
                 f"{last}){reason}; `{r.directory}`"
             )
+    for section in (
+        leaders_markdown(rank_at_budgets(runs)),
+        overoptimization_markdown(overoptimization_curves(runs)),
+    ):
+        if section:
+            lines += ["", *section]
     if plots:
         lines += ["", "## Plots", ""]
         for caption, name in plots.items():

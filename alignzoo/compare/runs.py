@@ -10,6 +10,8 @@ from typing import Any
 from omegaconf import OmegaConf
 
 SUMMARY, METRICS, FAILURE = "summary.json", "metrics.jsonl", "failure.json"
+#: written by a pipeline into its directory; each stage is a run in a folder below it
+PIPELINE = "pipeline.json"
 
 
 @dataclass
@@ -22,6 +24,8 @@ class RunRecord:
     overrides: list[str]
     algorithm: str
     seed: int
+    #: the training reward's name (``gold``, ``learned``), None for an algorithm without one
+    reward: str | None = None
     summary: dict[str, Any] | None = None
     #: every held-out evaluation, in order: {"step": n, "eval/...": value}
     evaluations: list[dict[str, Any]] = field(default_factory=list)
@@ -29,6 +33,14 @@ class RunRecord:
 
     #: the overrides that set this run's configuration apart from the other runs compared
     label: str = ""
+    #: for a pipeline's stage, the pipeline run's overrides (what its stages share, such as
+    #: the reward model they score with); empty for a single run
+    pipeline_overrides: list[str] = field(default_factory=list)
+    #: those of them that set the pipeline apart from the other runs compared
+    group: str = ""
+    #: the curve it belongs to in the plots and the ranking: the algorithm, and its reward
+    #: where runs of that algorithm trained on different ones ("ppo[learned]", "ppo[gold]")
+    method: str = ""
 
     def configuration(self, shared: set[str] | frozenset[str] = frozenset()) -> str:
         """Its overrides less the seed (what repeats) and those every run has (``shared``)."""
@@ -41,10 +53,17 @@ class RunRecord:
 
 
 def label_configurations(runs: list[RunRecord]) -> list[RunRecord]:
-    """Label each run by the overrides that distinguish it from the others compared."""
+    """Label each run by the overrides that distinguish it from the others compared, and
+    name its method (the algorithm, with its reward where that differs between runs)."""
     shared = set.intersection(*(set(r.overrides) for r in runs)) if len(runs) > 1 else set()
+    rewards: dict[str, set[str | None]] = {}
     for run in runs:
         run.label = run.configuration(shared)
+        run.group = " ".join(o for o in run.pipeline_overrides if o not in shared)
+        rewards.setdefault(run.algorithm, set()).add(run.reward)
+    for run in runs:
+        several = len(rewards[run.algorithm]) > 1
+        run.method = f"{run.algorithm}[{run.reward}]" if several else run.algorithm
     return runs
 
 
@@ -54,6 +73,13 @@ def load_run(directory: Path) -> RunRecord:
     hydra_dir = directory / ".hydra"
     overrides = _yaml_list(hydra_dir / "overrides.yaml")
     choices = _hydra_choices(hydra_dir / "hydra.yaml")
+    stage, pipeline = _pipeline_stage(directory), []
+    if stage is not None:  # a pipeline's stage: the pipeline's overrides, then its own
+        overrides = _yaml_list(directory.parent / ".hydra" / "overrides.yaml")
+        overrides = [o for o in overrides if not o.lstrip("+~").startswith("pipeline")]
+        pipeline = [o for o in overrides if not o.startswith(("seed=", "hydra."))]
+        overrides = [*overrides, f"stage={stage['name']}", *stage.get("stage_overrides", [])]
+        choices = {"algorithm": stage.get("algorithm")}
     config = _yaml(hydra_dir / "config.yaml") or {}
     summary = _json(directory / SUMMARY)
     failure = _json(directory / FAILURE)
@@ -64,17 +90,22 @@ def load_run(directory: Path) -> RunRecord:
     rows = _metric_rows(directory / METRICS)
     evaluations = [r for r in rows if any(k.startswith("eval/") for k in r)]
     algorithm = (summary or {}).get("algorithm") or choices.get("algorithm") or "?"
+    reward = (summary or {}).get("reward", choices.get("reward"))
     record = RunRecord(
         directory=directory,
         status=status,
         overrides=overrides,
         algorithm=str(algorithm),
         seed=int(config.get("seed", 0) or 0),
+        reward=None if reward is None else str(reward),
+        pipeline_overrides=pipeline,
+        group=" ".join(pipeline),
         summary=summary,
         evaluations=evaluations,
         error=(failure or {}).get("error"),
     )
     record.label = record.configuration()
+    record.method = record.algorithm
     return record
 
 
@@ -87,9 +118,20 @@ def find_runs(paths: list[Path]) -> list[RunRecord]:
         markers = (p for p in path.rglob("*") if p.name in (".hydra", METRICS))
         candidates = [path, *sorted({p.parent for p in markers})]
         for candidate in candidates:
+            if (candidate / PIPELINE).exists() and not (candidate / METRICS).exists():
+                continue  # a pipeline: its stages below are the runs
             if (candidate / ".hydra").is_dir() or (candidate / METRICS).exists():
                 found[candidate.resolve()] = None
     return label_configurations([load_run(directory) for directory in found])
+
+
+def _pipeline_stage(directory: Path) -> dict[str, Any] | None:
+    """The pipeline's record of the stage run in ``directory``, if it is one."""
+    pipeline = _json(directory.parent / PIPELINE)
+    for stage in (pipeline or {}).get("stages", []):
+        if Path(stage.get("dir", "")).name == directory.name:
+            return stage
+    return None
 
 
 def _json(path: Path) -> dict[str, Any] | None:

@@ -179,9 +179,13 @@ class SamplingConfig:
 
 @dataclass
 class EvalConfig:
-    """Held-out evaluation: every ``every`` steps, at step 0 (the reference) and at the end."""
+    """Held-out evaluation: every ``every`` steps, at the steps listed in ``at``, at step 0
+    (the reference) and at the end."""
 
     every: int = 50
+    #: more steps to evaluate at, for a curve that is dense where it moves fastest (the
+    #: frontier experiment: [5, 10, 15, 20, 30, 40] with every=25)
+    at: list[int] = field(default_factory=list)
     num_prompts: int = 256
     batch_size: int = 128
     sampling: SamplingConfig = field(default_factory=SamplingConfig)

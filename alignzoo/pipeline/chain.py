@@ -25,7 +25,7 @@ class PipelineStageError(AlignzooError):
 
 
 def stage_overrides(
-    command_line: Sequence[str], stage: PipelineStage, outputs: dict[str, str]
+    command_line: Sequence[str], stage: PipelineStage, outputs: dict[str, str | None]
 ) -> list[str]:
     """The overrides that compose ``stage``: the command line's (less the pipeline's own),
     the stage's, then where its model and reward come from."""
@@ -41,6 +41,11 @@ def stage_overrides(
             raise ConfigError(
                 f"pipeline stage {stage.name!r}: {field} comes from stage {source!r}, which "
                 f"has not run before it (stages so far: {', '.join(outputs) or 'none'})"
+            )
+        if outputs[source] is None:
+            raise ConfigError(
+                f"pipeline stage {stage.name!r}: {field} comes from stage {source!r}, which "
+                "saved no model (an algorithm that trains nothing, or save_policy=false)"
             )
         overrides.append(f"{field}={outputs[source]}")
     return overrides
@@ -61,12 +66,16 @@ def run_pipeline(
     pipeline: PipelineConfig = OmegaConf.to_object(cfg.pipeline)  # type: ignore[assignment]
     if not pipeline.stages:
         raise ConfigError("pipeline.stages is empty: list at least one {name, overrides}")
-    outputs: dict[str, str] = {}
+    outputs: dict[str, str | None] = {}
     record: dict[str, Any] = {"stages": []}
     run_dir.mkdir(parents=True, exist_ok=True)
     for index, stage in enumerate(pipeline.stages):
         stage_dir = run_dir / f"{index}_{stage.name}"
-        entry: dict[str, Any] = {"name": stage.name, "dir": str(stage_dir)}
+        entry: dict[str, Any] = {
+            "name": stage.name,
+            "dir": str(stage_dir),
+            "stage_overrides": list(stage.overrides),
+        }
         record["stages"].append(entry)
         try:
             overrides = stage_overrides(command_line, stage, outputs)
@@ -80,16 +89,12 @@ def run_pipeline(
                 f"pipeline stage {index} {stage.name!r} failed, so the stages after it did not "
                 f"run: {error}"
             ) from error
-        if summary.get("policy_dir") is None:
-            raise PipelineStageError(
-                f"pipeline stage {index} {stage.name!r} saved no model for later stages "
-                "(save_policy=false?)"
-            )
-        outputs[stage.name] = summary["policy_dir"]
+        # None (best-of-n trains nothing): only a later stage built on it fails, by name
+        outputs[stage.name] = summary.get("policy_dir")
         entry |= {
             "status": "finished",
             "algorithm": summary["algorithm"],
-            "output": summary["policy_dir"],
+            "output": summary.get("policy_dir"),
             "final": summary["final"],
             "initial": summary["initial"],
         }

@@ -127,9 +127,10 @@ def run(
     tokens = TokenCounter(bare_policy)
 
     # --- the training reward, for algorithms that sample and score ---
-    reward, training_reward = None, None
+    reward, training_reward, reward_name = None, None, None
     if cfg.reward is not None:
         reward_component = registry.for_config("reward", cfg.reward)
+        reward_name = reward_component.name
         reward = reward_component.build(cfg.reward)
         reward.share_policy_base(bare_policy)
         # what the algorithm scores with is watched: a reward that never varies teaches nothing
@@ -313,7 +314,7 @@ def run(
                     f"{cfg.train.max_bad_steps}; their updates were skipped). "
                     + _last_checkpoint_words(run_dir)
                 )
-            if step % cfg.eval.every == 0 or step == steps:
+            if step % cfg.eval.every == 0 or step in cfg.eval.at or step == steps:
                 latest_eval = algorithm.evaluate(evaluator)
                 if main:
                     log.write(step, latest_eval)
@@ -349,6 +350,7 @@ def run(
     peak_mb = _peak_memory_mb(accelerator.device)
     summary = {
         "algorithm": algorithm_component.name,
+        "reward": reward_name,
         "data": data_component.name,
         "model": name_or_path,
         "steps": steps,

@@ -32,6 +32,9 @@ def test_a_stage_composes_from_the_command_line_its_own_overrides_and_earlier_ou
     ]
     with pytest.raises(ConfigError, match=r"stage 'ppo'.*from stage 'sft'.*stages so far: none"):
         stage_overrides([], stage, {})
+    # best-of-n trains nothing, so it saves no model: only a stage built on it is refused
+    with pytest.raises(ConfigError, match=r"stage 'ppo'.*from stage 'sft', which saved no model"):
+        stage_overrides([], stage, {"sft": None, "rm": "/runs/1_rm/reward_model"})
 
 
 def _pipeline(tmp_path: Path, tiny_task: list[str], *extra: str) -> dict:

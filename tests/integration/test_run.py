@@ -48,16 +48,18 @@ def test_a_few_steps_in_process_write_metrics_summary_and_policy(tmp_path: Path,
     observer = Observer()
     manager.register(observer, name="observer")
     with initialize_config_module("alignzoo.conf", version_base="1.3"):
-        cfg = compose("config", overrides=[*tiny_task, *FEW_STEPS])
+        cfg = compose("config", overrides=[*tiny_task, *FEW_STEPS, "eval.at=[1]"])
     summary = run(cfg, load_plugins(manager), tmp_path)
 
     assert observer.steps == [1, 2, 3, 4]
     assert observer.summaries == [summary]
     rows = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
-    assert [r["step"] for r in rows if "eval/kl" in r] == [0, 2, 4]
+    # at step 0 (the reference), every eval.every=2, at the eval.at steps, and at the end
+    assert [r["step"] for r in rows if "eval/kl" in r] == [0, 1, 2, 4]
     assert [r["step"] for r in rows if "loss" in r] == [1, 2, 3, 4]
     written = json.loads((tmp_path / "summary.json").read_text())
     assert written["algorithm"] == "dpo" and written["steps"] == 4
+    assert written["reward"] is None  # DPO trains on pairs: no training reward
     for key in ("eval/gold_reward", "eval/kl", "eval/win_rate", "eval/preference_accuracy"):
         assert key in written["final"], key
     assert written["initial"]["eval/kl"] == pytest.approx(0.0, abs=1e-4)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -142,3 +143,40 @@ def test_command_rebuilds_a_report_and_names_a_missing_directory(sweep: Path, ca
     with pytest.raises(SystemExit) as exited:
         main([str(sweep / "missing")])
     assert exited.value.code == 2
+
+
+def test_a_pipelines_stages_are_its_runs_named_by_stage_and_reward(tmp_path: Path) -> None:
+    """A multirun job that ran a pipeline (reward model, then PPO on it) beside PPO on the gold
+    reward: the stages are the runs, and the two PPOs are two methods."""
+    job = make_run(tmp_path, "0", ["+frontier=ppo_learned", "seed=0"], "ppo", [(0, 0.0, 0.0)])
+    for name in ("metrics.jsonl", "summary.json"):  # a pipeline logs nothing: its stages do
+        (job / name).unlink()
+    stages = []
+    for index, (name, algorithm, own) in enumerate(
+        [("reward_model", "reward_model", ["algorithm=reward_model"]), ("ppo", "ppo", [])]
+    ):
+        stage = make_run(job, f"{index}_{name}", [], algorithm, [(0, 0.0, 0.0), (10, 0.4, 3.0)])
+        shutil.rmtree(stage / ".hydra")  # a stage is composed in-process: no Hydra folder
+        if algorithm == "reward_model":  # it reports pair accuracy, no gold or KL
+            accuracy = {"step": 10, "eval/preference_accuracy": 0.8}
+            (stage / "metrics.jsonl").write_text(json.dumps(accuracy) + "\n")
+        summary = json.loads((stage / "summary.json").read_text())
+        reward = "learned" if algorithm == "ppo" else None
+        (stage / "summary.json").write_text(json.dumps(summary | {"reward": reward}))
+        stages.append({"name": name, "dir": str(stage), "stage_overrides": own})
+    (job / "pipeline.json").write_text(json.dumps({"stages": stages}))
+    gold = make_run(tmp_path, "1", ["+frontier=ppo_gold", "seed=0"], "ppo", [(10, 0.8, 5.0)])
+    summary = json.loads((gold / "summary.json").read_text())
+    (gold / "summary.json").write_text(json.dumps(summary | {"reward": "gold"}))
+
+    runs = {r.directory.name: r for r in find_runs([tmp_path])}
+    assert sorted(runs) == ["0_reward_model", "1", "1_ppo"]
+    assert runs["0_reward_model"].label == (
+        "+frontier=ppo_learned stage=reward_model algorithm=reward_model"
+    )
+    assert runs["1_ppo"].label == "algorithm=ppo +frontier=ppo_learned stage=ppo"
+    assert runs["1_ppo"].method == "ppo[learned]" and runs["1"].method == "ppo[gold]"
+    assert runs["0_reward_model"].method == "reward_model"
+    report = write_report(list(runs.values()), tmp_path / "report").read_text()
+    assert "## Leader at each KL budget" in report
+    assert "| 5 | ppo[gold] | **0.800 ± 0.000 (1)** | 0.400 ± 0.000 (1) |" in report

@@ -41,7 +41,7 @@ def test_every_yaml_in_conf_composes(group: str, name: str) -> None:
     if group == "reward" and name == "judge_chat":
         extra = ["reward.model=some/chat-model"]
     # groups outside the defaults list (named experiments, frontier points) are appended
-    prefix = "+" if group in ("experiment", "frontier", "pipeline") else ""
+    prefix = "+" if group in ("experiment", "frontier", "overoptimization", "pipeline") else ""
     cfg = _compose(f"{prefix}{group}={name}", *extra)
     OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)
 
@@ -123,9 +123,9 @@ def test_peft_and_quant_typos_name_the_key(override: str) -> None:
 
 
 def test_frontier_points_set_each_algorithms_strength_knob() -> None:
-    assert _compose("+frontier=dpo_beta_0.5").algorithm.beta == 0.5
-    ppo = _compose("+frontier=ppo_kl_0.3")
-    assert ppo.algorithm.kl_coef == 0.3 and ppo.reward is not None
+    assert _compose("+frontier=dpo_beta_0.01").algorithm.beta == 0.01
+    ppo = _compose("+frontier=ppo_kl_0.2")
+    assert ppo.algorithm.kl_coef == 0.2 and ppo.reward is not None
     assert _compose("+frontier=rlaif_beta_0.03").algorithm.dpo.beta == 0.03
     assert _compose("+frontier=grpo_beta_0.2").algorithm.beta == 0.2
     assert _compose("+frontier=rloo_beta_0.01").algorithm.beta == 0.01

@@ -57,9 +57,33 @@ def test_every_shipped_config_and_plugin_default_is_valid() -> None:
     members += [("algorithm", name) for name in ("simpo", "online_dpo", "rlaif", "best_of_n")]
     with initialize_config_module("alignzoo.conf", version_base="1.3"):
         for group, name in members:
-            prefix = "+" if group in ("experiment", "frontier", "pipeline") else ""
+            prefix = (
+                "+" if group in ("experiment", "frontier", "overoptimization", "pipeline") else ""
+            )
             overrides = [f"{prefix}{group}={name}", *EXTRA.get((group, name), [])]
             validate_run_config(compose("config", overrides=overrides))
+
+
+def test_every_stage_of_every_shipped_pipeline_is_valid(tmp_path: Path) -> None:
+    """A pipeline's stages compose only when it runs: a typo in a later stage would otherwise
+    surface after the earlier ones had trained."""
+    prepare()
+    pipelines = [
+        p
+        for p in CONF.glob("*/*.yaml")
+        if "pipeline:" in p.read_text() or p.parent.name == "pipeline"
+    ]
+    assert {p.parent.name for p in pipelines} == {"pipeline", "frontier", "overoptimization"}
+    with initialize_config_module("alignzoo.conf", version_base="1.3"):
+        for path in pipelines:
+            member = f"+{path.parent.name}={path.stem}"
+            stages = compose("config", overrides=[member]).pipeline.stages
+            assert len(stages) >= 2, path
+            for stage in stages:
+                extra = [f"model.name_or_path={tmp_path}"] if stage.policy_from else []
+                extra += [f"reward.path={tmp_path}"] if stage.reward_from else []
+                overrides = [member, *stage.overrides, *extra]
+                validate_run_config(compose("config", overrides=overrides))
 
 
 @pytest.mark.parametrize(

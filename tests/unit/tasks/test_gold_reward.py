@@ -40,7 +40,7 @@ def test_the_fluency_objective_scores_each_completion_after_its_prompt():
     movie = "last night we watched the movie and"
     scores = reward.score(
         [movie, movie, movie],
-        ["the plot was great .", "the battery was great .", "great great great ."],
+        ["the movie was great .", "the battery was great .", "great great great ."],
     )
     assert_close(scores, torch.tensor([0.5, -1.0, -1.0]))  # the phone's battery, stuffing
 
