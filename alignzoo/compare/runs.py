@@ -80,6 +80,7 @@ def load_run(directory: Path) -> RunRecord:
         pipeline = [o for o in overrides if not o.startswith(("seed=", "hydra."))]
         overrides = [*overrides, f"stage={stage['name']}", *stage.get("stage_overrides", [])]
         choices = {"algorithm": stage.get("algorithm")}
+        hydra_dir = directory.parent / ".hydra"  # its seed, until its own summary says
     config = _yaml(hydra_dir / "config.yaml") or {}
     summary = _json(directory / SUMMARY)
     failure = _json(directory / FAILURE)

@@ -38,8 +38,8 @@ class GoldObjective(StrEnum):
 
     #: the lexicon's sentiment of the completion: easy, every algorithm reaches its ceiling
     sentiment = "sentiment"
-    #: sentiment that counts only in a well-formed review, averaged over its clauses
-    #: (alignzoo/tasks/sentiment/fluency.py): no gain from stuffing or repeating words
+    #: sentiment that counts only in well-formed clauses about what the prompt did, averaged
+    #: over them (alignzoo/tasks/sentiment/fluency.py): no gain from stuffing or repeating
     sentiment_fluency = "sentiment_fluency"
 
 
