@@ -21,10 +21,9 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import torch
 from accelerate import Accelerator
-from accelerate.utils import DataLoaderConfiguration, gather_object
+from accelerate.utils import DataLoaderConfiguration, gather_object, set_seed
 from omegaconf import DictConfig, OmegaConf
 from tqdm.auto import tqdm
-from transformers import get_scheduler, set_seed
 
 from alignzoo.algorithms import AlgorithmContext, Metrics
 from alignzoo.config.schema import (
@@ -52,6 +51,7 @@ from alignzoo.runner.checkpoint import (
 )
 from alignzoo.runner.engines import check_engine
 from alignzoo.runner.metrics_log import MetricsLog
+from alignzoo.runner.schedules import build_scheduler
 from alignzoo.runner.stop_signals import StopSignals
 from alignzoo.runner.token_counter import TokenCounter
 from alignzoo.runner.trackers import PROJECT, flat_config, tracker_names
@@ -166,11 +166,8 @@ def run(
         parameters, lr=cfg.train.learning_rate, weight_decay=cfg.train.weight_decay
     )
     per_step = algorithm.updates_per_step()  # PPO: several optimizer steps per rollout
-    scheduler = get_scheduler(
-        cfg.train.scheduler,
-        optimizer,
-        num_warmup_steps=cfg.train.warmup_steps * per_step,
-        num_training_steps=steps * per_step,
+    scheduler = build_scheduler(
+        cfg.train.scheduler, optimizer, cfg.train.warmup_steps * per_step, steps * per_step
     )
     optimizer, scheduler = accelerator.prepare(optimizer, scheduler)
     updater = OptimizerUpdater(
