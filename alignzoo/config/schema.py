@@ -131,7 +131,8 @@ class TrainConfig:
     learning_rate: float = 1e-3
     weight_decay: float = 0.0
     warmup_steps: int = 10
-    #: a transformers scheduler name: linear, cosine, constant_with_warmup, ...
+    #: linear, cosine, constant or constant_with_warmup (torch's schedulers,
+    #: alignzoo/runner/schedules.py), or any other transformers scheduler name
     scheduler: str = "cosine"
     max_grad_norm: float = 1.0
     #: recompute each layer's activations in the backward pass: less memory, more time
