@@ -14,7 +14,7 @@ import statistics
 from collections import defaultdict
 from dataclasses import dataclass
 
-from alignzoo.compare.runs import RunRecord
+from alignzoo.compare.runs import RunRecord, has_metrics
 
 #: the budgets the report ranks at, in nats of sequence KL
 KL_BUDGETS = (2.0, 5.0, 10.0)
@@ -56,9 +56,7 @@ def best_gold_within(evaluations: list[dict], budget: float) -> float | None:
     golds = [
         row["eval/gold_reward"]
         for row in evaluations
-        if row.get("eval/kl") is not None
-        and row.get("eval/gold_reward") is not None
-        and row["eval/kl"] <= budget
+        if has_metrics(row, "eval/kl", "eval/gold_reward") and row["eval/kl"] <= budget
     ]
     return max(golds) if golds else None
 

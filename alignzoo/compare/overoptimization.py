@@ -13,8 +13,10 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 
-from alignzoo.compare.runs import RunRecord
+from alignzoo.compare.runs import RunRecord, has_metrics
 
+#: what a point of a curve needs from an evaluation
+_KEYS = ("eval/kl", "eval/gold_reward", "eval/proxy_reward")
 #: a gold fall smaller than this after the peak is evaluation noise, not over-optimisation
 GOLD_TOLERANCE = 0.05
 
@@ -62,7 +64,7 @@ def overoptimization_curves(runs: list[RunRecord]) -> list[OveroptimizationCurve
     """The curves of every run trained or picked against a proxy other than the gold."""
     points: dict[tuple[str, str, int], list[RewardPoint]] = defaultdict(list)
     for run in runs:
-        rows = [r for r in run.evaluations if _has_proxy(r)]
+        rows = [r for r in run.evaluations if has_metrics(r, *_KEYS)]
         if any(abs(r["eval/proxy_reward"] - r["eval/gold_reward"]) > 1e-9 for r in rows):
             name = run.method if len(rows) == 1 else _less(run.label, run.pipeline_overrides)
             points[(run.group, name, run.seed)] += [
@@ -105,8 +107,3 @@ def overoptimization_markdown(curves: list[OveroptimizationCurve]) -> list[str]:
 def _less(label: str, overrides: list[str]) -> str:
     """``label`` without the pipeline's ``overrides``, which the curve's group already names."""
     return " ".join(part for part in label.split(" ") if part not in overrides)
-
-
-def _has_proxy(row: dict) -> bool:
-    keys = ("eval/kl", "eval/gold_reward", "eval/proxy_reward")
-    return all(row.get(key) is not None for key in keys)

@@ -11,8 +11,8 @@ import matplotlib
 matplotlib.use("Agg")  # files only: no display needed
 import matplotlib.pyplot as plt
 
-from alignzoo.compare.overoptimization import OveroptimizationCurve, overoptimization_curves
-from alignzoo.compare.runs import RunRecord
+from alignzoo.compare.overoptimization import OveroptimizationCurve
+from alignzoo.compare.runs import RunRecord, has_metrics
 
 FRONTIER = "frontier.png"
 CURVES = "learning_curves.png"
@@ -20,8 +20,11 @@ KL = "kl.png"
 OVEROPTIMIZATION = "overoptimization.png"
 
 
-def write_plots(runs: list[RunRecord], out_dir: Path) -> dict[str, str]:
-    """Draw every figure the runs have data for; return {caption: file name}."""
+def write_plots(
+    runs: list[RunRecord], curves: list[OveroptimizationCurve], out_dir: Path
+) -> dict[str, str]:
+    """Draw every figure the runs (and their over-optimisation ``curves``) have data for;
+    return {caption: file name}."""
     written: dict[str, str] = {}
     if _frontier(runs, out_dir / FRONTIER):
         written[
@@ -34,7 +37,7 @@ def write_plots(runs: list[RunRecord], out_dir: Path) -> dict[str, str]:
         ] = CURVES
     if _curve_plot(runs, "eval/kl", "KL to reference", out_dir / KL):
         written["KL to the reference over training, mean over seeds"] = KL
-    if _overoptimization(overoptimization_curves(runs), out_dir / OVEROPTIMIZATION):
+    if _overoptimization(curves, out_dir / OVEROPTIMIZATION):
         written[
             "Over-optimisation: gold (solid, left axis) and proxy (dashed, right axis) reward "
             "against sqrt(KL), one panel per learned reward model; a star marks each curve's "
@@ -56,7 +59,7 @@ def _frontier(runs: list[RunRecord], path: Path) -> bool:
     points: dict[str, list[tuple[float, float]]] = defaultdict(list)
     for run in runs:
         for row in run.evaluations:
-            if row.get("eval/kl") is not None and row.get("eval/gold_reward") is not None:
+            if has_metrics(row, "eval/kl", "eval/gold_reward"):
                 points[run.method].append((row["eval/kl"], row["eval/gold_reward"]))
     if not points:
         return False

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from alignzoo.compare.leaders import leaders_markdown, rank_at_budgets
+from alignzoo.compare.leaders import BudgetRanking, leaders_markdown, rank_at_budgets
 from alignzoo.compare.overoptimization import overoptimization_curves, overoptimization_markdown
 from alignzoo.compare.plots import write_plots
 from alignzoo.compare.runs import RunRecord
@@ -88,11 +88,15 @@ def write_report(runs: list[RunRecord], out_dir: Path) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     rows = build_rows(runs)
     fair = fairness(runs)
-    plots = write_plots(runs, out_dir)
-    (out_dir / "report.json").write_text(json.dumps(_as_json(rows, fair, runs), indent=2))
+    rankings = rank_at_budgets(runs)
+    curves = overoptimization_curves(runs)
+    plots = write_plots(runs, curves, out_dir)
+    summary = _as_json(rows, fair, rankings, runs)
+    (out_dir / "report.json").write_text(json.dumps(summary, indent=2))
     _write_csv(rows, out_dir / "report.csv")
     path = out_dir / "report.md"
-    path.write_text(_markdown(rows, fair, runs, plots))
+    sections = [leaders_markdown(rankings), overoptimization_markdown(curves)]
+    path.write_text(_markdown(rows, fair, runs, sections, plots))
     return path
 
 
@@ -113,7 +117,10 @@ def _lookup(config: dict[str, Any], dotted: str) -> Any:
 
 
 def _as_json(
-    rows: list[ReportRow], fair: dict[str, list[str]], runs: list[RunRecord]
+    rows: list[ReportRow],
+    fair: dict[str, list[str]],
+    rankings: list[BudgetRanking],
+    runs: list[RunRecord],
 ) -> dict[str, Any]:
     return {
         "configurations": [
@@ -137,7 +144,7 @@ def _as_json(
                 "clear": ranking.clear,
                 "scores": [asdict(score) for score in ranking.scores],
             }
-            for ranking in rank_at_budgets(runs)
+            for ranking in rankings
         ],
         "runs": [
             {
@@ -172,6 +179,7 @@ def _markdown(
     rows: list[ReportRow],
     fair: dict[str, list[str]],
     runs: list[RunRecord],
+    sections: list[list[str]],
     plots: dict[str, str],
 ) -> str:
     lines = ["# Comparison report", ""]
@@ -206,10 +214,7 @@ def _markdown(
                 f"- `{r.label}` seed {r.seed}: **{r.status}** (last evaluation at step "
                 f"{last}){reason}; `{r.directory}`"
             )
-    for section in (
-        leaders_markdown(rank_at_budgets(runs)),
-        overoptimization_markdown(overoptimization_curves(runs)),
-    ):
+    for section in sections:  # the leader table, over-optimisation: each only with data
         if section:
             lines += ["", *section]
     if plots:

@@ -126,6 +126,11 @@ def find_runs(paths: list[Path]) -> list[RunRecord]:
     return label_configurations([load_run(directory) for directory in found])
 
 
+def has_metrics(row: dict[str, Any], *keys: str) -> bool:
+    """Whether a metrics row holds a value for every one of ``keys``."""
+    return all(row.get(key) is not None for key in keys)
+
+
 def _pipeline_stage(directory: Path) -> dict[str, Any] | None:
     """The pipeline's record of the stage run in ``directory``, if it is one."""
     pipeline = _json(directory.parent / PIPELINE)

@@ -134,7 +134,7 @@ def run(
         reward = reward_component.build(cfg.reward)
         reward.share_policy_base(bare_policy)
         # what the algorithm scores with is watched: a reward that never varies teaches nothing
-        training_reward = ConstantRewardWatch(reward, reward_component.name)
+        training_reward = ConstantRewardWatch(reward, reward_name)
 
     # --- the algorithm, and what it consumes ---
     context = AlgorithmContext(
