@@ -10,6 +10,7 @@ measuring starts (weights, reference, optimizer state) plus the largest rise of 
 bytes that the profiler records during the steps: the CPU analogue of the same figure.
 
     python benchmarks/peak_memory.py [--device cpu|cuda] [--models tiny,20m] [--steps 2]
+    python benchmarks/peak_memory.py --device cuda --models 20m,1b --dtype bfloat16
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from transformers import LlamaConfig, LlamaForCausalLM
 
 from alignzoo.algorithms import Algorithm, AlgorithmContext
 from alignzoo.config.schema import (
+    DType,
     LoraAdapterConfig,
     ModelConfig,
     QuantConfig,
@@ -38,6 +40,7 @@ from alignzoo.data.records import PreferencePair, PromptRecord
 from alignzoo.models.policy import load_policy_and_reference
 from alignzoo.planning.memory import RunShape, plan_memory
 from alignzoo.planning.model_shape import model_shape
+from alignzoo.runner.optimizer import build_optimizer
 from alignzoo.runner.updater import OptimizerUpdater
 from alignzoo.tasks.sentiment.base_model import BaseModelConfig, build_tokenizer, model_config
 from alignzoo.tasks.sentiment.gold_reward import GoldSentimentReward
@@ -69,6 +72,15 @@ def twenty_million() -> LlamaConfig:
     return model_config(
         BaseModelConfig(
             hidden_size=512, intermediate_size=1376, num_layers=6, num_heads=8, max_positions=128
+        )
+    )
+
+
+def one_billion() -> LlamaConfig:
+    """A ~1B Llama-style model over the built-in vocabulary: 22 layers of width 2048."""
+    return model_config(
+        BaseModelConfig(
+            hidden_size=2048, intermediate_size=5632, num_layers=22, num_heads=32, max_positions=128
         )
     )
 
@@ -127,11 +139,13 @@ def measure(
     quant: QuantConfig | None,
     device: torch.device,
     steps: int,
+    dtype: DType,
 ) -> float:
     """Peak memory of ``steps`` training steps after a warm-up step."""
     tokenizer = build_tokenizer()
+    model = ModelConfig(max_length=SEQUENCE, dtype=dtype)
     policy, reference = load_policy_and_reference(
-        str(base), ModelConfig(max_length=SEQUENCE), "causal_lm", device, lora, quant
+        str(base), model, "causal_lm", device, lora, quant
     )
     context = AlgorithmContext(
         policy=policy,
@@ -152,7 +166,7 @@ def measure(
         batch = [PromptRecord(text_of(PROMPT - 1)) for _ in range(BATCH)]  # + BOS
     algorithm.prepare(batch)
     parameters = list(algorithm.trainable_parameters())
-    optimizer = torch.optim.AdamW(parameters, lr=1e-4)
+    optimizer = build_optimizer(parameters, 1e-4, 0.0)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda _: 1.0)
     updater = OptimizerUpdater(
         Accelerator(cpu=device.type == "cpu"), optimizer, scheduler, parameters, 1.0
@@ -170,13 +184,14 @@ def estimate(
     algorithm_config: Any,
     lora: LoraAdapterConfig | None,
     quant: QuantConfig | None,
+    dtype: DType,
 ) -> float:
     """``alignzoo-plan``'s peak for the same steps (the evaluation phase left out)."""
     shape = model_shape(config)
     train = TrainConfig(batch_size=BATCH)
     run = RunShape(
         kind="causal_lm",
-        weight_bytes=4,
+        weight_bytes=getattr(torch, dtype.value).itemsize,
         traits=algorithm_class.memory_traits(algorithm_config, train, shape.hidden),
         sequence_tokens=SEQUENCE if algorithm_class is DPOAlgorithm else PROMPT + NEW_TOKENS,
         prompt_tokens=PROMPT,
@@ -195,9 +210,14 @@ def main() -> None:
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--models", default="tiny,20m")
     parser.add_argument("--steps", type=int, default=2)
+    parser.add_argument("--dtype", type=DType, default=DType.float32, choices=list(DType))
     args = parser.parse_args()
     device = torch.device(args.device)
-    configs = {"tiny": model_config(BaseModelConfig()), "20m": twenty_million()}
+    configs = {
+        "tiny": model_config(BaseModelConfig()),
+        "20m": twenty_million(),
+        "1b": one_billion(),
+    }
     algorithms = {
         "DPO": (DPOAlgorithm, DPOConfig(precompute_reference=False)),
         "PPO": (
@@ -211,19 +231,31 @@ def main() -> None:
             config = configs[model_name]
             base = Path(tmp) / model_name
             torch.manual_seed(0)
-            LlamaForCausalLM(config).save_pretrained(base)
+            with torch.device(device):  # a 1B model initialises in seconds on a GPU
+                model = LlamaForCausalLM(config)
+            model.to(getattr(torch, args.dtype.value)).save_pretrained(base)
+            del model
             build_tokenizer().save_pretrained(base)
             for algorithm_name, (algorithm_class, algorithm_config) in algorithms.items():
                 for variant, (lora, quant) in VARIANTS.items():
                     measured = measure(
-                        base, algorithm_class, algorithm_config, lora, quant, device, args.steps
+                        base,
+                        algorithm_class,
+                        algorithm_config,
+                        lora,
+                        quant,
+                        device,
+                        args.steps,
+                        args.dtype,
                     )
-                    estimated = estimate(config, algorithm_class, algorithm_config, lora, quant)
+                    estimated = estimate(
+                        config, algorithm_class, algorithm_config, lora, quant, args.dtype
+                    )
                     rows.append(Row(model_name, algorithm_name, variant, measured, estimated))
                     gc.collect()
     print(
         f"peak memory per training step on {device}: batch {BATCH}, rows of {SEQUENCE} tokens "
-        f"(PPO: {PROMPT} prompt + {NEW_TOKENS} sampled), float32"
+        f"(PPO: {PROMPT} prompt + {NEW_TOKENS} sampled), {args.dtype.value}"
     )
     print(
         f"  {'model':<6}{'algo':<5}{'variant':<14}{'measured':>12}{'planner':>12}"

@@ -8,13 +8,22 @@ JSONL (``alignzoo model=hf data=hf`` against TRL's ``DPOTrainer``), and GRPO and
 reward function against ``GRPOTrainer`` and ``RLOOTrainer``. TRL 1.16 ships no PPO trainer,
 so PPO has no row.
 
+Both sides train with the same settings where TRL's defaults differ from alignzoo's: no
+gradient checkpointing (TRL 1.16 turns it on by default; ``--checkpointing`` turns it on for
+both) and AdamW in torch's fused form (TRL's default, and alignzoo's).
+
 A row's time is the median step after ``--warmup`` steps (per repeat; the spread is the range
 of the repeats' medians); peak RSS is each process's own maximum. MFU divides the model
 FLOPs of a step (6 x parameters x trained tokens for full fine-tuning, 4 x for LoRA, 2 x per
 no-gradient or sampled token) by the step time and the fp32 matmul peak measured here, in
 this process, on the same threads. The table is printed and written as markdown and JSON.
 
+With ``--device cuda`` the rows are a ~1B Llama-style model built here (22 layers of width
+2048 over the built-in vocabulary, no download) in bfloat16 on both sides, with four times
+the batch, and MFU is against the bf16 matmul peak measured on the GPU in the same run.
+
     python benchmarks/trl_compare.py [--rows dpo_builtin,grpo_builtin] [--steps 13]
+    python benchmarks/trl_compare.py --device cuda
 """
 
 from __future__ import annotations
@@ -36,6 +45,8 @@ from pathlib import Path
 BATCH, MAX_LENGTH, NEW_TOKENS, GENERATIONS, RL_PROMPTS = 8, 64, 24, 4, 4
 LORA = {"r": 8, "alpha": 16, "dropout": 0.0}
 LEARNING_RATE, BETA = 1e-4, 0.1
+#: on a GPU the batches are this many times larger, so the GPU has some work to do
+GPU_BATCH_SCALE = 4
 
 
 @dataclass(frozen=True)
@@ -44,7 +55,7 @@ class Work:
 
     name: str
     algorithm: str  # dpo, grpo, rloo
-    model: str  # builtin (0.45M) or 20m (6 x 512)
+    model: str  # builtin (0.45M), 20m (6 x 512) or 1b (22 x 2048, GPU rows)
     lora: bool = False
     four_bit: bool = False
     precompute: bool = True  # DPO: reference log-probs computed once before training
@@ -61,6 +72,20 @@ ROWS = [
     Work("DPO full, reference precomputed", "dpo", "20m"),
     Work("DPO LoRA, reference on the fly", "dpo", "20m", lora=True, precompute=False),
 ]
+GPU_ROWS = [
+    Work("DPO full, reference on the fly", "dpo", "1b", precompute=False),
+    Work("DPO full, reference precomputed", "dpo", "1b"),
+    Work("DPO LoRA, reference on the fly", "dpo", "1b", lora=True, precompute=False),
+    Work("DPO LoRA + 4-bit, on the fly", "dpo", "1b", True, True, precompute=False),
+    Work("GRPO (64 samples/step)", "grpo", "1b"),
+    Work("RLOO (64 samples/step)", "rloo", "1b"),
+]
+
+
+def shapes(device: str) -> tuple[int, int]:
+    """(DPO pairs, RL prompts) per step on ``device``."""
+    scale = GPU_BATCH_SCALE if device == "cuda" else 1
+    return BATCH * scale, RL_PROMPTS * scale
 
 
 def row_key(work: Work) -> str:
@@ -75,9 +100,9 @@ def row_key(work: Work) -> str:
 # --------------------------------------------------------------------------- preparation
 
 
-def prepare(workdir: Path) -> None:
-    """Export the built-in task's pairs and prompts, and save both model sizes with its
-    tokenizer, so both sides read identical files."""
+def prepare(workdir: Path, device: str) -> None:
+    """Export the built-in task's pairs and prompts, and save the model sizes with its
+    tokenizer (on a GPU the ~1B one, in bfloat16), so both sides read identical files."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaForCausalLM
 
@@ -97,26 +122,34 @@ def prepare(workdir: Path) -> None:
     builtin = AutoModelForCausalLM.from_pretrained(base)
     builtin.save_pretrained(workdir / "builtin")
     tokenizer.save_pretrained(workdir / "builtin")
-    config = builtin.config
-    config.update(
-        {
-            "hidden_size": 512,
-            "num_hidden_layers": 6,
-            "intermediate_size": 1536,
-            "num_attention_heads": 8,
-            "num_key_value_heads": 8,
-        }
-    )
-    torch.manual_seed(0)
-    LlamaForCausalLM(config).save_pretrained(workdir / "20m")
-    tokenizer.save_pretrained(workdir / "20m")
+    sizes = {
+        "20m": {"hidden_size": 512, "num_hidden_layers": 6, "intermediate_size": 1536},
+        "1b": {"hidden_size": 2048, "num_hidden_layers": 22, "intermediate_size": 5632},
+    }
+    for name, size in sizes.items():
+        if (name == "1b") != (device == "cuda"):
+            continue
+        config = builtin.config
+        heads = size["hidden_size"] // 64
+        config.update(size | {"num_attention_heads": heads, "num_key_value_heads": heads})
+        torch.manual_seed(0)
+        with torch.device(device):  # a 1B model initialises in seconds on the GPU
+            model = LlamaForCausalLM(config)
+        model.to(torch.bfloat16 if device == "cuda" else torch.float32).save_pretrained(
+            workdir / name
+        )
+        tokenizer.save_pretrained(workdir / name)
+        del model
 
 
 # --------------------------------------------------------------------------- the two sides
 
 
-def run_alignzoo(work: Work, workdir: Path, steps: int, out: Path) -> list[float]:
+def run_alignzoo(
+    work: Work, workdir: Path, steps: int, out: Path, device: str, checkpointing: bool
+) -> list[float]:
     """``alignzoo model=hf data=hf ...`` in this process; its logged step times."""
+    pairs, prompts = shapes(device)
     overrides = [
         "model=hf",
         f"model.name_or_path={workdir / work.model}",
@@ -128,15 +161,18 @@ def run_alignzoo(work: Work, workdir: Path, steps: int, out: Path) -> list[float
         "train.warmup_steps=0",
         "train.scheduler=constant",
         "train.checkpoint_every=null",
+        f"train.gradient_checkpointing={str(checkpointing).lower()}",
         f"eval.every={steps}",
         "eval.num_prompts=8",
         "eval.batch_size=8",
         f"hydra.run.dir={out}",
     ]
+    if device == "cuda":
+        overrides += ["model.dtype=bfloat16"]
     if work.algorithm == "dpo":
         overrides += [
             f"data.path={workdir / 'pairs.jsonl'}",
-            f"train.batch_size={BATCH}",
+            f"train.batch_size={pairs}",
             f"algorithm.beta={BETA}",
             f"algorithm.precompute_reference={str(work.precompute).lower()}",
         ]
@@ -145,7 +181,7 @@ def run_alignzoo(work: Work, workdir: Path, steps: int, out: Path) -> list[float
             f"data.path={workdir / 'prompts.jsonl'}",
             "data.kind=prompts",
             "reward=gold",
-            f"train.batch_size={RL_PROMPTS}",
+            f"train.batch_size={prompts}",
             f"algorithm.num_generations={GENERATIONS}",
             f"algorithm.rollout.max_new_tokens={NEW_TOKENS}",
         ]
@@ -161,17 +197,14 @@ def run_alignzoo(work: Work, workdir: Path, steps: int, out: Path) -> list[float
     return [row["perf/step_s"] for row in rows if "perf/step_s" in row]
 
 
-def run_trl(work: Work, workdir: Path, steps: int, out: Path) -> list[float]:
+def run_trl(
+    work: Work, workdir: Path, steps: int, out: Path, device: str, checkpointing: bool
+) -> list[float]:
     """TRL's trainer for ``work`` in this process; the wall time of each step."""
     import torch
     from datasets import load_dataset
     from peft import LoraConfig
-    from transformers import (
-        AutoModelForCausalLM,
-        AutoTokenizer,
-        BitsAndBytesConfig,
-        TrainerCallback,
-    )
+    from transformers import AutoTokenizer, BitsAndBytesConfig, TrainerCallback
 
     class StepClock(TrainerCallback):
         """Time from one step's end to the next's: data, forward, backward, update."""
@@ -184,18 +217,24 @@ def run_trl(work: Work, workdir: Path, steps: int, out: Path) -> list[float]:
             self.last = time.perf_counter()
 
         def on_step_end(self, *args: object, **kwargs: object) -> None:
+            if device == "cuda":  # the step's kernels done, as alignzoo's .item() waits too
+                torch.cuda.synchronize()
             now = time.perf_counter()
             self.times.append(now - self.last)
             self.last = now
 
+    pairs, prompts = shapes(device)
+    dtype = torch.bfloat16 if device == "cuda" else torch.float32
     model_dir = workdir / work.model
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
-    model_kwargs: dict = {}
+    # TRL loads the policy from its path, and its reference (where it builds one) with the same
+    # arguments; the device is pinned, since TRL's default "auto" placed a 1B reference in CPU
+    # memory on an 80 GB H100 (and so ran its forward there)
+    model_kwargs: dict = {"dtype": dtype, "device_map": None if device == "cpu" else device}
     if work.four_bit:
         model_kwargs["quantization_config"] = BitsAndBytesConfig(
-            load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=torch.float32
+            load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=dtype
         )
-    model = AutoModelForCausalLM.from_pretrained(model_dir, **model_kwargs)
     peft_config = None
     if work.lora:
         peft_config = LoraConfig(
@@ -214,10 +253,12 @@ def run_trl(work: Work, workdir: Path, steps: int, out: Path) -> list[float]:
         "logging_steps": 10**6,
         "save_strategy": "no",
         "report_to": [],
-        "use_cpu": True,
+        "use_cpu": device == "cpu",
         "dataloader_num_workers": 0,
         "seed": 0,
-        "bf16": False,
+        "bf16": device == "cuda",
+        "model_init_kwargs": model_kwargs,
+        "gradient_checkpointing": checkpointing,
     }
     clock = StepClock()
     extra: dict = {}
@@ -227,7 +268,7 @@ def run_trl(work: Work, workdir: Path, steps: int, out: Path) -> list[float]:
 
         args = Config(
             **common,
-            per_device_train_batch_size=BATCH,
+            per_device_train_batch_size=pairs,
             max_length=MAX_LENGTH,
             beta=BETA,
             precompute_ref_log_probs=work.precompute,
@@ -248,7 +289,7 @@ def run_trl(work: Work, workdir: Path, steps: int, out: Path) -> list[float]:
         beta = 0.0 if work.algorithm == "grpo" else 0.05  # both sides' defaults
         args = Config(
             **common,
-            per_device_train_batch_size=RL_PROMPTS * GENERATIONS,
+            per_device_train_batch_size=prompts * GENERATIONS,
             num_generations=GENERATIONS,
             max_completion_length=NEW_TOKENS,
             temperature=1.0,
@@ -256,7 +297,7 @@ def run_trl(work: Work, workdir: Path, steps: int, out: Path) -> list[float]:
         )
         rows, extra = "prompts.jsonl", {"reward_funcs": gold}
     trainer = Trainer(
-        model=model,
+        model=str(model_dir),
         args=args,
         train_dataset=load_dataset("json", data_files=str(workdir / rows), split="train"),
         processing_class=tokenizer,
@@ -268,42 +309,59 @@ def run_trl(work: Work, workdir: Path, steps: int, out: Path) -> list[float]:
     return clock.times
 
 
-def worker(side: str, work: Work, workdir: Path, steps: int, result: Path) -> None:
-    """One side of one row, in its own process: step times and this process's peak RSS."""
+def worker(
+    side: str,
+    work: Work,
+    workdir: Path,
+    steps: int,
+    result: Path,
+    device: str,
+    checkpointing: bool,
+) -> None:
+    """One side of one row, in its own process: step times, this process's peak RSS and
+    (on a GPU) its peak allocated GPU memory."""
     import torch
 
     torch.manual_seed(0)
     with tempfile.TemporaryDirectory() as out:
         runner = run_alignzoo if side == "alignzoo" else run_trl
-        times = runner(work, workdir, steps, Path(out) / "run")
+        times = runner(work, workdir, steps, Path(out) / "run", device, checkpointing)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    result.write_text(json.dumps({"times": times, "peak_rss_mb": peak_mb}))
+    gpu_mb = torch.cuda.max_memory_allocated() / 2**20 if device == "cuda" else 0.0
+    result.write_text(json.dumps({"times": times, "peak_rss_mb": peak_mb, "gpu_mb": gpu_mb}))
 
 
 # --------------------------------------------------------------------------- measuring
 
 
-def matmul_peak_flops(threads: int) -> float:
-    """fp32 FLOP/s of a large square matmul on ``threads`` threads: the MFU denominator."""
+def matmul_peak_flops(threads: int, device: str) -> float:
+    """FLOP/s of a large square matmul, the MFU denominator: fp32 on ``threads`` CPU threads,
+    or bf16 (8192 square) on the GPU."""
     import torch
 
     torch.set_num_threads(threads)
-    a, b = torch.randn(1024, 1024), torch.randn(1024, 1024)
+    size, dtype = (8192, torch.bfloat16) if device == "cuda" else (1024, torch.float32)
+    a = torch.randn(size, size, device=device, dtype=dtype)
+    b = torch.randn(size, size, device=device, dtype=dtype)
     for _ in range(3):
         a @ b
     best = float("inf")
     for _ in range(5):
+        if device == "cuda":
+            torch.cuda.synchronize()
         started = time.perf_counter()
         for _ in range(10):
             a @ b
+        if device == "cuda":
+            torch.cuda.synchronize()
         best = min(best, (time.perf_counter() - started) / 10)
-    return 2 * 1024**3 / best
+    return 2 * size**3 / best
 
 
-def step_flops(work: Work, workdir: Path) -> float:
-    """Model FLOPs of one step: 2 x parameters per token and forward, 3 forwards' worth for
-    full training (forward and the two backward products), 2 with LoRA (no weight gradients
-    of the frozen base); tokens are the exported rows' real lengths."""
+def step_work(work: Work, workdir: Path, device: str) -> tuple[float, float]:
+    """(trained tokens, model FLOPs) of one step: 2 x parameters per token and forward, 3
+    forwards' worth for full training (forward and the two backward products), 2 with LoRA
+    (no weight gradients of the frozen base); tokens are the exported rows' real lengths."""
     import torch
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
@@ -311,6 +369,7 @@ def step_flops(work: Work, workdir: Path) -> float:
         model = AutoModelForCausalLM.from_config(AutoConfig.from_pretrained(workdir / work.model))
     parameters = sum(p.numel() for p in model.parameters())
     train_passes = 2 if work.lora else 3
+    pairs, prompts = shapes(device)
     if work.algorithm == "dpo":
         tokenizer = AutoTokenizer.from_pretrained(workdir / work.model)
         rows = [json.loads(line) for line in (workdir / "pairs.jsonl").read_text().splitlines()]
@@ -319,22 +378,23 @@ def step_flops(work: Work, workdir: Path) -> float:
             for r in rows[:200]
             for side in ("chosen", "rejected")
         ]
-        tokens = statistics.mean(lengths) * 2 * BATCH
+        tokens = statistics.mean(lengths) * 2 * pairs
         passes = train_passes + (0 if work.precompute else 1)
-        return 2 * parameters * tokens * passes
-    samples = RL_PROMPTS * GENERATIONS
+        return tokens, 2 * parameters * tokens * passes
+    samples = prompts * GENERATIONS
     tokens = samples * MAX_LENGTH  # an upper bound: every row at full length
     sampled = samples * NEW_TOKENS
-    return 2 * parameters * (tokens * train_passes + sampled)
+    return tokens, 2 * parameters * (tokens * train_passes + sampled)
 
 
-def measure(work: Work, workdir: Path, steps: int, warmup: int, repeats: int, threads: int):
+def measure(work: Work, workdir: Path, args: argparse.Namespace) -> dict:
     """Each side ``repeats`` times in fresh processes; their median steps and peak RSS."""
     sides = {}
-    env = os.environ | {"OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
+    threads = str(args.threads)
+    env = os.environ | {"OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads}
     for side in ("trl", "alignzoo"):
-        medians, peaks = [], []
-        for _ in range(repeats):
+        medians, peaks, gpu = [], [], []
+        for _ in range(args.repeats):
             with tempfile.NamedTemporaryFile(suffix=".json") as result:
                 command = [
                     sys.executable,
@@ -346,21 +406,26 @@ def measure(work: Work, workdir: Path, steps: int, warmup: int, repeats: int, th
                     "--workdir",
                     str(workdir),
                     "--steps",
-                    str(steps),
+                    str(args.steps),
                     "--result",
                     result.name,
+                    "--device",
+                    args.device,
+                    *(["--checkpointing"] if args.checkpointing else []),
                 ]
                 done = subprocess.run(command, env=env, capture_output=True, text=True)
                 if done.returncode != 0:
                     raise RuntimeError(f"{side} on {work.name}: {done.stderr[-2000:]}")
                 figures = json.loads(Path(result.name).read_text())
-            measured = figures["times"][warmup:]
+            measured = figures["times"][args.warmup :]
             medians.append(statistics.median(measured))
             peaks.append(figures["peak_rss_mb"])
+            gpu.append(figures["gpu_mb"])
         sides[side] = {
             "median_step_s": statistics.median(medians),
             "spread_s": [min(medians), max(medians)],
             "peak_rss_mb": statistics.median(peaks),
+            "peak_gpu_mb": statistics.median(gpu),
         }
     return sides
 
@@ -372,26 +437,40 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    parser.add_argument(
+        "--checkpointing", action="store_true", help="gradient checkpointing on both sides"
+    )
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/trl_compare"))
     parser.add_argument("--worker", choices=["trl", "alignzoo"], help=argparse.SUPPRESS)
     parser.add_argument("--row", help=argparse.SUPPRESS)
     parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--result", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    by_key = {row_key(w): w for w in ROWS}
+    rows = GPU_ROWS if args.device == "cuda" else ROWS
+    by_key = {row_key(w): w for w in rows}
     if args.worker:
-        worker(args.worker, by_key[args.row], args.workdir, args.steps, args.result)
+        worker(
+            args.worker,
+            by_key[args.row],
+            args.workdir,
+            args.steps,
+            args.result,
+            args.device,
+            args.checkpointing,
+        )
         return
-    chosen = ROWS if args.rows == "all" else [by_key[k] for k in args.rows.split(",")]
-    peak = matmul_peak_flops(args.threads)
+    chosen = rows if args.rows == "all" else [by_key[k] for k in args.rows.split(",")]
+    peak = matmul_peak_flops(args.threads, args.device)
     results = []
     with tempfile.TemporaryDirectory() as scratch:
         workdir = Path(scratch)
-        prepare(workdir)
+        prepare(workdir, args.device)
         for work in chosen:
-            sides = measure(work, workdir, args.steps, args.warmup, args.repeats, args.threads)
-            flops = step_flops(work, workdir)
+            sides = measure(work, workdir, args)
+            tokens, flops = step_work(work, workdir, args.device)
             for side in sides.values():
+                side["tokens_per_s"] = tokens / side["median_step_s"]
                 side["mfu"] = flops / side["median_step_s"] / peak
             trl, ours = sides["trl"], sides["alignzoo"]
             results.append(
@@ -406,18 +485,27 @@ def main() -> None:
             )
             print(markdown_row(results[-1]), flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    report = {"threads": args.threads, "matmul_peak_gflops": peak / 1e9, "rows": results}
+    report = {
+        "device": args.device,
+        "threads": args.threads,
+        "gradient_checkpointing": args.checkpointing,
+        "matmul_peak_gflops": peak / 1e9,
+        "rows": results,
+    }
     args.out.with_suffix(".json").write_text(json.dumps(report, indent=2))
     table = "\n".join([HEADER, *map(markdown_row, results)])
+    precision = "bf16" if args.device == "cuda" else "fp32"
     args.out.with_suffix(".md").write_text(
-        f"{args.threads} threads, fp32 matmul peak {peak / 1e9:.1f} GFLOP/s\n\n{table}\n"
+        f"{args.device}, {args.threads} threads, {precision} matmul peak "
+        f"{peak / 1e9:.1f} GFLOP/s\n\n{table}\n"
     )
     print(f"\n{table}\nwritten: {args.out}.md and .json")
 
 
 HEADER = (
-    "| work | model | TRL s/step | alignzoo s/step | speed-up | RSS TRL MB | RSS alignzoo MB "
-    "| RSS ratio | MFU TRL | MFU alignzoo |\n|---|---|---|---|---|---|---|---|---|---|"
+    "| work | model | TRL s/step | alignzoo s/step | speed-up | tokens/s TRL | tokens/s alignzoo "
+    "| RSS TRL MB | RSS alignzoo MB | RSS ratio | GPU MB TRL | GPU MB alignzoo "
+    "| MFU TRL | MFU alignzoo |\n" + "|---" * 14 + "|"
 )
 
 
@@ -427,7 +515,9 @@ def markdown_row(result: dict) -> str:
         f"| {work['name']} | {work['model']} | {trl['median_step_s']:.3f} "
         f"({trl['spread_s'][0]:.3f}-{trl['spread_s'][1]:.3f}) | {ours['median_step_s']:.3f} "
         f"({ours['spread_s'][0]:.3f}-{ours['spread_s'][1]:.3f}) | {result['speed_up']:.2f}x "
+        f"| {trl['tokens_per_s']:.0f} | {ours['tokens_per_s']:.0f} "
         f"| {trl['peak_rss_mb']:.0f} | {ours['peak_rss_mb']:.0f} | {result['rss_ratio']:.2f} "
+        f"| {trl['peak_gpu_mb']:.0f} | {ours['peak_gpu_mb']:.0f} "
         f"| {trl['mfu']:.1%} | {ours['mfu']:.1%} |"
     )
 

@@ -25,11 +25,17 @@ def add_lora(
 ) -> PeftModel:
     """Wrap ``model`` with a trainable LoRA adapter; every base weight is frozen.
 
-    A quantized base first goes through peft's k-bit preparation (norms and head in float32,
-    input gradients on for checkpointing). For a reward model peft also trains the new
-    scalar head in full (``modules_to_save``), since it starts from random.
+    A float16 quantized base first goes through peft's k-bit preparation (norms and head in
+    float32, for stability). On a bfloat16 base the adapter is bfloat16 too, as TRL trains
+    QLoRA: peft's float32 adapters make every adapted layer keep a float32 copy of its input
+    for the backward pass, and peft's k-bit preparation turns the whole residual stream to
+    float32 (DPO on a 1B model, H100: 8.0 GiB with LoRA, 7.6 with QLoRA, against 5.7 and 4.4
+    in bfloat16), and bfloat16 needs no upcast for stability. For a reward model
+    peft also trains the new scalar head in full (``modules_to_save``), since it starts
+    from random.
     """
     # peft (and bitsandbytes behind it) is imported only by runs that use it
+    import torch
     from peft import LoraConfig, TaskType, get_peft_model, prepare_model_for_kbit_training
 
     if config.r < 1:
@@ -39,13 +45,17 @@ def add_lora(
             "peft=lora on a model that is already a LoRA adapter on a quantized base: "
             "merge that adapter into a full-precision base first, or use quant=none"
         )
-    if getattr(model, "is_quantized", False):
+    base_dtype = model.dtype  # the float weights' dtype, also beside quantized ones
+    quantized = getattr(model, "is_quantized", False)
+    if quantized and base_dtype == torch.float16:
         model = prepare_model_for_kbit_training(
             model, use_gradient_checkpointing=gradient_checkpointing
         )
-    elif gradient_checkpointing:
-        model.gradient_checkpointing_enable()
-        model.enable_input_require_grads()  # frozen embeddings: checkpoints need a grad input
+    else:
+        model.requires_grad_(False)
+        if gradient_checkpointing:
+            model.gradient_checkpointing_enable()
+            model.enable_input_require_grads()  # frozen embeddings: checkpoints need a grad input
     target = config.target_modules
     lora = LoraConfig(
         r=config.r,
@@ -55,9 +65,14 @@ def add_lora(
         task_type=TaskType[TASK_TYPES[kind]],
     )
     try:
-        return get_peft_model(model, lora)
+        adapted = get_peft_model(model, lora)
     except ValueError as error:  # e.g. a target module name the model does not have
         raise ConfigError(f"peft.target_modules={list(target)}: {error}") from error
+    if base_dtype == torch.bfloat16:  # peft upcast the adapter to float32 (see above)
+        for parameter in adapted.parameters():
+            if parameter.requires_grad:
+                parameter.data = parameter.data.to(torch.bfloat16)
+    return adapted
 
 
 def refuse_merge_into_quantized(quantized: bool, config: LoraAdapterConfig | None) -> None:

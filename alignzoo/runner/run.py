@@ -51,6 +51,7 @@ from alignzoo.runner.checkpoint import (
 )
 from alignzoo.runner.engines import check_engine
 from alignzoo.runner.metrics_log import MetricsLog
+from alignzoo.runner.optimizer import build_optimizer
 from alignzoo.runner.schedules import build_scheduler
 from alignzoo.runner.stop_signals import StopSignals
 from alignzoo.runner.token_counter import TokenCounter
@@ -162,9 +163,7 @@ def run(
 
     # --- optimizer and learning-rate schedule ---
     parameters = list(algorithm.trainable_parameters())
-    optimizer = torch.optim.AdamW(
-        parameters, lr=cfg.train.learning_rate, weight_decay=cfg.train.weight_decay
-    )
+    optimizer = build_optimizer(parameters, cfg.train.learning_rate, cfg.train.weight_decay)
     per_step = algorithm.updates_per_step()  # PPO: several optimizer steps per rollout
     scheduler = build_scheduler(
         cfg.train.scheduler, optimizer, cfg.train.warmup_steps * per_step, steps * per_step

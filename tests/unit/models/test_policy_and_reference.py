@@ -11,7 +11,13 @@ from peft import AutoPeftModelForCausalLM, PeftModel
 from torch.testing import assert_close
 from transformers import AutoModelForCausalLM
 
-from alignzoo.config.schema import LoraAdapterConfig, ModelConfig, QuantConfig
+from alignzoo.config.schema import (
+    ComputeDType,
+    DType,
+    LoraAdapterConfig,
+    ModelConfig,
+    QuantConfig,
+)
 from alignzoo.errors import ConfigError
 from alignzoo.models.loading import load_causal_lm
 from alignzoo.models.logprobs import sequence_logprobs
@@ -155,3 +161,29 @@ def test_4bit_lora_on_cuda_holds_less_than_full_weights(base_dir: Path, batch) -
     loss.backward()
     assert all(p.grad is not None for p in policy.parameters() if p.requires_grad)
     assert reference.sequence_logprobs(batch.to(cuda)).device.type == "cuda"
+
+
+@pytest.mark.parametrize(
+    ("dtype", "quant", "adapter_dtype"),
+    [
+        (DType.float32, None, torch.float32),
+        (DType.bfloat16, None, torch.bfloat16),
+        (DType.bfloat16, QuantConfig(compute_dtype=ComputeDType.bfloat16), torch.bfloat16),
+        (DType.float16, None, torch.float32),
+    ],
+)
+def test_the_adapter_trains_in_bfloat16_on_a_bfloat16_base_and_float32_otherwise(
+    base_dir: Path, batch, dtype: DType, quant: QuantConfig | None, adapter_dtype: torch.dtype
+) -> None:
+    """A bf16 base keeps a bf16 adapter (no float32 copies of every adapted layer's input);
+    fp16 keeps peft's float32 adapter, whose updates fp16 would lose."""
+    policy, _ = load_policy_and_reference(
+        str(base_dir), ModelConfig(dtype=dtype), "causal_lm", CPU, LoraAdapterConfig(r=4), quant
+    )
+    trained = [p for p in policy.parameters() if p.requires_grad]
+    assert trained and {p.dtype for p in trained} == {adapter_dtype}
+    base = [p for p in policy.parameters() if not p.requires_grad and p.is_floating_point()]
+    assert {p.dtype for p in base} == {getattr(torch, dtype.value)}  # norms stay as loaded
+    if dtype != DType.float16:  # half-precision matmuls on the CPU: not every build has them
+        sequence_logprobs(policy.train(), batch).sum().backward()
+        assert all(p.grad is not None and p.grad.dtype == adapter_dtype for p in trained)
