@@ -59,6 +59,7 @@ class Work:
     lora: bool = False
     four_bit: bool = False
     precompute: bool = True  # DPO: reference log-probs computed once before training
+    packing: bool = False  # DPO: alignzoo packs its rows (TRL 1.16's padding_free is disabled)
 
 
 ROWS = [
@@ -71,6 +72,8 @@ ROWS = [
     Work("DPO full, reference on the fly", "dpo", "20m", precompute=False),
     Work("DPO full, reference precomputed", "dpo", "20m"),
     Work("DPO LoRA, reference on the fly", "dpo", "20m", lora=True, precompute=False),
+    Work("DPO full, precomputed, alignzoo packed", "dpo", "builtin", packing=True),
+    Work("DPO full, precomputed, alignzoo packed", "dpo", "20m", packing=True),
 ]
 GPU_ROWS = [
     Work("DPO full, reference on the fly", "dpo", "1b", precompute=False),
@@ -94,6 +97,7 @@ def row_key(work: Work) -> str:
         + "_lora" * work.lora
         + "_4bit" * work.four_bit
         + ("_pre" if work.precompute and work.algorithm == "dpo" else "")
+        + "_packed" * work.packing
     )
 
 
@@ -175,6 +179,7 @@ def run_alignzoo(
             f"train.batch_size={pairs}",
             f"algorithm.beta={BETA}",
             f"algorithm.precompute_reference={str(work.precompute).lower()}",
+            f"algorithm.packing={str(work.packing).lower()}",
         ]
     else:
         overrides += [

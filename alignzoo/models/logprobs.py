@@ -25,6 +25,14 @@ def causal_forward(
     block-diagonal causal mask that keeps each packed example to itself (only without a KV
     cache, hence ``use_cache=False``).
     """
+    if batch.attention_4d is not None:  # shared prompts: the mask says who sees whom
+        return model(
+            input_ids=batch.input_ids,
+            attention_mask=batch.attention_4d,
+            position_ids=batch.position_ids,
+            use_cache=False,
+            output_hidden_states=output_hidden_states,
+        )
     if batch.position_ids is not None:
         return model(
             input_ids=batch.input_ids,
@@ -59,5 +67,16 @@ def token_logprobs(
 
 
 def sequence_logprobs(model: PreTrainedModel, batch: TokenizedCompletions) -> torch.Tensor:
-    """Summed log p(completion | prompt) per row; shape [B]."""
-    return token_logprobs(model, batch).sum(-1)
+    """Summed log p(completion | prompt) per row; shape [B] (per example, packed rows)."""
+    return per_sequence(token_logprobs(model, batch), batch)
+
+
+def per_sequence(per_token: torch.Tensor, batch: TokenizedCompletions) -> torch.Tensor:
+    """``per_token`` [B, T-1] summed per row, or per example when rows are packed (in the
+    examples' order before packing)."""
+    if batch.example_index is None:
+        return per_token.sum(-1)
+    examples = batch.example_index[:, 1:]
+    real = examples >= 0
+    sums = per_token.new_zeros(int(batch.example_index.max()) + 1)
+    return sums.index_add(0, examples[real], per_token[real])

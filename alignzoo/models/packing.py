@@ -49,6 +49,7 @@ def pack_completions(
     attention_mask = torch.zeros((len(bins), width), dtype=torch.long)
     completion_mask = torch.zeros((len(bins), width), dtype=torch.long)
     position_ids = torch.zeros((len(bins), width), dtype=torch.long)
+    example_index = torch.full((len(bins), width), -1, dtype=torch.long)
     for row, members in enumerate(bins):
         at = 0
         for i in members:
@@ -59,9 +60,12 @@ def pack_completions(
             completion_mask[row, at:end] = scored
             completion_mask[row, at] = 0
             position_ids[row, at:end] = torch.arange(len(ids))
+            example_index[row, at:end] = i
             at = end
         position_ids[row, at:] = torch.arange(width - at)  # the padding: a sequence of its own
-    return TokenizedCompletions(input_ids, attention_mask, completion_mask, position_ids)
+    return TokenizedCompletions(
+        input_ids, attention_mask, completion_mask, position_ids, example_index
+    )
 
 
 @torch.no_grad()

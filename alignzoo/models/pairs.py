@@ -9,6 +9,7 @@ import torch
 from transformers import PreTrainedTokenizerBase
 
 from alignzoo.data.records import PreferencePair
+from alignzoo.models.shared_prompt import share_prompts
 from alignzoo.models.tokenize import TokenizedCompletions, tokenize_completions
 
 
@@ -44,9 +45,12 @@ def pair_logprobs(
     max_length: int,
     device: torch.device,
     concatenated: bool = True,
+    packed: bool = False,
 ) -> PairLogprobs:
     """``logprobs`` (summed per row: a policy's or the reference's) of chosen and rejected, in
-    one forward of 2B rows (``concatenated``) or two of B."""
+    one forward of 2B rows (``concatenated``) or two of B; ``packed``: each pair's prompt is
+    computed once for both completions and the pairs share rows of ``max_length`` tokens (no
+    padding to the longest), see ``alignzoo.models.shared_prompt``."""
     prompts = [p.prompt for p in pairs]
     chosen = [p.chosen for p in pairs]
     rejected = [p.rejected for p in pairs]
@@ -54,6 +58,11 @@ def pair_logprobs(
     def tokenize(prompts: list[str], completions: list[str]) -> TokenizedCompletions:
         return tokenize_completions(tokenizer, prompts, completions, max_length).to(device)
 
+    if packed:
+        rows = tokenize_completions(tokenizer, prompts + prompts, chosen + rejected, max_length)
+        lengths, b = completion_tokens(rows).to(device), len(pairs)
+        both = logprobs(share_prompts(rows, max_length, tokenizer.pad_token_id or 0).to(device))
+        return PairLogprobs(both[:b], both[b:], lengths[:b], lengths[b:])
     if concatenated:
         tokens = tokenize(prompts + prompts, chosen + rejected)
         both, lengths, b = logprobs(tokens), completion_tokens(tokens), len(pairs)

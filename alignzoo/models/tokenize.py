@@ -14,13 +14,18 @@ class TokenizedCompletions:
     """Right-padded ``prompt + completion (+ EOS)`` rows; ``completion_mask`` marks scored ones.
 
     Packed rows (``alignzoo.models.packing``) hold several examples each and carry
-    ``position_ids`` that restart at every example: the model then keeps them apart.
+    ``position_ids`` that restart at every example: the model then keeps them apart;
+    ``example_index`` names each token's example (-1 on padding), so per-example sums come back.
+    Rows with shared prompts (``alignzoo.models.shared_prompt``) also carry the 4-D attention
+    mask [rows, 1, T, T] that says which token sees which.
     """
 
     input_ids: torch.Tensor
     attention_mask: torch.Tensor
     completion_mask: torch.Tensor
     position_ids: torch.Tensor | None = None
+    example_index: torch.Tensor | None = None
+    attention_4d: torch.Tensor | None = None
 
     def __len__(self) -> int:
         return self.input_ids.shape[0]
@@ -32,6 +37,8 @@ class TokenizedCompletions:
             self.attention_mask[rows],
             self.completion_mask[rows],
             None if self.position_ids is None else self.position_ids[rows],
+            None if self.example_index is None else self.example_index[rows],
+            None if self.attention_4d is None else self.attention_4d[rows],
         )
 
     def to(self, device: torch.device) -> TokenizedCompletions:
@@ -41,6 +48,8 @@ class TokenizedCompletions:
             self.attention_mask.to(device),
             self.completion_mask.to(device),
             None if self.position_ids is None else self.position_ids.to(device),
+            None if self.example_index is None else self.example_index.to(device),
+            None if self.attention_4d is None else self.attention_4d.to(device),
         )
 
 

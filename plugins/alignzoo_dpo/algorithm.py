@@ -20,6 +20,7 @@ from alignzoo.data.records import PreferencePair
 from alignzoo.models.logprobs import sequence_logprobs
 from alignzoo.models.pairs import PairLogprobs, pair_logprobs
 from alignzoo.models.reference import ReferenceModel
+from alignzoo.models.shared_prompt import check_shared_prompts_supported
 from alignzoo.models.tokenize import TokenizedCompletions
 from alignzoo_dpo.config import DPOConfig
 from alignzoo_dpo.loss import make_loss
@@ -35,7 +36,8 @@ class DPOAlgorithm(Algorithm[PreferencePair]):
     Supports sixteen preference losses and their weighted mixtures (``algorithm.loss``,
     ``alignzoo_dpo/loss.py``), on summed or per-token log-ratios; reference
     log-probs precomputed once or computed every step; chosen and rejected in one concatenated
-    forward pass or two; gradient accumulation over ``train.micro_batch_size`` (the updater's).
+    forward pass or two, padded or packed; gradient accumulation over ``train.micro_batch_size``
+    (the updater's).
     Raises ``ValueError`` for a bad ``beta``, ``loss`` or ``label_smoothing``.
     """
 
@@ -52,6 +54,8 @@ class DPOAlgorithm(Algorithm[PreferencePair]):
             discopop_tau=config.discopop_tau,
         )
         self._cached_reference: dict[PreferencePair, tuple[float, float]] = {}
+        if config.packing:
+            check_shared_prompts_supported(context.bare_policy)
 
     @classmethod
     def memory_traits(cls, config: DPOConfig, train: TrainConfig, hidden_size: int) -> MemoryTraits:
@@ -143,4 +147,5 @@ class DPOAlgorithm(Algorithm[PreferencePair]):
             ctx.max_length,
             ctx.device,
             self.config.concatenated_forward,
+            self.config.packing,
         )

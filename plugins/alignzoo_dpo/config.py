@@ -65,6 +65,12 @@ class DPOConfig:
     precompute_reference: bool = True
     #: score chosen and rejected in one forward pass of 2B rows instead of two passes
     concatenated_forward: bool = True
+    #: each pair as one segment ``prompt, chosen, rejected`` (the prompt computed once, a 4-D
+    #: mask keeping rejected blind to chosen), segments packed into rows of
+    #: ``model.max_length``: no padding to the longest row (29% of a padded batch of the
+    #: built-in pairs) and no second prompt (a quarter of their tokens); the model must keep
+    #: to custom 4-D attention masks (checked at the start)
+    packing: bool = False
 
     field_ranges: ClassVar[FieldRanges] = {
         "beta": POSITIVE,

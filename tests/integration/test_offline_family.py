@@ -66,6 +66,19 @@ def test_sft_is_a_token_mean_over_the_whole_step_split_or_packed(
         )
 
 
+def test_dpo_with_shared_prompt_packing_takes_the_padded_runs_steps(
+    tmp_path: Path, train, tiny_task
+) -> None:
+    steps = [*tiny_task, "train.steps=3", "eval.every=100", "train.learning_rate=1e-3"]
+    _, padded = train(tmp_path / "padded", *steps)
+    _, packed = train(tmp_path / "packed", *steps, "algorithm.packing=true")
+    losses = [[r["loss"] for r in rows if "loss" in r] for rows in (padded, packed)]
+    torch.testing.assert_close(
+        torch.tensor(losses[1]), torch.tensor(losses[0]), rtol=1e-4, atol=1e-6
+    )
+    assert losses[0][-1] < losses[0][0]  # the steps moved, so the comparison means something
+
+
 def test_kto_learns_from_the_tasks_thumbs_up_and_down(tmp_path: Path, train, tiny_task) -> None:
     summary, rows = train(tmp_path, *tiny_task, "algorithm=kto", "train.steps=10", "eval.every=10")
     steps = [r for r in rows if "loss" in r]

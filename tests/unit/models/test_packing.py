@@ -8,9 +8,11 @@ import torch
 from torch.testing import assert_close
 from transformers import GPT2Config, GPT2LMHeadModel
 
+from alignzoo.data.records import PreferencePair
 from alignzoo.errors import ConfigError
-from alignzoo.models.logprobs import token_logprobs
+from alignzoo.models.logprobs import sequence_logprobs, token_logprobs
 from alignzoo.models.packing import check_packing_supported, pack_completions
+from alignzoo.models.pairs import pair_logprobs
 from alignzoo.models.tokenize import TokenizedCompletions, tokenize_completions
 
 PROMPTS = ["yesterday i watched the movie and", "i", "last week we checked in :", "the"]
@@ -103,3 +105,30 @@ class IgnoresPositionIds(torch.nn.Module):
 def test_the_packing_check_refuses_a_model_whose_examples_would_attend_across(model) -> None:
     with pytest.raises(ConfigError, match="algorithm.packing=true: IgnoresPositionIds"):
         check_packing_supported(IgnoresPositionIds(model))  # type: ignore[arg-type]
+
+
+def test_packed_sequence_logprobs_come_back_per_example_in_their_order(rows, model) -> None:
+    packed = pack_completions(rows, length=40)
+    assert len(packed) < len(rows)
+    apart = sequence_logprobs(model, rows)
+    together = sequence_logprobs(model, packed)
+    assert together.shape == (len(rows),)
+    assert_close(together, apart, rtol=1e-5, atol=1e-5)
+    assert len(set(apart.tolist())) == len(rows)  # distinct values: the order is checked
+
+
+def test_pair_logprobs_packed_match_the_padded_forward(tok, tiny_llama) -> None:
+    pairs = [
+        PreferencePair(p, c, r)
+        for p, c, r in zip(PROMPTS, COMPLETIONS, reversed(COMPLETIONS), strict=True)
+    ]
+    model = tiny_llama()
+
+    def score(tokens: TokenizedCompletions) -> torch.Tensor:
+        return sequence_logprobs(model, tokens)
+
+    cpu = torch.device("cpu")
+    padded = pair_logprobs(score, tok, pairs, 64, cpu)
+    packed = pair_logprobs(score, tok, pairs, 64, cpu, packed=True)
+    for name in ("chosen", "rejected", "chosen_tokens", "rejected_tokens"):
+        assert_close(getattr(packed, name), getattr(padded, name), rtol=1e-5, atol=1e-5)

@@ -89,8 +89,13 @@ def test_micro_batching_follows_the_same_loss_trajectory(losses) -> None:
 
 @pytest.mark.parametrize(
     "variant",
-    [DPOConfig(concatenated_forward=False), DPOConfig(precompute_reference=False)],
-    ids=["separate-forwards", "reference-on-the-fly"],
+    [
+        DPOConfig(concatenated_forward=False),
+        DPOConfig(precompute_reference=False),
+        DPOConfig(packing=True),
+        DPOConfig(packing=True, precompute_reference=False),
+    ],
+    ids=["separate-forwards", "reference-on-the-fly", "packed", "packed-reference-on-the-fly"],
 )
 def test_execution_options_do_not_change_the_losses(variant: DPOConfig, make_dpo, losses) -> None:
     torch.testing.assert_close(
