@@ -3,7 +3,10 @@
 Prints pairs per second and the ratio to the default (concatenated forward, reference
 log-probs precomputed) measured in the same process, since machines are noisy.
 
-    python benchmarks/dpo_step.py [--steps 30] [--batch-size 32]
+    python benchmarks/dpo_step.py [--steps 30] [--batch-size 32] [--model builtin|20m]
+
+``--model 20m`` scales the built-in architecture to 6 layers of width 512 (random weights):
+there the step is compute-bound, as on a real model.
 """
 
 from __future__ import annotations
@@ -13,10 +16,11 @@ import time
 
 import torch
 from accelerate import Accelerator
-from transformers import AutoModelForCausalLM, AutoTokenizer
+from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
 from alignzoo.algorithms import AlgorithmContext
 from alignzoo.models.reference import ReferenceModel
+from alignzoo.runner.optimizer import build_optimizer
 from alignzoo.runner.updater import OptimizerUpdater
 from alignzoo.tasks.sentiment.task import SentimentTask, SentimentTaskConfig
 from alignzoo_dpo.algorithm import DPOAlgorithm
@@ -32,13 +36,36 @@ VARIANTS: dict[str, tuple[DPOConfig, int | None]] = {
 }
 
 
+def load_policy(task: SentimentTask, model: str) -> torch.nn.Module:
+    """The built-in base model, or its architecture at ~20M parameters."""
+    path = task.base_model()
+    if model == "builtin":
+        return AutoModelForCausalLM.from_pretrained(path)
+    config = AutoConfig.from_pretrained(path)
+    config.update(
+        {
+            "hidden_size": 512,
+            "num_hidden_layers": 6,
+            "intermediate_size": 1536,
+            "num_attention_heads": 8,
+            "num_key_value_heads": 8,
+        }
+    )
+    torch.manual_seed(0)
+    return AutoModelForCausalLM.from_config(config)
+
+
 def pairs_per_second(
-    config: DPOConfig, micro_batch_size: int | None, task: SentimentTask, steps: int, batch: int
+    config: DPOConfig,
+    micro_batch_size: int | None,
+    task: SentimentTask,
+    steps: int,
+    batch: int,
+    model: str,
 ) -> float:
     """Train ``steps`` DPO steps from the base model; return training pairs per second."""
-    path = task.base_model()
-    tokenizer = AutoTokenizer.from_pretrained(path)
-    policy = AutoModelForCausalLM.from_pretrained(path)
+    tokenizer = AutoTokenizer.from_pretrained(task.base_model())
+    policy = load_policy(task, model)
     context = AlgorithmContext(
         policy, ReferenceModel.frozen_copy_of(policy), tokenizer, torch.device("cpu"), max_length=64
     )
@@ -46,7 +73,7 @@ def pairs_per_second(
     pairs = task.preference_pairs("train")
     algorithm.prepare(pairs)  # untimed: a one-off cost, amortised over a run
     parameters = list(algorithm.trainable_parameters())
-    optimizer = torch.optim.AdamW(parameters, lr=1e-3)
+    optimizer = build_optimizer(parameters, 1e-3, 0.0)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda _: 1.0)
     updater = OptimizerUpdater(
         Accelerator(cpu=True), optimizer, scheduler, parameters, 1.0, micro_batch_size
@@ -64,15 +91,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--steps", type=int, default=30)
     parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--model", choices=["builtin", "20m"], default="builtin")
     args = parser.parse_args()
     task = SentimentTask(SentimentTaskConfig())
     results = {
-        name: pairs_per_second(cfg, micro, task, args.steps, args.batch_size)
+        name: pairs_per_second(cfg, micro, task, args.steps, args.batch_size, args.model)
         for name, (cfg, micro) in VARIANTS.items()
     }
     baseline = next(iter(results.values()))
     print(
-        f"DPO step, batch {args.batch_size}, {args.steps} steps, {torch.get_num_threads()} threads"
+        f"DPO step, {args.model} model, batch {args.batch_size}, {args.steps} steps, "
+        f"{torch.get_num_threads()} threads"
     )
     for name, rate in results.items():
         print(f"  {name:<48} {rate:9.0f} pairs/s   x{rate / baseline:.2f}")

@@ -15,6 +15,22 @@ from alignzoo.errors import ConfigError
 from alignzoo.models.tokenize import TokenizedCompletions
 
 
+def first_fit_decreasing(sizes: list[int], capacity: int) -> list[list[int]]:
+    """Indices of ``sizes`` in bins of at most ``capacity``, longest first, each into the
+    first bin with room (every size must fit one bin)."""
+    bins: list[list[int]] = []
+    room: list[int] = []
+    for i in sorted(range(len(sizes)), key=lambda i: -sizes[i]):
+        fits = next((b for b, free in enumerate(room) if free >= sizes[i]), None)
+        if fits is None:
+            bins.append([i])
+            room.append(capacity - sizes[i])
+        else:
+            bins[fits].append(i)
+            room[fits] -= sizes[i]
+    return bins
+
+
 def pack_completions(
     rows: TokenizedCompletions, length: int, pad_token_id: int = 0
 ) -> TokenizedCompletions:
@@ -33,18 +49,8 @@ def pack_completions(
     longest = max(len(ids) for ids, _ in examples)
     if longest > length:
         raise ValueError(f"an example of {longest} tokens does not fit a packed row of {length}")
-    bins: list[list[int]] = []
-    room: list[int] = []
-    for i in sorted(range(len(examples)), key=lambda i: -len(examples[i][0])):
-        size = len(examples[i][0])
-        fits = next((b for b, free in enumerate(room) if free >= size), None)
-        if fits is None:
-            bins.append([i])
-            room.append(length - size)
-        else:
-            bins[fits].append(i)
-            room[fits] -= size
-    width = max(length - free for free in room)
+    bins = first_fit_decreasing([len(ids) for ids, _ in examples], length)
+    width = max(sum(len(examples[i][0]) for i in members) for members in bins)
     input_ids = torch.full((len(bins), width), pad_token_id, dtype=torch.long)
     attention_mask = torch.zeros((len(bins), width), dtype=torch.long)
     completion_mask = torch.zeros((len(bins), width), dtype=torch.long)

@@ -19,6 +19,7 @@ import torch
 from transformers import PreTrainedModel
 
 from alignzoo.errors import ConfigError
+from alignzoo.models.packing import first_fit_decreasing
 from alignzoo.models.tokenize import TokenizedCompletions
 
 #: which branch of a segment a token belongs to: the prompt, the chosen or the rejected one
@@ -58,20 +59,9 @@ def share_prompts(
     at least ``length`` tokens; per-example sums come back in ``rows``' order."""
     b = len(rows) // 2
     segments = [s for i in range(b) for s in _segment(rows, i, b + i)]
-    width_needed = max(len(s[0]) for s in segments)
-    width_cap = max(length, width_needed)
-    bins: list[list[int]] = []
-    room: list[int] = []
-    for i in sorted(range(len(segments)), key=lambda i: -len(segments[i][0])):
-        size = len(segments[i][0])
-        fits = next((k for k, free in enumerate(room) if free >= size), None)
-        if fits is None:
-            bins.append([i])
-            room.append(width_cap - size)
-        else:
-            bins[fits].append(i)
-            room[fits] -= size
-    width = max(width_cap - free for free in room)
+    sizes = [len(s[0]) for s in segments]
+    bins = first_fit_decreasing(sizes, max(length, *sizes))
+    width = max(sum(sizes[i] for i in members) for members in bins)
     shape = (len(bins), width)
     input_ids = torch.full(shape, pad_token_id, dtype=torch.long)
     attention_mask = torch.zeros(shape, dtype=torch.long)
