@@ -85,9 +85,13 @@ GPU_ROWS = [
 ]
 
 
+#: ``--batch-scale``: the batches' multiple, when given (else by device)
+batch_scale: int | None = None
+
+
 def shapes(device: str) -> tuple[int, int]:
     """(DPO pairs, RL prompts) per step on ``device``."""
-    scale = GPU_BATCH_SCALE if device == "cuda" else 1
+    scale = batch_scale or (GPU_BATCH_SCALE if device == "cuda" else 1)
     return BATCH * scale, RL_PROMPTS * scale
 
 
@@ -417,6 +421,7 @@ def measure(work: Work, workdir: Path, args: argparse.Namespace) -> dict:
                     "--device",
                     args.device,
                     *(["--checkpointing"] if args.checkpointing else []),
+                    *(["--batch-scale", str(args.batch_scale)] if args.batch_scale else []),
                 ]
                 done = subprocess.run(command, env=env, capture_output=True, text=True)
                 if done.returncode != 0:
@@ -446,12 +451,17 @@ def main() -> None:
     parser.add_argument(
         "--checkpointing", action="store_true", help="gradient checkpointing on both sides"
     )
+    parser.add_argument(
+        "--batch-scale", type=int, help="batches this many times the default (CPU 1, GPU 4)"
+    )
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/trl_compare"))
     parser.add_argument("--worker", choices=["trl", "alignzoo"], help=argparse.SUPPRESS)
     parser.add_argument("--row", help=argparse.SUPPRESS)
     parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--result", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    global batch_scale
+    batch_scale = args.batch_scale
     rows = GPU_ROWS if args.device == "cuda" else ROWS
     by_key = {row_key(w): w for w in rows}
     if args.worker:
