@@ -16,6 +16,7 @@ import time
 
 import torch
 from accelerate import Accelerator
+from model_sizes import scale_config
 from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
 from alignzoo.algorithms import AlgorithmContext
@@ -41,18 +42,8 @@ def load_policy(task: SentimentTask, model: str) -> torch.nn.Module:
     path = task.base_model()
     if model == "builtin":
         return AutoModelForCausalLM.from_pretrained(path)
-    config = AutoConfig.from_pretrained(path)
-    config.update(
-        {
-            "hidden_size": 512,
-            "num_hidden_layers": 6,
-            "intermediate_size": 1536,
-            "num_attention_heads": 8,
-            "num_key_value_heads": 8,
-        }
-    )
     torch.manual_seed(0)
-    return AutoModelForCausalLM.from_config(config)
+    return AutoModelForCausalLM.from_config(scale_config(AutoConfig.from_pretrained(path), model))
 
 
 def pairs_per_second(

@@ -38,6 +38,7 @@ from alignzoo.config.schema import (
 )
 from alignzoo.data.records import PreferencePair, PromptRecord
 from alignzoo.models.policy import load_policy_and_reference
+from alignzoo.planning.command import DTYPE_BYTES
 from alignzoo.planning.memory import RunShape, plan_memory
 from alignzoo.planning.model_shape import model_shape
 from alignzoo.runner.optimizer import build_optimizer
@@ -191,7 +192,7 @@ def estimate(
     train = TrainConfig(batch_size=BATCH)
     run = RunShape(
         kind="causal_lm",
-        weight_bytes=getattr(torch, dtype.value).itemsize,
+        weight_bytes=DTYPE_BYTES[dtype],
         traits=algorithm_class.memory_traits(algorithm_config, train, shape.hidden),
         sequence_tokens=SEQUENCE if algorithm_class is DPOAlgorithm else PROMPT + NEW_TOKENS,
         prompt_tokens=PROMPT,

@@ -40,6 +40,8 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from model_sizes import SIZES, scale_config
+
 #: the shapes of the issue's measurements: batch 8 pairs (16 completions for the RL rows),
 #: rows of 64 tokens, 24 sampled tokens, fp32
 BATCH, MAX_LENGTH, NEW_TOKENS, GENERATIONS, RL_PROMPTS = 8, 64, 24, 4, 4
@@ -130,16 +132,10 @@ def prepare(workdir: Path, device: str) -> None:
     builtin = AutoModelForCausalLM.from_pretrained(base)
     builtin.save_pretrained(workdir / "builtin")
     tokenizer.save_pretrained(workdir / "builtin")
-    sizes = {
-        "20m": {"hidden_size": 512, "num_hidden_layers": 6, "intermediate_size": 1536},
-        "1b": {"hidden_size": 2048, "num_hidden_layers": 22, "intermediate_size": 5632},
-    }
-    for name, size in sizes.items():
+    for name in SIZES:
         if (name == "1b") != (device == "cuda"):
             continue
-        config = builtin.config
-        heads = size["hidden_size"] // 64
-        config.update(size | {"num_attention_heads": heads, "num_key_value_heads": heads})
+        config = scale_config(builtin.config, name)
         torch.manual_seed(0)
         with torch.device(device):  # a 1B model initialises in seconds on the GPU
             model = LlamaForCausalLM(config)

@@ -9,6 +9,7 @@ import torch
 from transformers import PreTrainedTokenizerBase
 
 from alignzoo.data.records import PreferencePair
+from alignzoo.models.logprobs import per_sequence
 from alignzoo.models.shared_prompt import share_prompts
 from alignzoo.models.tokenize import TokenizedCompletions, tokenize_completions
 
@@ -34,8 +35,9 @@ class PairLogprobs:
 
 
 def completion_tokens(tokens: TokenizedCompletions) -> torch.Tensor:
-    """Tokens of each completion, the ones its summed log-prob adds up; [B], float."""
-    return tokens.completion_mask[:, 1:].sum(-1).float()
+    """Tokens of each completion, the ones its summed log-prob adds up; [B], float (per
+    example, packed rows)."""
+    return per_sequence(tokens.completion_mask[:, 1:].float(), tokens)
 
 
 def pair_logprobs(
@@ -58,14 +60,12 @@ def pair_logprobs(
     def tokenize(prompts: list[str], completions: list[str]) -> TokenizedCompletions:
         return tokenize_completions(tokenizer, prompts, completions, max_length).to(device)
 
-    if packed:
+    if concatenated or packed:
         rows = tokenize_completions(tokenizer, prompts + prompts, chosen + rejected, max_length)
-        lengths, b = completion_tokens(rows).to(device), len(pairs)
-        both = logprobs(share_prompts(rows, max_length, tokenizer.pad_token_id or 0).to(device))
-        return PairLogprobs(both[:b], both[b:], lengths[:b], lengths[b:])
-    if concatenated:
-        tokens = tokenize(prompts + prompts, chosen + rejected)
-        both, lengths, b = logprobs(tokens), completion_tokens(tokens), len(pairs)
+        if packed:  # the same rows, laid out with shared prompts
+            rows = share_prompts(rows, max_length, tokenizer.pad_token_id or 0)
+        rows = rows.to(device)
+        both, lengths, b = logprobs(rows), completion_tokens(rows), len(pairs)
         return PairLogprobs(both[:b], both[b:], lengths[:b], lengths[b:])
     chosen_rows, rejected_rows = tokenize(prompts, chosen), tokenize(prompts, rejected)
     return PairLogprobs(
