@@ -10,7 +10,11 @@ so PPO has no row.
 
 Both sides train with the same settings where TRL's defaults differ from alignzoo's: no
 gradient checkpointing (TRL 1.16 turns it on by default; ``--checkpointing`` turns it on for
-both) and AdamW in torch's fused form (TRL's default, and alignzoo's).
+both) and AdamW in torch's fused form (TRL's default, and alignzoo's). The "each side's
+defaults" rows set only the shapes: what a user of either gets without tuning (TRL
+checkpoints gradients and scores the reference every step; alignzoo precomputes the
+reference and packs pairs with shared prompts); their MFU counts the useful work only (the
+training passes, no reference or recomputed forward).
 
 A row's time is the median step after ``--warmup`` steps (per repeat; the spread is the range
 of the repeats' medians); peak RSS is each process's own maximum. MFU divides the model
@@ -62,6 +66,9 @@ class Work:
     four_bit: bool = False
     precompute: bool = True  # DPO: reference log-probs computed once before training
     packing: bool = False  # DPO: alignzoo packs its rows (TRL 1.16's padding_free is disabled)
+    #: each side as its user gets it, with only the shapes set: TRL's DPO checkpoints
+    #: gradients and scores the reference every step, alignzoo's precomputes it and packs
+    defaults: bool = False
 
 
 ROWS = [
@@ -76,6 +83,8 @@ ROWS = [
     Work("DPO LoRA, reference on the fly", "dpo", "20m", lora=True, precompute=False),
     Work("DPO full, precomputed, alignzoo packed", "dpo", "builtin", packing=True),
     Work("DPO full, precomputed, alignzoo packed", "dpo", "20m", packing=True),
+    Work("DPO full, each side's defaults", "dpo", "builtin", defaults=True),
+    Work("DPO full, each side's defaults", "dpo", "20m", defaults=True),
 ]
 GPU_ROWS = [
     Work("DPO full, reference on the fly", "dpo", "1b", precompute=False),
@@ -102,8 +111,9 @@ def row_key(work: Work) -> str:
         f"{work.algorithm}_{work.model}"
         + "_lora" * work.lora
         + "_4bit" * work.four_bit
-        + ("_pre" if work.precompute and work.algorithm == "dpo" else "")
+        + ("_pre" if work.precompute and work.algorithm == "dpo" and not work.defaults else "")
         + "_packed" * work.packing
+        + "_defaults" * work.defaults
     )
 
 
@@ -165,7 +175,6 @@ def run_alignzoo(
         "train.warmup_steps=0",
         "train.scheduler=constant",
         "train.checkpoint_every=null",
-        f"train.gradient_checkpointing={str(checkpointing).lower()}",
         f"eval.every={steps}",
         "eval.num_prompts=8",
         "eval.batch_size=8",
@@ -173,14 +182,19 @@ def run_alignzoo(
     ]
     if device == "cuda":
         overrides += ["model.dtype=bfloat16"]
+    if not work.defaults:
+        overrides += [f"train.gradient_checkpointing={str(checkpointing).lower()}"]
     if work.algorithm == "dpo":
         overrides += [
             f"data.path={workdir / 'pairs.jsonl'}",
             f"train.batch_size={pairs}",
             f"algorithm.beta={BETA}",
-            f"algorithm.precompute_reference={str(work.precompute).lower()}",
-            f"algorithm.packing={str(work.packing).lower()}",
         ]
+        if not work.defaults:
+            overrides += [
+                f"algorithm.precompute_reference={str(work.precompute).lower()}",
+                f"algorithm.packing={str(work.packing).lower()}",
+            ]
     else:
         overrides += [
             f"data.path={workdir / 'prompts.jsonl'}",
@@ -263,8 +277,9 @@ def run_trl(
         "seed": 0,
         "bf16": device == "cuda",
         "model_init_kwargs": model_kwargs,
-        "gradient_checkpointing": checkpointing,
     }
+    if not work.defaults:
+        common["gradient_checkpointing"] = checkpointing
     clock = StepClock()
     extra: dict = {}
     if work.algorithm == "dpo":
@@ -276,7 +291,7 @@ def run_trl(
             per_device_train_batch_size=pairs,
             max_length=MAX_LENGTH,
             beta=BETA,
-            precompute_ref_log_probs=work.precompute,
+            **({} if work.defaults else {"precompute_ref_log_probs": work.precompute}),
         )
         rows = "pairs.jsonl"
     else:

@@ -92,7 +92,9 @@ def share_prompts(
     same_segment = (segment_of[query] == segment_of[key]) & (segment_of >= 0)[:, :, None]
     rejected_query = branch_of[query] == REJECTED
     hidden = rejected_query & ((branch_of[key] == CHOSEN) | twin[key])
-    padding = (segment_of < 0)[..., None] & torch.eye(width, dtype=torch.bool)
+    # padding looks at the row's first token, never at itself: real tokens are those on the
+    # mask's diagonal (the runner's token counter reads them there)
+    padding = (segment_of < 0)[..., None] & (torch.arange(width) == 0)
     mask = (same_segment & causal & ~hidden) | padding
     return TokenizedCompletions(
         input_ids,
@@ -105,12 +107,10 @@ def share_prompts(
 
 
 @torch.no_grad()
-def check_shared_prompts_supported(
-    model: PreTrainedModel, field: str = "algorithm.packing"
-) -> None:
-    """Raise unless ``model`` scores a pair laid out with a shared prompt as it scores the
-    two rows apart: a model that ignores custom 4-D attention masks would let the rejected
-    completion see the chosen one."""
+def shared_prompts_supported(model: PreTrainedModel) -> bool:
+    """Whether ``model`` scores a pair laid out with a shared prompt as it scores the two rows
+    apart (one tiny forward): a model that ignores custom 4-D attention masks would let the
+    rejected completion see the chosen one."""
     from alignzoo.models.logprobs import sequence_logprobs
 
     weight: torch.Tensor = model.get_input_embeddings().weight  # type: ignore[assignment]
@@ -126,7 +126,14 @@ def check_shared_prompts_supported(
         together = sequence_logprobs(model, share_prompts(rows, 6).to(device)).float()
     finally:
         model.train(training)
-    if not torch.allclose(together, apart, rtol=1e-3, atol=1e-3 * float(apart.abs().max())):
+    return torch.allclose(together, apart, rtol=1e-3, atol=1e-3 * float(apart.abs().max()))
+
+
+def check_shared_prompts_supported(
+    model: PreTrainedModel, field: str = "algorithm.packing"
+) -> None:
+    """Raise unless ``shared_prompts_supported(model)``."""
+    if not shared_prompts_supported(model):
         raise ConfigError(
             f"{field}=true: {type(model).__name__} does not keep to a custom 4-D attention "
             "mask, so a rejected completion would see the chosen one; set it to false"

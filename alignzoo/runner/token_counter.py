@@ -26,6 +26,11 @@ class TokenCounter:
         if not torch.is_grad_enabled():
             return
         mask = kwargs.get("attention_mask")
+        if isinstance(mask, torch.Tensor) and mask.dim() == 4:
+            # who sees whom (packed shared prompts): a real token sees itself, padding does not
+            seen = mask.diagonal(dim1=-2, dim2=-1)
+            self.tokens += int(seen.sum() if seen.dtype == torch.bool else (seen == 0).sum())
+            return
         if isinstance(mask, torch.Tensor):
             self.tokens += int(mask.sum())
             return

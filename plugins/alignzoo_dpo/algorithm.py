@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 
 import torch
+from transformers import PreTrainedModel
 
 from alignzoo.algorithms import (
     Algorithm,
@@ -20,10 +22,15 @@ from alignzoo.data.records import PreferencePair
 from alignzoo.models.logprobs import sequence_logprobs
 from alignzoo.models.pairs import PairLogprobs, pair_logprobs
 from alignzoo.models.reference import ReferenceModel
-from alignzoo.models.shared_prompt import check_shared_prompts_supported
+from alignzoo.models.shared_prompt import (
+    check_shared_prompts_supported,
+    shared_prompts_supported,
+)
 from alignzoo.models.tokenize import TokenizedCompletions
 from alignzoo_dpo.config import DPOConfig
 from alignzoo_dpo.loss import make_loss
+
+logger = logging.getLogger(__name__)
 
 #: pairs scored at once when precomputing reference log-probs (fewer with a smaller
 #: train.micro_batch_size: the vocabulary-wide logits of large models need the room)
@@ -54,8 +61,7 @@ class DPOAlgorithm(Algorithm[PreferencePair]):
             discopop_tau=config.discopop_tau,
         )
         self._cached_reference: dict[PreferencePair, tuple[float, float]] = {}
-        if config.packing:
-            check_shared_prompts_supported(context.bare_policy)
+        self.packing = use_packing(config, context.bare_policy)
 
     @classmethod
     def memory_traits(cls, config: DPOConfig, train: TrainConfig, hidden_size: int) -> MemoryTraits:
@@ -147,5 +153,29 @@ class DPOAlgorithm(Algorithm[PreferencePair]):
             ctx.max_length,
             ctx.device,
             self.config.concatenated_forward,
-            self.config.packing,
+            self.packing,
         )
+
+
+def use_packing(config: DPOConfig, model: PreTrainedModel) -> bool:
+    """``algorithm.packing``, or when it is None (the default) whether ``model`` keeps to the
+    4-D mask packing needs: a model that does not (a flash-attention kernel, an old custom
+    architecture) trains padded rather than failing, with one line in the log."""
+    if config.packing is not None:
+        if config.packing:
+            check_shared_prompts_supported(model)
+        return config.packing
+    if not config.concatenated_forward:
+        return False
+    try:
+        supported = shared_prompts_supported(model)
+    except (RuntimeError, ValueError, TypeError) as error:  # a kernel that refuses 4-D masks
+        logger.info("algorithm.packing: the probe forward failed (%s)", error)
+        supported = False
+    if not supported:
+        logger.info(
+            "algorithm.packing: %s does not keep to a custom 4-D attention mask; "
+            "pairs train padded",
+            type(model).__name__,
+        )
+    return supported

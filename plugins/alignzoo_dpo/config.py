@@ -69,8 +69,9 @@ class DPOConfig:
     #: mask keeping rejected blind to chosen), segments packed into rows of
     #: ``model.max_length``: no padding to the longest row (29% of a padded batch of the
     #: built-in pairs) and no second prompt (a quarter of their tokens); the model must keep
-    #: to custom 4-D attention masks (checked at the start)
-    packing: bool = False
+    #: to custom 4-D attention masks (checked at the start). None (the default): packed when
+    #: the model passes that check and chosen and rejected share a forward, padded otherwise
+    packing: bool | None = None
 
     field_ranges: ClassVar[FieldRanges] = {
         "beta": POSITIVE,

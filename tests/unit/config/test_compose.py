@@ -175,3 +175,10 @@ def test_peft_and_quant_are_typed_optional_nodes() -> None:
     assert OmegaConf.get_type(cfg.quant) is QuantConfig
     with pytest.raises(ConfigCompositionException):
         _compose("peft=lora", "peft.rank=4")  # a typed node: a stranger key fails
+
+
+def test_a_frontier_point_keeps_its_own_learning_rate_over_the_algorithms_budget() -> None:
+    """DPO's default budget climbs slowly (3e-5); the frontier's DPO points sweep at 1e-4."""
+    assert _compose("algorithm=dpo").train.learning_rate == 3e-5
+    point = _compose("+experiment=frontier", "+frontier=dpo_beta_0.1")
+    assert (point.algorithm.beta, point.train.learning_rate) == (0.1, 1e-4)

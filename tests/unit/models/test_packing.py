@@ -13,6 +13,7 @@ from alignzoo.errors import ConfigError
 from alignzoo.models.logprobs import sequence_logprobs, token_logprobs
 from alignzoo.models.packing import check_packing_supported, pack_completions
 from alignzoo.models.pairs import pair_logprobs
+from alignzoo.models.shared_prompt import check_shared_prompts_supported, shared_prompts_supported
 from alignzoo.models.tokenize import TokenizedCompletions, tokenize_completions
 
 PROMPTS = ["yesterday i watched the movie and", "i", "last week we checked in :", "the"]
@@ -132,3 +133,11 @@ def test_pair_logprobs_packed_match_the_padded_forward(tok, tiny_llama) -> None:
     packed = pair_logprobs(score, tok, pairs, 64, cpu, packed=True)
     for name in ("chosen", "rejected", "chosen_tokens", "rejected_tokens"):
         assert_close(getattr(packed, name), getattr(padded, name), rtol=1e-5, atol=1e-5)
+
+
+def test_the_shared_prompt_check_refuses_a_model_that_ignores_4d_masks(model) -> None:
+    assert shared_prompts_supported(model)
+    ignores = IgnoresPositionIds(model)  # it ignores the attention mask as well
+    assert not shared_prompts_supported(ignores)  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="algorithm.packing=true: IgnoresPositionIds"):
+        check_shared_prompts_supported(ignores)  # type: ignore[arg-type]

@@ -13,7 +13,7 @@ from alignzoo.models.reference import ReferenceModel
 from alignzoo.models.tokenize import tokenize_completions
 from alignzoo.runner.token_counter import TokenCounter
 from alignzoo.runner.updater import OptimizerUpdater
-from alignzoo_dpo.algorithm import DPOAlgorithm
+from alignzoo_dpo.algorithm import DPOAlgorithm, use_packing
 from alignzoo_dpo.config import DPOConfig
 
 
@@ -91,16 +91,23 @@ def test_micro_batching_follows_the_same_loss_trajectory(losses) -> None:
     "variant",
     [
         DPOConfig(concatenated_forward=False),
-        DPOConfig(precompute_reference=False),
+        DPOConfig(precompute_reference=False, packing=False),
         DPOConfig(packing=True),
         DPOConfig(packing=True, precompute_reference=False),
+        DPOConfig(),  # packed, as the tiny model keeps to 4-D masks
     ],
-    ids=["separate-forwards", "reference-on-the-fly", "packed", "packed-reference-on-the-fly"],
+    ids=[
+        "separate-forwards",
+        "reference-on-the-fly",
+        "packed",
+        "packed-reference-on-the-fly",
+        "default",
+    ],
 )
 def test_execution_options_do_not_change_the_losses(variant: DPOConfig, make_dpo, losses) -> None:
     torch.testing.assert_close(
         torch.tensor(losses(variant, steps=3)),
-        torch.tensor(losses(DPOConfig(), steps=3)),
+        torch.tensor(losses(DPOConfig(packing=False), steps=3)),
         rtol=1e-5,
         atol=1e-6,
     )
@@ -125,9 +132,14 @@ def test_ipo_converges_to_its_target_margin(make_dpo, eight_pairs) -> None:
     assert metrics["rewards/margins"] == pytest.approx(0.5, abs=0.01)
 
 
-def test_the_runner_counts_the_tokens_of_the_policy_forwards_only(make_dpo, eight_pairs) -> None:
-    """Reference scoring runs without gradients and is not training: it is not counted."""
-    algorithm, updater = make_dpo(DPOConfig(precompute_reference=False), micro_batch_size=3)
+@pytest.mark.parametrize("packing", [False, True])
+def test_the_runner_counts_the_tokens_of_the_policy_forwards_only(
+    packing: bool, make_dpo, eight_pairs
+) -> None:
+    """Reference scoring runs without gradients and is not training: it is not counted.
+    Packed, each pair's prompt is counted once (and its last token's twin), padding never."""
+    config = DPOConfig(precompute_reference=False, packing=packing)
+    algorithm, updater = make_dpo(config, micro_batch_size=3)
     counter = TokenCounter(algorithm.ctx.policy)
     algorithm.train_step(eight_pairs, updater)
     prompts = [p.prompt for p in eight_pairs]
@@ -137,7 +149,10 @@ def test_the_runner_counts_the_tokens_of_the_policy_forwards_only(make_dpo, eigh
         [p.chosen for p in eight_pairs] + [p.rejected for p in eight_pairs],
         algorithm.ctx.max_length,
     )
-    assert counter.take() == int(rows.attention_mask.sum()) > 2 * len(eight_pairs) * 5
+    padded = int(rows.attention_mask.sum())
+    prompt_tokens = sum(len(algorithm.ctx.tokenizer(p).input_ids) for p in prompts)
+    expected = padded - prompt_tokens + len(prompts) if packing else padded
+    assert counter.take() == expected > 2 * len(eight_pairs) * 5
     assert counter.take() == 0
 
 
@@ -167,3 +182,21 @@ def test_precomputed_without_a_reference_reads_the_untrained_policy_and_leaves_i
     with_copy = cached(ReferenceModel.frozen_copy_of)
     without = cached(lambda policy: None)
     assert without == with_copy and len(without) == len(set(eight_pairs))
+
+
+def test_pairs_are_packed_by_default_where_the_model_keeps_to_4d_masks(
+    tiny_llama, monkeypatch
+) -> None:
+    model = tiny_llama()
+    assert use_packing(DPOConfig(), model)
+    assert not use_packing(DPOConfig(packing=False), model)
+    assert not use_packing(DPOConfig(concatenated_forward=False), model)
+    # a model that fails the probe, or whose kernel refuses a 4-D mask, trains padded
+    monkeypatch.setattr("alignzoo_dpo.algorithm.shared_prompts_supported", lambda _: False)
+    assert not use_packing(DPOConfig(), model)
+
+    def refuses(_: object) -> bool:
+        raise ValueError("this attention kernel takes no 4-D mask")
+
+    monkeypatch.setattr("alignzoo_dpo.algorithm.shared_prompts_supported", refuses)
+    assert not use_packing(DPOConfig(), model)
