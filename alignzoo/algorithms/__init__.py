@@ -12,20 +12,20 @@ if TYPE_CHECKING:
     from alignzoo.algorithms.algorithm import (
         Algorithm,
         AlgorithmContext,
-        Consumes,
         Evaluator,
-        MemoryTraits,
         Metrics,
-        ModelKind,
         Record,
         Updater,
     )
     from alignzoo.algorithms.batching import LossAndMetrics
+    from alignzoo.algorithms.traits import AlgorithmTraits, Consumes, MemoryTraits, ModelKind
 
 _INTERFACE = "alignzoo.algorithms.algorithm"
+_TRAITS = "alignzoo.algorithms.traits"
 __all__ = [
     "Algorithm",
     "AlgorithmContext",
+    "AlgorithmTraits",
     "Consumes",
     "Evaluator",
     "LossAndMetrics",
@@ -37,5 +37,7 @@ __all__ = [
 ]
 __getattr__ = lazy_exports(
     __name__,
-    {name: _INTERFACE for name in __all__} | {"LossAndMetrics": "alignzoo.algorithms.batching"},
+    {name: _INTERFACE for name in __all__}
+    | {"LossAndMetrics": "alignzoo.algorithms.batching"}
+    | {name: _TRAITS for name in ("AlgorithmTraits", "Consumes", "MemoryTraits", "ModelKind")},
 )

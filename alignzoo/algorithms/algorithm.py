@@ -20,20 +20,19 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Generic, Literal, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from alignzoo.algorithms.batching import B, LossAndMetrics
-from alignzoo.config.schema import EvalConfig, TrainConfig
+from alignzoo.algorithms.traits import AlgorithmTraits
+from alignzoo.config.schema import EvalConfig
 from alignzoo.data.records import LabelledCompletion, PreferencePair, PromptRecord
 from alignzoo.errors import ConfigError
 from alignzoo.models.reference import ReferenceModel
 from alignzoo.rewards.source import RewardSource
 
-Consumes = Literal["pairs", "prompts", "feedback"]
-ModelKind = Literal["causal_lm", "reward_model"]
 Record = PreferencePair | PromptRecord | LabelledCompletion
 #: the record type an algorithm consumes: PreferencePair, PromptRecord or LabelledCompletion
 R = TypeVar("R", PreferencePair, PromptRecord, LabelledCompletion)
@@ -148,46 +147,16 @@ class AlgorithmContext:
         return self.reward
 
 
-@dataclass
-class MemoryTraits:
-    """What one training step holds besides the model, for the memory planner (``alignzoo-plan``).
-
-    Row counts are sequences in one forward pass; the planner multiplies them by tokens.
-    """
-
-    #: rows in one forward with gradients (a micro-batch; pairs count chosen and rejected)
-    train_rows: int
-    #: rows in one forward without gradients (reference log-probs, rollout scoring)
-    no_grad_rows: int = 0
-    #: the no-gradient forward keeps every layer's hidden state (PPO's value estimates)
-    no_grad_keeps_hidden_states: bool = False
-    #: prompts sampled at once with a KV cache, and tokens sampled each (0: no sampling)
-    rollout_rows: int = 0
-    rollout_new_tokens: int = 0
-    #: parameters trained beside the model (PPO's value head: hidden size + 1)
-    extra_trainable: int = 0
-
-
-class Algorithm(ABC, Generic[R]):
+class Algorithm(AlgorithmTraits, ABC, Generic[R]):
     """An alignment method: says what it consumes, and takes one training step on a batch.
 
-    Subclasses set ``consumes`` and implement ``train_step``. ``self.config`` is an instance
+    Subclasses set ``consumes`` and implement ``train_step``; the other class-level facts
+    (``model_kind``, ``needs_reference``, ``trains``, ``memory_traits``) are
+    :class:`~alignzoo.algorithms.traits.AlgorithmTraits`', which a plugin may keep in a
+    torch-free module of its own for the planner. ``self.config`` is an instance
     of the config dataclass the plugin registered (``algorithm.<field>=...`` overrides already
     applied and type-checked by Hydra); ``self.ctx`` is what the runner built for it.
     """
-
-    consumes: ClassVar[Consumes]
-    #: what the runner loads as ``ctx.policy``: a causal LM (with a frozen reference), or a
-    #: sequence classifier with one output (reward-model training, no reference)
-    model_kind: ClassVar[ModelKind] = "causal_lm"
-    #: False for a reference-free method (ORPO, SimPO, SFT): full fine-tuning then loads no
-    #: frozen copy and ``ctx.reference`` is None; evaluation loads the reference for itself and
-    #: frees it after (``eval.kl``). Under LoRA the reference costs nothing (the base with the
-    #: adapter off), so it is kept.
-    needs_reference: ClassVar[bool] = True
-    #: False for a method that only samples and evaluates (best-of-n): the runner evaluates
-    #: it once, at step 0, takes no training step whatever ``train.steps`` says, saves nothing
-    trains: ClassVar[bool] = True
 
     def __init__(self, config: Any, context: AlgorithmContext) -> None:
         self.config = config
@@ -212,18 +181,6 @@ class Algorithm(ABC, Generic[R]):
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Take back what ``state_dict`` returned, when a run resumes. Default: nothing."""
-
-    @classmethod
-    def needs_reference_for(cls, config: Any) -> bool:
-        """Whether a run with ``config`` reads the reference (default: ``needs_reference``);
-        GRPO reads it only for its optional KL term."""
-        return cls.needs_reference
-
-    @classmethod
-    def memory_traits(cls, config: Any, train: TrainConfig, hidden_size: int) -> MemoryTraits:
-        """Rows in flight during a step (default: one forward with gradients per micro-batch)."""
-        rows = train.micro_batch_size or train.batch_size
-        return MemoryTraits(train_rows=rows * (2 if cls.consumes == "pairs" else 1))
 
     def updates_per_step(self) -> int:
         """Optimizer steps one ``train_step`` takes (PPO: epochs x mini-batches)."""

@@ -16,15 +16,16 @@ weights.
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from hydra import compose, initialize_config_module
 from omegaconf import DictConfig, OmegaConf
-from transformers import AutoConfig, PretrainedConfig
 
 from alignzoo.config.schema import DType, ModelConfig, TrainConfig, optional_dataclass
 from alignzoo.errors import AlignzooError, ConfigError
@@ -38,7 +39,12 @@ from alignzoo.planning.memory import (
     plan_memory,
     reward_model_term,
 )
-from alignzoo.planning.model_shape import ModelShape, model_shape
+from alignzoo.planning.model_shape import (
+    ModelShape,
+    llama_family_shape,
+    meta_device_shape,
+    model_shape,
+)
 from alignzoo.planning.sharding import (
     Sharding,
     check_sharding,
@@ -73,27 +79,30 @@ def plan_run(
     model_cfg: ModelConfig = OmegaConf.to_object(cfg.model)  # type: ignore[assignment]
     if model_cfg.name_or_path:
         source = adapter_base(model_cfg.name_or_path) or model_cfg.name_or_path
-        config = _model_config(source, model_cfg, "model.name_or_path", model_cfg.revision)
+        shape = _shape_of(source, model_cfg, "model.name_or_path", model_cfg.revision)
     else:
         data_component = registry.for_config("data", cfg.data)
         source = f"data={data_component.name}'s base model"
-        config = data_component.build(cfg.data).base_model_config()
+        if data_component.base_model_config is not None:  # plugin API 1.3: nothing built
+            config = data_component.base_model_config(OmegaConf.to_object(cfg.data))
+        else:
+            config = data_component.build(cfg.data).base_model_config()
         if config is None:
             raise ConfigError(
                 f"model.name_or_path is not set and data={data_component.name} has no base "
                 "model of its own; set model.name_or_path"
             )
-    shape = model_shape(config, model_cfg.trust_remote_code)
+        shape = model_shape(config, model_cfg.trust_remote_code)
     algorithm = registry.for_config("algorithm", cfg.algorithm)
     train: TrainConfig = OmegaConf.to_object(cfg.train)  # type: ignore[assignment]
     sharding = sharding or Sharding()
     train = _per_process(train, sharding.processes)
     algorithm_config = OmegaConf.to_object(cfg.algorithm)
-    traits = algorithm.factory.memory_traits(algorithm_config, train, shape.hidden)
+    traits = algorithm.traits.memory_traits(algorithm_config, train, shape.hidden)
     sequence = sequence_tokens or model_cfg.max_length
     sampled = max(traits.rollout_new_tokens, cfg.eval.sampling.max_new_tokens)
     run = RunShape(
-        kind=algorithm.factory.model_kind,
+        kind=algorithm.traits.model_kind,
         weight_bytes=DTYPE_BYTES[model_cfg.dtype],
         traits=traits,
         sequence_tokens=sequence,
@@ -103,7 +112,7 @@ def plan_run(
         lora=optional_dataclass(cfg.peft),
         quant=optional_dataclass(cfg.quant),
         gradient_checkpointing=train.gradient_checkpointing,
-        reference=algorithm.factory.needs_reference_for(algorithm_config),
+        reference=algorithm.traits.needs_reference_for(algorithm_config),
     )
     plan = shard_plan(plan_memory(shape, run), sharding, shape, run.weight_bytes)
     if (term := _reward_model(cfg, model_cfg, shape)) is not None:
@@ -139,26 +148,46 @@ def _reward_model(cfg: DictConfig, model_cfg: ModelConfig, policy: ModelShape) -
         name = node.get(field)
         shape = policy
         if name is not None:
-            config = _model_config(adapter_base(name) or name, model_cfg, f"reward.{field}")
-            shape = model_shape(config, model_cfg.trust_remote_code)
+            shape = _shape_of(adapter_base(name) or name, model_cfg, f"reward.{field}")
         quant = quant_preset(str(node.get("quant", "none")), "reward.quant")
         return reward_model_term(shape, 4, quant, bool(node.get("share_base", False)))
     return None
 
 
-def _model_config(
+def _shape_of(
     name: str, model_cfg: ModelConfig, field: str, revision: str | None = None
-) -> PretrainedConfig:
-    """The transformers config of ``name`` (config.json only, never weights)."""
+) -> ModelShape:
+    """The shape of model ``name`` from its config.json (never its weights): counted for the
+    Llama family without importing torch, else built on the meta device."""
+    values = _config_json(name, field, revision)
+    if (shape := llama_family_shape(values)) is not None:
+        return shape
+    from transformers import AutoConfig  # the meta build needs transformers and torch anyway
+
+    config = AutoConfig.from_pretrained(
+        name, revision=revision, trust_remote_code=model_cfg.trust_remote_code
+    )
+    return meta_device_shape(config, model_cfg.trust_remote_code)
+
+
+def _config_json(name: str, field: str, revision: str | None) -> dict[str, Any]:
+    """config.json of a local directory or hub id (from the hub's cache, or downloaded)."""
     try:
-        return AutoConfig.from_pretrained(
-            name, revision=revision, trust_remote_code=model_cfg.trust_remote_code
-        )
-    except OSError as error:
+        if Path(name).is_dir():
+            path = Path(name) / "config.json"
+        else:
+            from huggingface_hub import hf_hub_download
+
+            path = Path(hf_hub_download(name, "config.json", revision=revision))
+        values = json.loads(path.read_text())
+    except (OSError, ValueError) as error:  # missing, unreachable, not JSON, a bad repo id
         raise ConfigError(
             f"{field}={name!r}: no model config there (expected a hub id or a directory "
             f"with config.json): {error}"
         ) from error
+    if not isinstance(values, dict):
+        raise ConfigError(f"{field}={name!r}: its config.json is not a JSON object")
+    return values
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from alignzoo.algorithms.algorithm import MemoryTraits
+from alignzoo.algorithms.traits import MemoryTraits
 from alignzoo.config.schema import LoraAdapterConfig, QuantConfig
 from alignzoo.planning.model_shape import ModelShape
 

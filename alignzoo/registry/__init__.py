@@ -9,9 +9,10 @@ from alignzoo.registry.manager import (
     installed_plugins,
     load_plugins,
 )
-from alignzoo.registry.registry import Component, PluginRegistry
+from alignzoo.registry.registry import AlgorithmComponent, Component, PluginRegistry
 
 __all__ = [
+    "AlgorithmComponent",
     "AlignzooPluginManager",
     "Component",
     "LoadedPlugins",

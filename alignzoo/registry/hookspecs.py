@@ -25,8 +25,11 @@ PROJECT = "alignzoo"
 #: ``Algorithm.needs_reference``, ``AlgorithmContext.bare_policy``,
 #: ``registry.add_reward_function`` and the ``Evaluator`` protocol; 1.2 lets a factory be
 #: named by import string (``"my_plugin.algorithm:MyAlgorithm"``), imported when a run builds
-#: it, so that registering imports no torch. 1.0 and 1.1 plugins still work.
-PLUGIN_API_VERSION = "1.2"
+#: it, so that registering imports no torch; 1.3 adds ``add_algorithm(traits=...)`` (an
+#: algorithm's class-level facts from a torch-free module) and
+#: ``add_dataset(base_model_config=...)``, so that ``alignzoo-plan`` imports no torch either.
+#: 1.0, 1.1 and 1.2 plugins still work.
+PLUGIN_API_VERSION = "1.3"
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
 
+from alignzoo.algorithms.traits import AlgorithmTraits
 from alignzoo.errors import ConfigError, PluginError
 
 if TYPE_CHECKING:  # the interfaces import torch: registering must stay cheap
@@ -42,13 +43,35 @@ class Component(Generic[F]):
     plugin: str
     #: config field -> (kind, name) of another plugin's component this one is built on
     requires: Mapping[str, tuple[Kind, str]] = field(default_factory=dict)
+    #: an algorithm's class-level facts from a torch-free module (plugin API 1.3), read without
+    #: importing the algorithm; the algorithm class derives from it
+    declared_traits: type[AlgorithmTraits] | None = None
+    #: a data source's ``config -> config.json content`` of its own base model, known without
+    #: building the source (plugin API 1.3)
+    base_model_config: Callable[[Any], Mapping[str, Any] | None] | None = None
 
     @functools.cached_property
     def factory(self) -> F:
         """The algorithm class or factory function, imported now if registered by name."""
-        if not isinstance(self.target, str):
-            return self.target
-        return import_target(self.target, f"{self.kind} {self.name!r} (plugin {self.plugin!r})")
+        what = f"{self.kind} {self.name!r} (plugin {self.plugin!r})"
+        factory = self.target
+        if isinstance(factory, str):
+            factory = import_target(factory, what)
+        traits = self.declared_traits
+        if traits is not None and not (isinstance(factory, type) and issubclass(factory, traits)):
+            raise PluginError(
+                f"{what}: registered with traits={traits.__name__}, but "
+                f"{getattr(factory, '__name__', factory)!r} does not derive from it (declare "
+                f"the algorithm as class ...({traits.__name__}, Algorithm[...]))"
+            )
+        return factory
+
+    @property
+    def traits(self) -> type[AlgorithmTraits]:
+        """An algorithm's class-level facts (``model_kind``, ``needs_reference_for``,
+        ``memory_traits``): the registered traits class, or else the algorithm class itself
+        (imported now)."""
+        return self.declared_traits or self.factory  # type: ignore[return-value]
 
     def build(self, config: DictConfig, *args: Any) -> Any:
         """Instantiate with the composed config turned back into the plugin's dataclass."""
@@ -95,6 +118,7 @@ class PluginRegistry:
         algorithm: type[Algorithm] | str,
         config: type,
         requires: Mapping[str, tuple[Kind, str]] | None = None,
+        traits: type[AlgorithmTraits] | None = None,
     ) -> None:
         """Register an :class:`~alignzoo.algorithms.Algorithm` subclass and its config dataclass.
 
@@ -109,8 +133,14 @@ class PluginRegistry:
         ``algorithm.dpo.beta=0.5`` is checked at compose time), and a missing one leaves this
         component out with a message naming both. Build the other component with
         :meth:`component_for` on the field's value.
+
+        ``traits`` (plugin API 1.3) is an :class:`~alignzoo.algorithms.AlgorithmTraits`
+        subclass from a torch-free module holding the algorithm's class-level facts
+        (``consumes``, ``needs_reference_for``, ``memory_traits``...); the algorithm class
+        derives from it. Then ``alignzoo-plan`` reads them without importing the algorithm
+        (or torch). Without it, they are read from the algorithm class.
         """
-        self._add("algorithm", name, algorithm, config, dict(requires or {}))
+        self._add("algorithm", name, algorithm, config, dict(requires or {}), traits=traits)
 
     def add_reward(
         self, name: str, factory: Callable[[Any], RewardSource] | str, config: type
@@ -134,11 +164,21 @@ class PluginRegistry:
         self._add("reward", name, functools.partial(_function_reward, name, function), typed)
 
     def add_dataset(
-        self, name: str, factory: Callable[[Any], DataSource] | str, config: type
+        self,
+        name: str,
+        factory: Callable[[Any], DataSource] | str,
+        config: type,
+        base_model_config: Callable[[Any], Mapping[str, Any] | None] | None = None,
     ) -> None:
         """Register a data-source factory ``factory(config) -> DataSource`` (or its import
-        string, ``"module:name"``, as for :meth:`add_algorithm`)."""
-        self._add("data", name, factory, config)
+        string, ``"module:name"``, as for :meth:`add_algorithm`).
+
+        ``base_model_config`` (plugin API 1.3), for a source with a base model of its own:
+        a torch-free ``function(config)`` returning that model's config.json content, so
+        that ``alignzoo-plan`` sizes it without building the source. Without it, the planner
+        builds the source and asks its ``base_model_config()``.
+        """
+        self._add("data", name, factory, config, base_model_config=base_model_config)
 
     def _add(
         self,
@@ -147,6 +187,8 @@ class PluginRegistry:
         factory: Any,
         config: type,
         requires: dict[str, tuple[Kind, str]] | None = None,
+        traits: type[AlgorithmTraits] | None = None,
+        base_model_config: Callable[[Any], Mapping[str, Any] | None] | None = None,
     ) -> None:
         if not (isinstance(config, type) and dataclasses.is_dataclass(config)):
             raise PluginError(
@@ -158,6 +200,13 @@ class PluginRegistry:
                 f"plugin {self._plugin!r}: {kind} {name!r} names its factory {factory!r}; "
                 "expected 'package.module:Name'"
             )
+        if traits is not None and not (
+            isinstance(traits, type) and issubclass(traits, AlgorithmTraits)
+        ):
+            raise PluginError(
+                f"plugin {self._plugin!r}: algorithm {name!r} gives traits={traits!r}; expected "
+                "an AlgorithmTraits subclass (from alignzoo.algorithms.traits)"
+            )
         if (kind, name) in self._clashes:  # a third claimant
             self._clashes[kind, name].append(self._plugin)
             self._clashing_configs[config] = (kind, name)
@@ -168,7 +217,9 @@ class PluginRegistry:
             self._clashing_configs[existing.config_class] = (kind, name)
             self._clashing_configs[config] = (kind, name)
             return
-        component = Component(kind, name, factory, config, self._plugin, requires or {})
+        component = Component(
+            kind, name, factory, config, self._plugin, requires or {}, traits, base_model_config
+        )
         self._components[kind][name] = component
         if not component.requires:  # else stored once what it requires is known
             self._store.store(group=kind, name=name, node=config, provider=self._plugin)

@@ -9,18 +9,23 @@ from __future__ import annotations
 
 from alignzoo.registry import PluginRegistry, hookimpl
 from alignzoo_best_of_n.config import BestOfNConfig, RejectionSamplingConfig
+from alignzoo_best_of_n.traits import BestOfNTraits, RejectionSamplingTraits
 
-ALIGNZOO_PLUGIN_API = "1.2"
+ALIGNZOO_PLUGIN_API = "1.3"
 
 
 @hookimpl
 def alignzoo_register_algorithms(registry: PluginRegistry) -> None:
     """``algorithm=best_of_n`` and ``algorithm=rejection_sampling``."""
     registry.add_algorithm(
-        "best_of_n", "alignzoo_best_of_n.best_of_n:BestOfNAlgorithm", BestOfNConfig
+        "best_of_n",
+        "alignzoo_best_of_n.best_of_n:BestOfNAlgorithm",
+        BestOfNConfig,
+        traits=BestOfNTraits,
     )
     registry.add_algorithm(
         "rejection_sampling",
         "alignzoo_best_of_n.rejection_sampling:RejectionSamplingAlgorithm",
         RejectionSamplingConfig,
+        traits=RejectionSamplingTraits,
     )

@@ -11,19 +11,16 @@ from alignzoo.errors import ConfigError
 from alignzoo.models.generation import sample_completions
 from alignzoo_best_of_n.config import BestOfNConfig
 from alignzoo_best_of_n.selection import best_of_groups, best_of_n_kl
+from alignzoo_best_of_n.traits import BestOfNTraits
 
 
-class BestOfNAlgorithm(Algorithm[PromptRecord]):
+class BestOfNAlgorithm(BestOfNTraits, Algorithm[PromptRecord]):
     """Sample n completions of each held-out prompt from the starting policy, keep the one the
     training reward scores highest, and report its gold reward at the analytic KL
     log n - (n - 1)/n. Nothing is trained (the runner takes no step); a sweep over n draws
     its curve on the frontier plot. Raises ``ConfigError`` without a training reward or for
     n < 1.
     """
-
-    consumes = "prompts"
-    needs_reference = False  # it samples from the untrained policy: the reference itself
-    trains = False  # the runner evaluates it once and takes no step
 
     def __init__(self, config: BestOfNConfig, context: AlgorithmContext) -> None:
         super().__init__(config, context)

@@ -10,28 +10,24 @@ from alignzoo.algorithms import (
     Algorithm,
     AlgorithmContext,
     LossAndMetrics,
-    MemoryTraits,
     Metrics,
     Updater,
 )
-from alignzoo.config.schema import TrainConfig
 from alignzoo.data.records import PromptRecord
 from alignzoo.errors import ConfigError
 from alignzoo.models.logprobs import token_logprobs
 from alignzoo.rollout import Rollout, collect_rollout
 from alignzoo_best_of_n.config import RejectionSamplingConfig
 from alignzoo_best_of_n.selection import best_of_groups
+from alignzoo_best_of_n.traits import RejectionSamplingTraits
 
 
-class RejectionSamplingAlgorithm(Algorithm[PromptRecord]):
+class RejectionSamplingAlgorithm(RejectionSamplingTraits, Algorithm[PromptRecord]):
     """RAFT (Dong et al. 2023): sample n completions per prompt from the current policy, keep
     the best under the training reward, and take one maximum-likelihood step on them:
     L = -mean_i (1/|y_i|) sum_t log pi(y_i,t | x_i, y_i,<t). No reference in the loss.
     Raises ``ConfigError`` without a training reward or for n < 1.
     """
-
-    consumes = "prompts"
-    needs_reference = False
 
     def __init__(self, config: RejectionSamplingConfig, context: AlgorithmContext) -> None:
         super().__init__(config, context)
@@ -41,18 +37,6 @@ class RejectionSamplingAlgorithm(Algorithm[PromptRecord]):
             )
         if config.n < 1:
             raise ConfigError(f"algorithm.n must be >= 1, got {config.n}")
-
-    @classmethod
-    def memory_traits(
-        cls, config: RejectionSamplingConfig, train: TrainConfig, hidden_size: int
-    ) -> MemoryTraits:
-        """n samples of every prompt at once; the step trains on one row per prompt."""
-        return MemoryTraits(
-            train_rows=min(train.micro_batch_size or train.batch_size, train.batch_size),
-            no_grad_rows=0,
-            rollout_rows=train.batch_size * config.n,
-            rollout_new_tokens=config.rollout.max_new_tokens,
-        )
 
     def train_step(self, batch: Sequence[PromptRecord], updater: Updater) -> Metrics:
         """Sample n per prompt, keep each prompt's best, one supervised step on the kept."""

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 from alignzoo.registry import PluginRegistry, hookimpl
 from alignzoo_dpo.config import DPOConfig
+from alignzoo_dpo.traits import DPOTraits
 
 
 @hookimpl
 def alignzoo_register_algorithms(registry: PluginRegistry) -> None:
     """``algorithm=dpo``."""
-    registry.add_algorithm("dpo", "alignzoo_dpo.algorithm:DPOAlgorithm", DPOConfig)
+    registry.add_algorithm(
+        "dpo", "alignzoo_dpo.algorithm:DPOAlgorithm", DPOConfig, traits=DPOTraits
+    )

@@ -12,12 +12,10 @@ from alignzoo.algorithms import (
     Algorithm,
     AlgorithmContext,
     LossAndMetrics,
-    MemoryTraits,
     Metrics,
     Updater,
 )
 from alignzoo.algorithms.batching import micro_batches
-from alignzoo.config.schema import TrainConfig
 from alignzoo.data.records import PreferencePair
 from alignzoo.models.logprobs import sequence_logprobs
 from alignzoo.models.pairs import PairLogprobs, pair_logprobs
@@ -29,15 +27,12 @@ from alignzoo.models.shared_prompt import (
 from alignzoo.models.tokenize import TokenizedCompletions
 from alignzoo_dpo.config import DPOConfig
 from alignzoo_dpo.loss import make_loss
+from alignzoo_dpo.traits import REFERENCE_BATCH, DPOTraits
 
 logger = logging.getLogger(__name__)
 
-#: pairs scored at once when precomputing reference log-probs (fewer with a smaller
-#: train.micro_batch_size: the vocabulary-wide logits of large models need the room)
-REFERENCE_BATCH = 64
 
-
-class DPOAlgorithm(Algorithm[PreferencePair]):
+class DPOAlgorithm(DPOTraits, Algorithm[PreferencePair]):
     """Fits the policy to preference pairs directly, with the reference as implicit-reward anchor.
 
     Supports sixteen preference losses and their weighted mixtures (``algorithm.loss``,
@@ -47,8 +42,6 @@ class DPOAlgorithm(Algorithm[PreferencePair]):
     (the updater's).
     Raises ``ValueError`` for a bad ``beta``, ``loss`` or ``label_smoothing``.
     """
-
-    consumes = "pairs"
 
     def __init__(self, config: DPOConfig, context: AlgorithmContext) -> None:
         super().__init__(config, context)
@@ -62,21 +55,6 @@ class DPOAlgorithm(Algorithm[PreferencePair]):
         )
         self._cached_reference: dict[PreferencePair, tuple[float, float]] = {}
         self.packing = use_packing(config, context.bare_policy)
-
-    @classmethod
-    def memory_traits(cls, config: DPOConfig, train: TrainConfig, hidden_size: int) -> MemoryTraits:
-        """Chosen and rejected rows of a micro-batch; reference scoring in chunks, no gradients."""
-        rows = 2 * (train.micro_batch_size or train.batch_size)
-        chunk = min(REFERENCE_BATCH, train.micro_batch_size or REFERENCE_BATCH)
-        reference_rows = 2 * chunk if config.precompute_reference else rows
-        return MemoryTraits(train_rows=rows, no_grad_rows=reference_rows)
-
-    @classmethod
-    def needs_reference_for(cls, config: DPOConfig) -> bool:
-        """Only to score pairs as they come: precomputed, the reference's log-probs are read
-        from the policy itself before its first update (as TRL does), so full fine-tuning
-        holds no frozen copy (evaluation loads one for its KL)."""
-        return not config.precompute_reference
 
     def prepare(self, train_records: Sequence[PreferencePair]) -> None:
         """Precompute reference log-probs of every training pair once, if configured."""

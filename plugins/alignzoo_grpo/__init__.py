@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from alignzoo.registry import PluginRegistry, hookimpl
 from alignzoo_grpo.config import GRPOConfig
+from alignzoo_grpo.traits import GRPOTraits
 
-ALIGNZOO_PLUGIN_API = "1.2"
+ALIGNZOO_PLUGIN_API = "1.3"
 
 
 @hookimpl
 def alignzoo_register_algorithms(registry: PluginRegistry) -> None:
     """``algorithm=grpo``."""
-    registry.add_algorithm("grpo", "alignzoo_grpo.algorithm:GRPOAlgorithm", GRPOConfig)
+    registry.add_algorithm(
+        "grpo", "alignzoo_grpo.algorithm:GRPOAlgorithm", GRPOConfig, traits=GRPOTraits
+    )

@@ -11,7 +11,6 @@ from alignzoo.algorithms import (
     Algorithm,
     AlgorithmContext,
     LossAndMetrics,
-    MemoryTraits,
     Metrics,
     Updater,
 )
@@ -19,7 +18,6 @@ from alignzoo.algorithms.batching import mean_over_updates
 from alignzoo.algorithms.kl import kl_k3
 from alignzoo.algorithms.masked import masked_mean
 from alignzoo.algorithms.policy_gradient import clipped_surrogate
-from alignzoo.config.schema import TrainConfig
 from alignzoo.data.records import PromptRecord
 from alignzoo.errors import ConfigError
 from alignzoo.models.logprobs import token_logprobs
@@ -31,6 +29,7 @@ from alignzoo_grpo.advantages import (
 )
 from alignzoo_grpo.config import GRPOConfig, LossType, RewardAggregation
 from alignzoo_grpo.loss import aggregate, cispo_token_losses, log_importance
+from alignzoo_grpo.traits import GRPOTraits
 
 
 @dataclass
@@ -60,7 +59,7 @@ class GRPOBatch:
         )
 
 
-class GRPOAlgorithm(Algorithm[PromptRecord]):
+class GRPOAlgorithm(GRPOTraits, Algorithm[PromptRecord]):
     """Group Relative Policy Optimization (Shao et al. 2024) without a value model.
 
     Supports: G completions per prompt; rewards scaled by the group's std, the batch's or not
@@ -71,8 +70,6 @@ class GRPOAlgorithm(Algorithm[PromptRecord]):
     several weighted reward sources summed then normalised, or normalised each then summed.
     Raises ``ConfigError`` without a training reward or with fewer than 2 generations.
     """
-
-    consumes = "prompts"
 
     def __init__(self, config: GRPOConfig, context: AlgorithmContext) -> None:
         super().__init__(config, context)
@@ -85,25 +82,6 @@ class GRPOAlgorithm(Algorithm[PromptRecord]):
             )
         if config.num_iterations < 1:
             raise ConfigError("algorithm.num_iterations must be >= 1")
-
-    @classmethod
-    def needs_reference_for(cls, config: GRPOConfig) -> bool:
-        """Only a KL term (``beta`` > 0) reads the reference."""
-        return config.beta != 0
-
-    @classmethod
-    def memory_traits(
-        cls, config: GRPOConfig, train: TrainConfig, hidden_size: int
-    ) -> MemoryTraits:
-        """G completions of every prompt sampled at once; scored without gradients; updated in
-        micro-batches of completions."""
-        rows = train.batch_size * config.num_generations
-        return MemoryTraits(
-            train_rows=min(train.micro_batch_size or rows, rows),
-            no_grad_rows=rows if config.beta or config.num_iterations > 1 else 0,
-            rollout_rows=rows,
-            rollout_new_tokens=config.rollout.max_new_tokens,
-        )
 
     def updates_per_step(self) -> int:
         """One optimizer step per iteration over the rollout."""

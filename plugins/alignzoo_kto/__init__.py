@@ -7,11 +7,14 @@ from __future__ import annotations
 
 from alignzoo.registry import PluginRegistry, hookimpl
 from alignzoo_kto.config import KTOConfig
+from alignzoo_kto.traits import KTOTraits
 
-ALIGNZOO_PLUGIN_API = "1.2"
+ALIGNZOO_PLUGIN_API = "1.3"
 
 
 @hookimpl
 def alignzoo_register_algorithms(registry: PluginRegistry) -> None:
     """``algorithm=kto``."""
-    registry.add_algorithm("kto", "alignzoo_kto.algorithm:KTOAlgorithm", KTOConfig)
+    registry.add_algorithm(
+        "kto", "alignzoo_kto.algorithm:KTOAlgorithm", KTOConfig, traits=KTOTraits
+    )

@@ -11,17 +11,16 @@ from alignzoo.algorithms import (
     Algorithm,
     AlgorithmContext,
     LossAndMetrics,
-    MemoryTraits,
     Metrics,
     Updater,
 )
-from alignzoo.config.schema import TrainConfig
 from alignzoo.data.records import LabelledCompletion
 from alignzoo.errors import ConfigError
 from alignzoo.models.logprobs import sequence_logprobs
 from alignzoo.models.tokenize import TokenizedCompletions, tokenize_completions
 from alignzoo_kto.config import KTOConfig
 from alignzoo_kto.loss import kl_reference_point, kto_losses
+from alignzoo_kto.traits import KTOTraits
 
 
 @dataclass
@@ -46,7 +45,7 @@ class KTOBatch:
         )
 
 
-class KTOAlgorithm(Algorithm[LabelledCompletion]):
+class KTOAlgorithm(KTOTraits, Algorithm[LabelledCompletion]):
     """KTO (Ethayarajh et al. 2024) on unpaired feedback (``data.kind=feedback`` rows, or
     preference pairs split into a desirable and an undesirable row each).
 
@@ -55,20 +54,12 @@ class KTOAlgorithm(Algorithm[LabelledCompletion]):
     Raises ``ConfigError`` for beta <= 0 or a negative weight.
     """
 
-    consumes = "feedback"
-
     def __init__(self, config: KTOConfig, context: AlgorithmContext) -> None:
         super().__init__(config, context)
         if not config.beta > 0:
             raise ConfigError(f"algorithm.beta must be > 0, got {config.beta}")
         if config.desirable_weight < 0 or config.undesirable_weight < 0:
             raise ConfigError("algorithm.desirable_weight and undesirable_weight must be >= 0")
-
-    @classmethod
-    def memory_traits(cls, config: KTOConfig, train: TrainConfig, hidden_size: int) -> MemoryTraits:
-        """A row per example; the reference and the mismatched rows scored without gradients."""
-        rows = train.micro_batch_size or train.batch_size
-        return MemoryTraits(train_rows=rows, no_grad_rows=2 * train.batch_size)
 
     def train_step(self, batch: Sequence[LabelledCompletion], updater: Updater) -> Metrics:
         """Score the reference and z0 once for the step, then one optimizer step."""

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from alignzoo.registry import PluginRegistry, hookimpl
 from alignzoo_online_dpo.config import DPO, OnlineDPOConfig
+from alignzoo_online_dpo.traits import OnlineDPOTraits
 
-ALIGNZOO_PLUGIN_API = "1.2"
+ALIGNZOO_PLUGIN_API = "1.3"
 
 
 @hookimpl
@@ -21,4 +22,5 @@ def alignzoo_register_algorithms(registry: PluginRegistry) -> None:
         "alignzoo_online_dpo.algorithm:OnlineDPOAlgorithm",
         OnlineDPOConfig,
         requires={"dpo": ("algorithm", DPO)},
+        traits=OnlineDPOTraits,
     )

@@ -3,25 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from alignzoo.algorithms import (
     Algorithm,
     AlgorithmContext,
-    MemoryTraits,
     Metrics,
     Updater,
 )
-from alignzoo.config.schema import TrainConfig
 from alignzoo.data.records import PreferencePair, PromptRecord
 from alignzoo.errors import ConfigError
-from alignzoo.registry import Component, installed_plugins
 from alignzoo.rollout import collect_rollout
-from alignzoo_online_dpo.config import DPO, OnlineDPOConfig
+from alignzoo_online_dpo.config import OnlineDPOConfig
 from alignzoo_online_dpo.labels import pairs_from_scores
+from alignzoo_online_dpo.traits import OnlineDPOTraits, required_dpo
 
 
-class OnlineDPOAlgorithm(Algorithm[PromptRecord]):
+class OnlineDPOAlgorithm(OnlineDPOTraits, Algorithm[PromptRecord]):
     """Online DPO (Guo et al. 2024): sample two completions per prompt from the current policy,
     let the training reward pick the better, take a DPO step on those pairs.
 
@@ -31,8 +28,6 @@ class OnlineDPOAlgorithm(Algorithm[PromptRecord]):
     Raises ``ConfigError`` without a training reward.
     """
 
-    consumes = "prompts"
-
     def __init__(self, config: OnlineDPOConfig, context: AlgorithmContext) -> None:
         super().__init__(config, context)
         if context.reward is None:
@@ -40,23 +35,8 @@ class OnlineDPOAlgorithm(Algorithm[PromptRecord]):
                 "algorithm=online_dpo needs a reward to label its samples: "
                 "add reward=<name> (reward=judge for AI feedback)"
             )
-        dpo, dpo_config = _dpo(config)
+        dpo, dpo_config = required_dpo(config)
         self.dpo: Algorithm[PreferencePair] = dpo.factory(dpo_config, context)
-
-    @classmethod
-    def memory_traits(
-        cls, config: OnlineDPOConfig, train: TrainConfig, hidden_size: int
-    ) -> MemoryTraits:
-        """Two samples per prompt at once, then DPO's step (reference scored as it comes)."""
-        dpo, dpo_config = _dpo(config)
-        step = dpo.factory.memory_traits(dpo_config, train, hidden_size)
-        rows = 2 * train.batch_size
-        return MemoryTraits(
-            train_rows=step.train_rows,
-            no_grad_rows=max(step.no_grad_rows, rows),
-            rollout_rows=rows,
-            rollout_new_tokens=config.rollout.max_new_tokens,
-        )
 
     def train_step(self, batch: Sequence[PromptRecord], updater: Updater) -> Metrics:
         """Sample two completions per prompt, label them by score, one DPO step on the pairs."""
@@ -80,8 +60,3 @@ class OnlineDPOAlgorithm(Algorithm[PromptRecord]):
             return sampled
         # --- DPO's step on the pairs (its loss, its reference log-probs) ---
         return self.dpo.train_step(pairs, updater) | sampled
-
-
-def _dpo(config: OnlineDPOConfig) -> tuple[Component, Any]:
-    """The DPO plugin's component, found through the registry, and its config."""
-    return installed_plugins().registry.required_algorithm(config.dpo, DPO)

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 from alignzoo.registry import PluginRegistry, hookimpl
 from alignzoo_ppo.config import PPOConfig
+from alignzoo_ppo.traits import PPOTraits
 
 
 @hookimpl
 def alignzoo_register_algorithms(registry: PluginRegistry) -> None:
     """``algorithm=ppo``."""
-    registry.add_algorithm("ppo", "alignzoo_ppo.algorithm:PPOAlgorithm", PPOConfig)
+    registry.add_algorithm(
+        "ppo", "alignzoo_ppo.algorithm:PPOAlgorithm", PPOConfig, traits=PPOTraits
+    )

@@ -11,14 +11,12 @@ from alignzoo.algorithms import (
     Algorithm,
     AlgorithmContext,
     LossAndMetrics,
-    MemoryTraits,
     Metrics,
     Updater,
 )
 from alignzoo.algorithms.batching import mean_over_updates, shuffled_minibatches
 from alignzoo.algorithms.kl import KL_ESTIMATORS, kl_penalised_rewards
 from alignzoo.algorithms.masked import masked_mean, masked_var, whiten
-from alignzoo.config.schema import TrainConfig
 from alignzoo.data.records import PromptRecord
 from alignzoo.errors import ConfigError
 from alignzoo.models.logprobs import causal_forward, completion_logprobs
@@ -33,9 +31,10 @@ from alignzoo_ppo.loss import (
     entropy_from_logits,
 )
 from alignzoo_ppo.rollout import PPOBatch
+from alignzoo_ppo.traits import PPOTraits
 
 
-class PPOAlgorithm(Algorithm[PromptRecord]):
+class PPOAlgorithm(PPOTraits, Algorithm[PromptRecord]):
     """RLHF's classic optimizer: sample, score, penalise KL per token, then clipped PPO updates.
 
     Supports: sampling knobs (temperature, top-k, top-p, max new tokens) and a missing-EOS
@@ -44,8 +43,6 @@ class PPOAlgorithm(Algorithm[PromptRecord]):
     shares the policy's trunk; several epochs over mini-batches per rollout; an entropy bonus.
     Raises ``ConfigError`` without a training reward or with an impossible mini-batch split.
     """
-
-    consumes = "prompts"
 
     def __init__(self, config: PPOConfig, context: AlgorithmContext) -> None:
         super().__init__(config, context)
@@ -63,19 +60,6 @@ class PPOAlgorithm(Algorithm[PromptRecord]):
             AdaptiveKLController(config.kl_coef, config.target_kl, config.kl_horizon)
             if config.adaptive_kl
             else FixedKLController(config.kl_coef)
-        )
-
-    @classmethod
-    def memory_traits(cls, config: PPOConfig, train: TrainConfig, hidden_size: int) -> MemoryTraits:
-        """Rollout of the whole batch (KV cache), its no-grad scoring, mini-batch updates."""
-        minibatch = max(1, train.batch_size // config.num_minibatches)
-        return MemoryTraits(
-            train_rows=min(train.micro_batch_size or minibatch, minibatch),
-            no_grad_rows=train.batch_size,
-            no_grad_keeps_hidden_states=True,
-            rollout_rows=train.batch_size,
-            rollout_new_tokens=config.rollout.max_new_tokens,
-            extra_trainable=hidden_size + 1,
         )
 
     def state_dict(self) -> dict[str, Any]:

@@ -7,13 +7,17 @@ from __future__ import annotations
 
 from alignzoo.registry import PluginRegistry, hookimpl
 from alignzoo_reinforce_pp.config import ReinforcePPConfig
+from alignzoo_reinforce_pp.traits import ReinforcePPTraits
 
-ALIGNZOO_PLUGIN_API = "1.2"
+ALIGNZOO_PLUGIN_API = "1.3"
 
 
 @hookimpl
 def alignzoo_register_algorithms(registry: PluginRegistry) -> None:
     """``algorithm=reinforce_pp``."""
     registry.add_algorithm(
-        "reinforce_pp", "alignzoo_reinforce_pp.algorithm:ReinforcePPAlgorithm", ReinforcePPConfig
+        "reinforce_pp",
+        "alignzoo_reinforce_pp.algorithm:ReinforcePPAlgorithm",
+        ReinforcePPConfig,
+        traits=ReinforcePPTraits,
     )

@@ -11,7 +11,6 @@ from alignzoo.algorithms import (
     Algorithm,
     AlgorithmContext,
     LossAndMetrics,
-    MemoryTraits,
     Metrics,
     Updater,
 )
@@ -19,13 +18,13 @@ from alignzoo.algorithms.batching import mean_over_updates, shuffled_minibatches
 from alignzoo.algorithms.kl import KL_ESTIMATORS, kl_penalised_rewards
 from alignzoo.algorithms.masked import masked_mean
 from alignzoo.algorithms.policy_gradient import clipped_surrogate
-from alignzoo.config.schema import TrainConfig
 from alignzoo.data.records import PromptRecord
 from alignzoo.errors import ConfigError
 from alignzoo.models.logprobs import token_logprobs
 from alignzoo.rollout import Rollout, collect_rollout
 from alignzoo_reinforce_pp.advantages import global_normalized_advantages
 from alignzoo_reinforce_pp.config import Baseline, ReinforcePPConfig
+from alignzoo_reinforce_pp.traits import ReinforcePPTraits
 
 
 class OldPolicyRollout:
@@ -43,7 +42,7 @@ class OldPolicyRollout:
         return OldPolicyRollout(self.rollout[rows], self.advantages[rows])
 
 
-class ReinforcePPAlgorithm(Algorithm[PromptRecord]):
+class ReinforcePPAlgorithm(ReinforcePPTraits, Algorithm[PromptRecord]):
     """REINFORCE++ (Hu et al. 2025), and REINFORCE++-baseline with ``baseline=group``.
 
     Per token the reward is -beta KL_t, plus the completion's score at its last token; the
@@ -51,8 +50,6 @@ class ReinforcePPAlgorithm(Algorithm[PromptRecord]):
     (global, not per prompt); the loss is PPO's clipped surrogate on pi/pi_old. No critic.
     Raises ``ConfigError`` without a training reward or with an impossible mini-batch split.
     """
-
-    consumes = "prompts"
 
     def __init__(self, config: ReinforcePPConfig, context: AlgorithmContext) -> None:
         super().__init__(config, context)
@@ -69,25 +66,6 @@ class ReinforcePPAlgorithm(Algorithm[PromptRecord]):
                 "algorithm.samples_per_prompt >= 2"
             )
         self.kl_estimator = KL_ESTIMATORS[config.kl_estimator]
-
-    @classmethod
-    def needs_reference_for(cls, config: ReinforcePPConfig) -> bool:
-        """Only the KL penalty (``kl_coef`` > 0) reads the reference."""
-        return config.kl_coef != 0
-
-    @classmethod
-    def memory_traits(
-        cls, config: ReinforcePPConfig, train: TrainConfig, hidden_size: int
-    ) -> MemoryTraits:
-        """The whole batch sampled at once and scored without gradients, then mini-batches."""
-        rows = train.batch_size * config.samples_per_prompt
-        minibatch = max(1, rows // config.num_minibatches)
-        return MemoryTraits(
-            train_rows=min(train.micro_batch_size or minibatch, minibatch),
-            no_grad_rows=rows,
-            rollout_rows=rows,
-            rollout_new_tokens=config.rollout.max_new_tokens,
-        )
 
     def updates_per_step(self) -> int:
         """One optimizer step per mini-batch per epoch."""

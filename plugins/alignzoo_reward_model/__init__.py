@@ -8,13 +8,17 @@ from __future__ import annotations
 
 from alignzoo.registry import PluginRegistry, hookimpl
 from alignzoo_reward_model.config import LearnedRewardConfig, RewardModelConfig
+from alignzoo_reward_model.traits import RewardModelTraits
 
 
 @hookimpl
 def alignzoo_register_algorithms(registry: PluginRegistry) -> None:
     """``algorithm=reward_model``."""
     registry.add_algorithm(
-        "reward_model", "alignzoo_reward_model.algorithm:RewardModelAlgorithm", RewardModelConfig
+        "reward_model",
+        "alignzoo_reward_model.algorithm:RewardModelAlgorithm",
+        RewardModelConfig,
+        traits=RewardModelTraits,
     )
 
 

@@ -16,21 +16,19 @@ from alignzoo.models.tokenize import tokenize_completions
 from alignzoo.rewards import RewardSource
 from alignzoo_reward_model.loss import bradley_terry_loss, centering_penalty
 from alignzoo_reward_model.scoring import STATS_FILE, reward_logits, score_completions
+from alignzoo_reward_model.traits import RewardModelTraits
 
 #: training pairs kept to measure the trained model's reward statistics
 STATS_SAMPLE = 512
 
 
-class RewardModelAlgorithm(Algorithm[PreferencePair]):
+class RewardModelAlgorithm(RewardModelTraits, Algorithm[PreferencePair]):
     """Trains a one-output sequence classifier so that r(chosen) > r(rejected).
 
     The runner loads the base checkpoint as a sequence classifier (trunk reused, new scalar
     head) and saves it as ``reward_model/``, which ``reward=learned reward.path=...`` loads.
     Evaluation is held-out pair accuracy against the gold order (or the labels).
     """
-
-    consumes = "pairs"
-    model_kind = "reward_model"
 
     def prepare(self, train_records: Sequence[PreferencePair]) -> None:
         """Keep a fixed sample of training pairs for the saved reward statistics."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 from alignzoo.registry import PluginRegistry, hookimpl
 from alignzoo_rlaif.config import HTTPJudgeConfig, LocalJudgeConfig
 from alignzoo_rlaif.pipeline_config import DPO, RLAIFConfig
+from alignzoo_rlaif.traits import RLAIFTraits
 
 
 @hookimpl
@@ -33,4 +34,5 @@ def alignzoo_register_algorithms(registry: PluginRegistry) -> None:
         "alignzoo_rlaif.pipeline:RLAIFAlgorithm",
         RLAIFConfig,
         requires={"dpo": ("algorithm", DPO)},
+        traits=RLAIFTraits,
     )

@@ -3,26 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from alignzoo.algorithms import (
     Algorithm,
     AlgorithmContext,
     Evaluator,
-    MemoryTraits,
     Metrics,
     Updater,
 )
-from alignzoo.config.schema import TrainConfig
 from alignzoo.data.records import PreferencePair
-from alignzoo.registry import Component, installed_plugins
 from alignzoo.rewards.judge import Judge, debiased_preference
 from alignzoo.rewards.judgement_cache import CachedJudge
 from alignzoo_rlaif.local_judge import LocalJudge
-from alignzoo_rlaif.pipeline_config import DPO, RLAIFConfig
+from alignzoo_rlaif.pipeline_config import RLAIFConfig
+from alignzoo_rlaif.traits import RLAIFTraits, required_dpo
 
 
-class RLAIFAlgorithm(Algorithm[PreferencePair]):
+class RLAIFAlgorithm(RLAIFTraits, Algorithm[PreferencePair]):
     """Relabels every training pair with the judge, then optimises the policy with DPO on them.
 
     The pairs' two responses are kept and their human (or simulated) labels are discarded:
@@ -31,25 +28,15 @@ class RLAIFAlgorithm(Algorithm[PreferencePair]):
     judge's agreement with the held-out gold order as ``eval/judge_agreement``.
     """
 
-    consumes = "pairs"
-
     def __init__(self, config: RLAIFConfig, context: AlgorithmContext) -> None:
         super().__init__(config, context)
         local = LocalJudge(config.judge)
         self.judge: Judge = CachedJudge(local) if config.judge.cache else local
-        dpo, dpo_config = _dpo(config)
+        dpo, dpo_config = required_dpo(config)
         self.dpo: Algorithm[PreferencePair] = dpo.factory(dpo_config, context)
         self._ai_labelled: dict[PreferencePair, PreferencePair] = {}
         self._judge_agreement: float | None = None
         self._flipped = 0.0
-
-    @classmethod
-    def memory_traits(
-        cls, config: RLAIFConfig, train: TrainConfig, hidden_size: int
-    ) -> MemoryTraits:
-        """DPO's, on the policy (the judge is a separate model, loaded beside it)."""
-        dpo, dpo_config = _dpo(config)
-        return dpo.factory.memory_traits(dpo_config, train, hidden_size)
 
     def prepare(self, train_records: Sequence[PreferencePair]) -> None:
         """Label every pair with the judge, then let DPO precompute its reference log-probs."""
@@ -86,8 +73,3 @@ class RLAIFAlgorithm(Algorithm[PreferencePair]):
             {} if self._judge_agreement is None else {"eval/judge_agreement": self._judge_agreement}
         )
         return self.dpo.evaluate(evaluator) | extra
-
-
-def _dpo(config: RLAIFConfig) -> tuple[Component, Any]:
-    """The DPO plugin's component, found through the registry, and its config."""
-    return installed_plugins().registry.required_algorithm(config.dpo, DPO)

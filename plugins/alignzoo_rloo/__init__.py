@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from alignzoo.registry import PluginRegistry, hookimpl
 from alignzoo_rloo.config import RLOOConfig
+from alignzoo_rloo.traits import RLOOTraits
 
-ALIGNZOO_PLUGIN_API = "1.2"
+ALIGNZOO_PLUGIN_API = "1.3"
 
 
 @hookimpl
 def alignzoo_register_algorithms(registry: PluginRegistry) -> None:
     """``algorithm=rloo``."""
-    registry.add_algorithm("rloo", "alignzoo_rloo.algorithm:RLOOAlgorithm", RLOOConfig)
+    registry.add_algorithm(
+        "rloo", "alignzoo_rloo.algorithm:RLOOAlgorithm", RLOOConfig, traits=RLOOTraits
+    )

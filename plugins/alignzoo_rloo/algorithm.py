@@ -10,21 +10,20 @@ from alignzoo.algorithms import (
     Algorithm,
     AlgorithmContext,
     LossAndMetrics,
-    MemoryTraits,
     Metrics,
     Updater,
 )
 from alignzoo.algorithms.kl import kl_k1
-from alignzoo.config.schema import TrainConfig
 from alignzoo.data.records import PromptRecord
 from alignzoo.errors import ConfigError
 from alignzoo.models.logprobs import token_logprobs
 from alignzoo.rollout import ScoredRollout, collect_rollout
 from alignzoo_rloo.advantages import leave_one_out_advantages
 from alignzoo_rloo.config import RLOOConfig
+from alignzoo_rloo.traits import RLOOTraits
 
 
-class RLOOAlgorithm(Algorithm[PromptRecord]):
+class RLOOAlgorithm(RLOOTraits, Algorithm[PromptRecord]):
     """REINFORCE Leave-One-Out (Ahmadian et al. 2024): each completion is one action.
 
     Per prompt, k samples; each one's reward is its score less beta times its sequence KL to
@@ -33,8 +32,6 @@ class RLOOAlgorithm(Algorithm[PromptRecord]):
     No value model, no clipping: one optimizer step per rollout, as in the paper.
     Raises ``ConfigError`` without a training reward or with fewer than 2 samples per prompt.
     """
-
-    consumes = "prompts"
 
     def __init__(self, config: RLOOConfig, context: AlgorithmContext) -> None:
         super().__init__(config, context)
@@ -45,25 +42,6 @@ class RLOOAlgorithm(Algorithm[PromptRecord]):
                 f"algorithm.num_generations={config.num_generations}: a leave-one-out "
                 "baseline needs at least 2 samples per prompt"
             )
-
-    @classmethod
-    def needs_reference_for(cls, config: RLOOConfig) -> bool:
-        """Only the KL penalty (``beta`` > 0) reads the reference."""
-        return config.beta != 0
-
-    @classmethod
-    def memory_traits(
-        cls, config: RLOOConfig, train: TrainConfig, hidden_size: int
-    ) -> MemoryTraits:
-        """k completions of every prompt sampled at once, scored without gradients (policy and
-        reference, for the KL), updated in micro-batches of completions."""
-        rows = train.batch_size * config.num_generations
-        return MemoryTraits(
-            train_rows=min(train.micro_batch_size or rows, rows),
-            no_grad_rows=rows if config.beta else 0,
-            rollout_rows=rows,
-            rollout_new_tokens=config.rollout.max_new_tokens,
-        )
 
     def train_step(self, batch: Sequence[PromptRecord], updater: Updater) -> Metrics:
         """Sample k completions per prompt, fold the KL into their rewards, one REINFORCE step."""

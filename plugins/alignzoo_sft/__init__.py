@@ -7,11 +7,14 @@ from __future__ import annotations
 
 from alignzoo.registry import PluginRegistry, hookimpl
 from alignzoo_sft.config import SFTConfig
+from alignzoo_sft.traits import SFTTraits
 
-ALIGNZOO_PLUGIN_API = "1.2"
+ALIGNZOO_PLUGIN_API = "1.3"
 
 
 @hookimpl
 def alignzoo_register_algorithms(registry: PluginRegistry) -> None:
     """``algorithm=sft``."""
-    registry.add_algorithm("sft", "alignzoo_sft.algorithm:SFTAlgorithm", SFTConfig)
+    registry.add_algorithm(
+        "sft", "alignzoo_sft.algorithm:SFTAlgorithm", SFTConfig, traits=SFTTraits
+    )

@@ -11,17 +11,16 @@ from alignzoo.algorithms import (
     Algorithm,
     AlgorithmContext,
     LossAndMetrics,
-    MemoryTraits,
     Metrics,
     Updater,
 )
 from alignzoo.algorithms.batching import step_token_mean
-from alignzoo.config.schema import TrainConfig
 from alignzoo.data.records import PreferencePair
 from alignzoo.models.logprobs import token_logprobs
 from alignzoo.models.packing import check_packing_supported, pack_completions
 from alignzoo.models.tokenize import TokenizedCompletions, tokenize_completions
 from alignzoo_sft.config import SFTConfig
+from alignzoo_sft.traits import SFTTraits
 
 
 @dataclass
@@ -39,7 +38,7 @@ class SFTBatch:
         return SFTBatch(self.rows[rows], self.step_tokens, self.step_rows)
 
 
-class SFTAlgorithm(Algorithm[PreferencePair]):
+class SFTAlgorithm(SFTTraits, Algorithm[PreferencePair]):
     """Supervised fine-tuning: L = -(1/N) sum over the step's completion tokens of
     log pi(y_t | x, y_<t), N the step's completion tokens (a token mean over the whole batch,
     whatever its micro-batches). Conversational data arrives rendered with the tokenizer's chat
@@ -48,18 +47,10 @@ class SFTAlgorithm(Algorithm[PreferencePair]):
     to itself only.
     """
 
-    consumes = "pairs"
-    needs_reference = False
-
     def __init__(self, config: SFTConfig, context: AlgorithmContext) -> None:
         super().__init__(config, context)
         if config.packing:
             check_packing_supported(context.bare_policy)
-
-    @classmethod
-    def memory_traits(cls, config: SFTConfig, train: TrainConfig, hidden_size: int) -> MemoryTraits:
-        """One row per pair (the chosen completion)."""
-        return MemoryTraits(train_rows=train.micro_batch_size or train.batch_size)
 
     def train_step(self, batch: Sequence[PreferencePair], updater: Updater) -> Metrics:
         """Tokenize (and pack) the chosen completions once, then one optimizer step on them."""

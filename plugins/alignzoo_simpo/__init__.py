@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from alignzoo.registry import PluginRegistry, hookimpl
 from alignzoo_simpo.config import SimPOConfig
+from alignzoo_simpo.traits import SimPOTraits
 
-ALIGNZOO_PLUGIN_API = "1.2"
+ALIGNZOO_PLUGIN_API = "1.3"
 
 
 @hookimpl
 def alignzoo_register_algorithms(registry: PluginRegistry) -> None:
     """``algorithm=simpo``."""
-    registry.add_algorithm("simpo", "alignzoo_simpo.algorithm:SimPOAlgorithm", SimPOConfig)
+    registry.add_algorithm(
+        "simpo", "alignzoo_simpo.algorithm:SimPOAlgorithm", SimPOConfig, traits=SimPOTraits
+    )

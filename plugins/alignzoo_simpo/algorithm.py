@@ -8,40 +8,29 @@ from alignzoo.algorithms import (
     Algorithm,
     AlgorithmContext,
     LossAndMetrics,
-    MemoryTraits,
     Metrics,
     Updater,
 )
-from alignzoo.config.schema import TrainConfig
 from alignzoo.data.records import PreferencePair
 from alignzoo.errors import ConfigError
 from alignzoo.models.logprobs import sequence_logprobs
 from alignzoo.models.pairs import pair_logprobs
 from alignzoo_simpo.config import SimPOConfig
 from alignzoo_simpo.loss import simpo_loss
+from alignzoo_simpo.traits import SimPOTraits
 
 
-class SimPOAlgorithm(Algorithm[PreferencePair]):
+class SimPOAlgorithm(SimPOTraits, Algorithm[PreferencePair]):
     """SimPO (Meng et al. 2024): -log sigmoid(beta/|y_c| log pi(y_c) - beta/|y_r| log pi(y_r)
     - gamma), with an optional SFT term on the chosen completion (CPO-SimPO). Under full
     fine-tuning no reference copy is loaded: training holds one model.
     Raises ``ConfigError`` for beta <= 0.
     """
 
-    consumes = "pairs"
-    needs_reference = False
-
     def __init__(self, config: SimPOConfig, context: AlgorithmContext) -> None:
         super().__init__(config, context)
         if not config.beta > 0:
             raise ConfigError(f"algorithm.beta must be > 0, got {config.beta}")
-
-    @classmethod
-    def memory_traits(
-        cls, config: SimPOConfig, train: TrainConfig, hidden_size: int
-    ) -> MemoryTraits:
-        """Chosen and rejected rows of a micro-batch; nothing scored without gradients."""
-        return MemoryTraits(train_rows=2 * (train.micro_batch_size or train.batch_size))
 
     def train_step(self, batch: Sequence[PreferencePair], updater: Updater) -> Metrics:
         """One optimizer step on ``batch`` (the updater accumulates over micro-batches)."""

@@ -16,22 +16,21 @@ from tokenizers import Tokenizer, models, pre_tokenizers, processors
 from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
 from alignzoo.cache import cached_directory
+from alignzoo.tasks.sentiment.architecture import (
+    SPECIAL_TOKENS,
+    base_model_architecture,
+    token_words,
+)
 from alignzoo.tasks.sentiment.config import BaseModelConfig
-from alignzoo.tasks.sentiment.grammar import vocabulary, write_review
+from alignzoo.tasks.sentiment.grammar import write_review
 
-SPECIAL_TOKENS = {
-    "pad_token": "<pad>",
-    "bos_token": "<s>",
-    "eos_token": "</s>",
-    "unk_token": "<unk>",
-}
 #: bump when the grammar, tokenizer or training code changes, so caches rebuild
 BUILD_VERSION = 1
 
 
 def build_tokenizer() -> PreTrainedTokenizerFast:
     """A whitespace word-level tokenizer over the grammar's closed vocabulary."""
-    words = list(SPECIAL_TOKENS.values()) + vocabulary()
+    words = token_words()
     core = Tokenizer(models.WordLevel({w: i for i, w in enumerate(words)}, unk_token="<unk>"))
     core.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
     core.post_processor = processors.TemplateProcessing(
@@ -48,31 +47,18 @@ def _training_texts(config: BaseModelConfig) -> list[str]:
     ]
 
 
-def model_config(
-    config: BaseModelConfig, tokenizer: PreTrainedTokenizerFast | None = None
-) -> LlamaConfig:
+def model_config(config: BaseModelConfig) -> LlamaConfig:
     """The tiny Llama's architecture, known before (and without) training it."""
-    tokenizer = tokenizer or build_tokenizer()
-    return LlamaConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=config.hidden_size,
-        intermediate_size=config.intermediate_size,
-        num_hidden_layers=config.num_layers,
-        num_attention_heads=config.num_heads,
-        num_key_value_heads=config.num_heads,
-        max_position_embeddings=config.max_positions,
-        pad_token_id=tokenizer.pad_token_id,
-        bos_token_id=tokenizer.bos_token_id,
-        eos_token_id=tokenizer.eos_token_id,
-        tie_word_embeddings=True,
-    )
+    architecture = base_model_architecture(config)
+    del architecture["model_type"]
+    return LlamaConfig(**architecture)
 
 
 def train_base_model(config: BaseModelConfig, out_dir: Path) -> None:
     """Train the tiny LM on the synthetic corpus and ``save_pretrained`` it into ``out_dir``."""
     torch.manual_seed(config.seed)
     tokenizer = build_tokenizer()
-    model = LlamaForCausalLM(model_config(config, tokenizer))
+    model = LlamaForCausalLM(model_config(config))
     texts = [t + " " + tokenizer.eos_token for t in _training_texts(config)]
     encoded = tokenizer(texts, padding=True, return_tensors="pt")
     ids, mask = encoded["input_ids"], encoded["attention_mask"]

@@ -7,6 +7,7 @@ its classes by import string: they are imported (with torch) only when a run bui
 from __future__ import annotations
 
 from alignzoo.registry import PluginRegistry, hookimpl
+from alignzoo.tasks.sentiment.architecture import task_base_model_config
 from alignzoo.tasks.sentiment.config import GoldSentimentConfig, SentimentTaskConfig
 
 
@@ -14,7 +15,10 @@ from alignzoo.tasks.sentiment.config import GoldSentimentConfig, SentimentTaskCo
 def alignzoo_register_datasets(registry: PluginRegistry) -> None:
     """The built-in controlled-sentiment task."""
     registry.add_dataset(
-        "sentiment", "alignzoo.tasks.sentiment.task:SentimentTask", SentimentTaskConfig
+        "sentiment",
+        "alignzoo.tasks.sentiment.task:SentimentTask",
+        SentimentTaskConfig,
+        base_model_config=task_base_model_config,
     )
 
 

@@ -12,6 +12,7 @@ import pytest
 from hydra.core.config_store import ConfigStore
 from omegaconf import OmegaConf
 
+from alignzoo.algorithms.traits import AlgorithmTraits
 from alignzoo.errors import PluginError
 from alignzoo.registry import PluginRegistry
 
@@ -125,3 +126,97 @@ def test_help_lists_the_same_groups_as_hydra_and_imports_no_heavy_library() -> N
     assert ours == hydras
     assert "algorithm: " in ours and "dpo" in ours and "reward: " in ours
     assert heavy == "[]", f"--help imported {heavy}"
+
+
+def test_planning_every_algorithm_imports_neither_a_heavy_library_nor_the_algorithm() -> None:
+    """``alignzoo-plan`` reads each algorithm's registered traits and the built-in task's
+    architecture (plugin API 1.3): no torch, no algorithm module, no data source built."""
+    script = textwrap.dedent(
+        f"""
+        import contextlib, io, sys
+        from alignzoo.cli import prepare
+        from alignzoo.planning.command import main
+        names = sorted(prepare().registry.names("algorithm"))
+        for name in names:
+            with contextlib.redirect_stdout(io.StringIO()) as out:
+                main([f"algorithm={{name}}", "peft=lora"])
+            assert "estimated peak" in out.getvalue(), (name, out.getvalue())
+        print(names)
+        print([m for m in sys.modules if m in {HEAVY!r} or m.endswith((".algorithm", ".task"))])
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    algorithms, imported = done.stdout.strip().splitlines()[-2:]
+    assert "'grpo'" in algorithms and "'reward_model'" in algorithms
+    assert imported == "[]", f"planning imported {imported}"
+
+
+@pytest.fixture
+def traits_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A module defining ``Fast`` (derives from the registered traits) and ``Stray`` (does
+    not), not imported yet."""
+    name = f"toy_algorithm_{tmp_path.name.replace('-', '_')}"
+    (tmp_path / f"{name}.py").write_text(
+        textwrap.dedent(
+            f"""
+            from alignzoo.algorithms import Algorithm
+            from {__name__} import ToyTraits
+
+            class Fast(ToyTraits, Algorithm):
+                def train_step(self, batch, updater):
+                    return {{}}
+
+            class Stray(Algorithm):
+                consumes = "prompts"
+
+                def train_step(self, batch, updater):
+                    return {{}}
+            """
+        )
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    return name
+
+
+class ToyTraits(AlgorithmTraits):
+    consumes = "prompts"
+    model_kind = "reward_model"
+
+    @classmethod
+    def needs_reference_for(cls, config: ToyConfig) -> bool:
+        return config.strength > 1
+
+
+def test_registered_traits_are_read_without_importing_the_algorithm(traits_module: str) -> None:
+    registry = PluginRegistry(ConfigStore.instance())
+    with registry.registering_for("toy-plugin"):
+        registry.add_algorithm("fast", f"{traits_module}:Fast", ToyConfig, traits=ToyTraits)
+    component = registry.get("algorithm", "fast")
+    assert component.traits is ToyTraits and component.traits.model_kind == "reward_model"
+    assert component.traits.needs_reference_for(ToyConfig(strength=2.0))
+    assert traits_module not in sys.modules
+    assert component.factory.model_kind == "reward_model"  # the algorithm inherits them
+
+
+def test_an_algorithm_that_does_not_derive_from_its_traits_is_refused(traits_module: str) -> None:
+    registry = PluginRegistry(ConfigStore.instance())
+    with registry.registering_for("toy-plugin"):
+        registry.add_algorithm("stray", f"{traits_module}:Stray", ToyConfig, traits=ToyTraits)
+    with pytest.raises(
+        PluginError,
+        match=r"algorithm 'stray' \(plugin 'toy-plugin'\): registered with traits=ToyTraits, "
+        r"but 'Stray' does not derive from it",
+    ):
+        _ = registry.get("algorithm", "stray").factory
+
+
+def test_traits_that_are_not_algorithm_traits_are_refused_at_registration() -> None:
+    registry = PluginRegistry(ConfigStore.instance())
+    with (
+        registry.registering_for("toy-plugin"),
+        pytest.raises(PluginError, match=r"algorithm 'odd' gives traits=.*AlgorithmTraits"),
+    ):
+        registry.add_algorithm("odd", "toy:Odd", ToyConfig, traits=ToyConfig)  # type: ignore[arg-type]

@@ -1,0 +1,68 @@
+"""What is known of an algorithm before it is built: what it consumes, which model it trains,
+whether it reads a reference, and what a step holds in memory.
+
+Torch-free on purpose: the memory planner (``alignzoo-plan``) reads these facts without
+importing torch, transformers or the algorithm's own module. A plugin that wants that keeps
+them on an ``AlgorithmTraits`` subclass in a torch-free module, derives its algorithm from it,
+and registers both (``registry.add_algorithm(..., traits=MyTraits)``, plugin API 1.3).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
+
+from alignzoo.config.schema import TrainConfig
+
+Consumes = Literal["pairs", "prompts", "feedback"]
+ModelKind = Literal["causal_lm", "reward_model"]
+
+
+@dataclass
+class MemoryTraits:
+    """What one training step holds besides the model, for the memory planner (``alignzoo-plan``).
+
+    Row counts are sequences in one forward pass; the planner multiplies them by tokens.
+    """
+
+    #: rows in one forward with gradients (a micro-batch; pairs count chosen and rejected)
+    train_rows: int
+    #: rows in one forward without gradients (reference log-probs, rollout scoring)
+    no_grad_rows: int = 0
+    #: the no-gradient forward keeps every layer's hidden state (PPO's value estimates)
+    no_grad_keeps_hidden_states: bool = False
+    #: prompts sampled at once with a KV cache, and tokens sampled each (0: no sampling)
+    rollout_rows: int = 0
+    rollout_new_tokens: int = 0
+    #: parameters trained beside the model (PPO's value head: hidden size + 1)
+    extra_trainable: int = 0
+
+
+class AlgorithmTraits:
+    """The class-level facts of an algorithm; :class:`~alignzoo.algorithms.Algorithm` derives
+    from this, so an algorithm that overrides nothing here has the defaults."""
+
+    consumes: ClassVar[Consumes]
+    #: what the runner loads as ``ctx.policy``: a causal LM (with a frozen reference), or a
+    #: sequence classifier with one output (reward-model training, no reference)
+    model_kind: ClassVar[ModelKind] = "causal_lm"
+    #: False for a reference-free method (ORPO, SimPO, SFT): full fine-tuning then loads no
+    #: frozen copy and ``ctx.reference`` is None; evaluation loads the reference for itself and
+    #: frees it after (``eval.kl``). Under LoRA the reference costs nothing (the base with the
+    #: adapter off), so it is kept.
+    needs_reference: ClassVar[bool] = True
+    #: False for a method that only samples and evaluates (best-of-n): the runner evaluates
+    #: it once, at step 0, takes no training step whatever ``train.steps`` says, saves nothing
+    trains: ClassVar[bool] = True
+
+    @classmethod
+    def needs_reference_for(cls, config: Any) -> bool:
+        """Whether a run with ``config`` reads the reference (default: ``needs_reference``);
+        GRPO reads it only for its optional KL term."""
+        return cls.needs_reference
+
+    @classmethod
+    def memory_traits(cls, config: Any, train: TrainConfig, hidden_size: int) -> MemoryTraits:
+        """Rows in flight during a step (default: one forward with gradients per micro-batch)."""
+        rows = train.micro_batch_size or train.batch_size
+        return MemoryTraits(train_rows=rows * (2 if cls.consumes == "pairs" else 1))
