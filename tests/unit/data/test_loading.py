@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -120,7 +122,7 @@ def test_unsupported_extension(tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", ["./missing.jsonl", "missing.csv", "data/missing.json", "x.txt"])
 def test_missing_local_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, name: str) -> None:
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(loading.datasets, "load_dataset", pytest.fail)
+    monkeypatch.setattr(loading, "_load_dataset", pytest.fail)
     with pytest.raises(
         DataFormatError, match=r"no such file; expected .*\.jsonl, \.json, \.parquet, \.csv"
     ):
@@ -147,7 +149,7 @@ def test_hub_ids_go_to_load_dataset(
             {"chosen": "\n\nHuman: Hi\n\nAssistant: A", "rejected": "\n\nHuman: Hi\n\nAssistant: B"}
         ]
 
-    monkeypatch.setattr(loading.datasets, "load_dataset", fake_load_dataset)
+    monkeypatch.setattr(loading, "_load_dataset", fake_load_dataset)
     pairs = load_pairs(name, split="test")
     assert calls == [((name,), {"split": "test"})]
     assert pairs == [PreferencePair("\n\nHuman: Hi\n\nAssistant:", " A", " B")]
@@ -160,7 +162,7 @@ def test_local_directory_goes_to_load_dataset(
 ) -> None:
     seen: list[tuple[str, str]] = []
     monkeypatch.setattr(
-        loading.datasets, "load_dataset", lambda src, split: seen.append((src, split)) or ROWS
+        loading, "_load_dataset", lambda src, split: seen.append((src, split)) or ROWS
     )
     assert load_pairs(str(tmp_path), split="validation") == PAIRS
     assert seen == [(str(tmp_path), "validation")]
@@ -170,3 +172,15 @@ def test_limit_must_be_positive(tmp_path: Path) -> None:
     path = write_jsonl(tmp_path / "pairs.jsonl", ROWS)
     with pytest.raises(ValueError, match="limit"):
         load_pairs(str(path), limit=0)
+
+
+def test_a_jsonl_file_is_read_without_importing_datasets(tmp_path: Path) -> None:
+    """``datasets`` brings pyarrow and pandas (about 85 MB resident): JSONL needs neither."""
+    path = write_jsonl(tmp_path / "pairs.jsonl", ROWS)
+    script = (
+        "import sys\nfrom alignzoo.data.loading import load_pairs\n"
+        f"print(len(load_pairs({str(path)!r})), 'datasets' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == [str(len(PAIRS)), "False"]
