@@ -78,11 +78,10 @@ def tokenize_completions(
         scored.append([0] * len(p) + [1] * len(c))
     width = max(len(r) for r in rows)
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
-    input_ids = torch.full((len(rows), width), pad, dtype=torch.long)
-    attention_mask = torch.zeros((len(rows), width), dtype=torch.long)
-    completion_mask = torch.zeros((len(rows), width), dtype=torch.long)
-    for i, (row, mask) in enumerate(zip(rows, scored, strict=True)):
-        input_ids[i, : len(row)] = torch.tensor(row)
-        attention_mask[i, : len(row)] = 1
-        completion_mask[i, : len(row)] = torch.tensor(mask)
-    return TokenizedCompletions(input_ids, attention_mask, completion_mask)
+    # padded as lists, then one tensor each: a step's rows cost three tensor builds, not 3 a row
+    padding = [width - len(row) for row in rows]
+    return TokenizedCompletions(
+        torch.tensor([row + [pad] * n for row, n in zip(rows, padding, strict=True)]),
+        torch.tensor([[1] * len(row) + [0] * n for row, n in zip(rows, padding, strict=True)]),
+        torch.tensor([mask + [0] * n for mask, n in zip(scored, padding, strict=True)]),
+    )
