@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from alignzoo.errors import ConfigError
+
 if TYPE_CHECKING:
     from transformers import PretrainedConfig
 
@@ -107,6 +109,11 @@ def meta_device_shape(
 
     if isinstance(config, Mapping):
         values = dict(config)
+        if not values.get("model_type"):
+            raise ConfigError(
+                "a model config (config.json's content) without model_type: the planner "
+                f"cannot tell its architecture (keys: {', '.join(sorted(values)) or 'none'})"
+            )
         config = AutoConfig.for_model(values.pop("model_type"), **values)
     with torch.device("meta"):
         model = AutoModelForCausalLM.from_config(config, trust_remote_code=trust_remote_code)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from alignzoo.errors import ConfigError
 from alignzoo.planning.model_shape import llama_family_shape, meta_device_shape, model_shape
 
 SIZES = {
@@ -70,3 +71,8 @@ def test_a_model_outside_the_family_is_measured_on_the_meta_device() -> None:
     # gpt2's blocks use Conv1D, not nn.Linear: the embeddings, norms and blocks are counted
     assert shape.layers == 2 and shape.hidden == 32 and shape.vocab == 50
     assert shape.parameters == meta_device_shape(gpt2).parameters > 50 * 32
+
+
+def test_a_config_without_a_model_type_is_named_as_such() -> None:
+    with pytest.raises(ConfigError, match=r"without model_type.*keys: hidden_size, vocab_size"):
+        model_shape({"hidden_size": 8, "vocab_size": 10})
