@@ -151,8 +151,8 @@ class Algorithm(AlgorithmTraits, ABC, Generic[R]):
     """An alignment method: says what it consumes, and takes one training step on a batch.
 
     Subclasses set ``consumes`` and implement ``train_step``; the other class-level facts
-    (``model_kind``, ``needs_reference``, ``trains``, ``memory_traits``) are
-    :class:`~alignzoo.algorithms.traits.AlgorithmTraits`', which a plugin may keep in a
+    (``model_kind``, ``needs_reference``, ``trains``, ``memory_traits``) come from
+    :class:`~alignzoo.algorithms.traits.AlgorithmTraits`, which a plugin may keep in a
     torch-free module of its own for the planner. ``self.config`` is an instance
     of the config dataclass the plugin registered (``algorithm.<field>=...`` overrides already
     applied and type-checked by Hydra); ``self.ctx`` is what the runner built for it.
