@@ -21,7 +21,7 @@ from alignzoo.config.schema import ModelConfig, QuantConfig
 from alignzoo.errors import ConfigError
 from alignzoo.models.location import adapter_base, model_location
 from alignzoo.models.peft_check import is_peft_model
-from alignzoo.models.quantization import bitsandbytes_config
+from alignzoo.models.quantization import bitsandbytes_config, keep_4bit_weights_unpacked
 
 
 def resolve_device(name: str) -> torch.device:
@@ -139,6 +139,8 @@ def _from_pretrained(
             f"{field}={name_or_path!r}: could not load {what} (expected a Hugging "
             f"Face hub id, a local directory, or a saved LoRA adapter): {error}"
         ) from error
-    if device is not None and quant is None:
+    if quant is not None:
+        keep_4bit_weights_unpacked(model)
+    elif device is not None:
         model.to(device)
     return model

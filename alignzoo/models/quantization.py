@@ -32,3 +32,21 @@ def bitsandbytes_config(config: QuantConfig, device: torch.device) -> BitsAndByt
     if config.bits == 8:
         return BitsAndBytesConfig(load_in_8bit=True)
     raise ConfigError(f"quant.bits={config.bits}: expected 4 or 8")
+
+
+def keep_4bit_weights_unpacked(model: torch.nn.Module) -> int:
+    """Turn off bitsandbytes' CPU repacking of 4-bit weights on every layer of ``model``.
+
+    On a CPU with AVX512-BF16, a bitsandbytes ``Linear4bit`` that runs forward in eval mode
+    without gradients rewrites its weight in place into a packed bf16 layout. That raises on
+    layers narrower than its block, and training that follows (after an evaluation or a
+    rollout) then runs on the rewritten weight: QLoRA PPO collapsed to empty completions.
+    Results must not depend on the CPU's instruction set, so every layer keeps the one
+    layout all CPUs and GPUs use. Returns how many layers were switched.
+    """
+    switched = 0
+    for module in model.modules():
+        if getattr(module, "support_avx512bf16_for_cpu", False):
+            module.support_avx512bf16_for_cpu = False
+            switched += 1
+    return switched

@@ -99,6 +99,35 @@ def test_4bit_lora_trains_only_the_adapter_on_cpu(base_dir: Path, batch, storage
     assert_close(reference.sequence_logprobs(batch), reference.sequence_logprobs(batch))
 
 
+def test_4bit_weights_stay_unpacked_where_the_cpu_has_avx512_bf16(
+    base_dir: Path, batch, monkeypatch
+) -> None:
+    """bitsandbytes rewrites a ``Linear4bit`` weight in place into a packed bf16 layout when it
+    runs forward in eval mode without gradients on a CPU with AVX512-BF16 (it raised on narrow
+    layers, and training then ran on the rewritten weight). The detection is forced on here so
+    the path is tested on every CPU: loading must switch it off, and the weights stay as they
+    were through a no-grad evaluation and the training step after it."""
+    monkeypatch.setattr(bnb.nn.modules, "has_avx512bf16", lambda: True)
+    policy, reference = load(
+        base_dir, lora=LoraAdapterConfig(r=4), quant=QuantConfig(bits=4, compute_dtype="float32")
+    )
+    layers = [m for m in policy.modules() if isinstance(m, bnb.nn.Linear4bit)]
+    assert layers and not any(layer.support_avx512bf16_for_cpu for layer in layers)
+    weights = [layer.weight.detach().clone() for layer in layers]
+    policy.eval()
+    with torch.no_grad():
+        evaluated = sequence_logprobs(policy, batch)
+        referenced = reference.sequence_logprobs(batch)
+    for layer, weight in zip(layers, weights, strict=True):
+        assert torch.equal(layer.weight, weight)
+        assert not getattr(layer.weight.quant_state, "packing_format_for_cpu", False)
+    policy.train()
+    trained = sequence_logprobs(policy, batch)
+    assert trained.requires_grad
+    assert_close(trained.detach(), evaluated)
+    assert_close(referenced, evaluated)
+
+
 def test_8bit_base_loads_on_cpu(base_dir: Path) -> None:
     policy, _ = load(base_dir, lora=LoraAdapterConfig(r=4), quant=QuantConfig(bits=8))
     layer = policy.base_model.model.model.layers[0]

@@ -73,6 +73,9 @@ PINNED = {
 
 
 def test_metrics_match_the_implementation_before_the_rollout_engine(tok, tiny_llama) -> None:
+    # rel 1e-3: float32 sums are ordered differently by each CPU's kernels (AVX512 against
+    # AVX2); explained variance, a ratio of two variances, moved by 1.3e-4 between CPUs. A
+    # change of definition moves these figures by percents, far past this tolerance.
     step = _two_steps(tok, tiny_llama, CONFIG)[-1]
     for key, value in PINNED.items():
-        assert step[key] == pytest.approx(value, rel=1e-4, abs=1e-6), key
+        assert step[key] == pytest.approx(value, rel=1e-3, abs=1e-6), key
