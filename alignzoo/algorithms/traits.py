@@ -54,6 +54,9 @@ class AlgorithmTraits:
     #: False for a method that only samples and evaluates (best-of-n): the runner evaluates
     #: it once, at step 0, takes no training step whatever ``train.steps`` says, saves nothing
     trains: ClassVar[bool] = True
+    #: False for a pairs consumer that reads only the chosen completion (SFT): the runner
+    #: then accepts pairs whose rejected equals chosen, which every comparing loss refuses
+    compares_pairs: ClassVar[bool] = True
 
     @classmethod
     def needs_reference_for(cls, config: Any) -> bool:

@@ -9,6 +9,7 @@ past.
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -33,10 +34,27 @@ _FILE_EXT = re.compile(r"\.[A-Za-z]+")  # ".jsonl" is a file; "tulu-3.1" is stil
 
 
 def _jsonl_rows(path: Path) -> Iterator[Any]:
-    """Yield one row per non-blank line; rows are numbered 0-based, lines 1-based."""
-    with path.open(encoding="utf-8-sig") as handle:  # -sig: skip a byte-order mark
-        row = 0
-        for lineno, line in enumerate(handle, start=1):
+    """Yield one row per non-blank line; rows are numbered 0-based, lines 1-based.
+
+    Lines are read as bytes and decoded one by one, so that a file in another encoding
+    (Latin-1, say) is refused naming the byte offset in the file where UTF-8 fails.
+    """
+    with path.open("rb") as handle:
+        row, offset = 0, 0
+        for lineno, raw in enumerate(handle, start=1):
+            start, offset = offset, offset + len(raw)
+            if lineno == 1 and raw.startswith(codecs.BOM_UTF8):  # written by some editors
+                raw, start = raw[len(codecs.BOM_UTF8) :], start + len(codecs.BOM_UTF8)
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as err:
+                raise DataFormatError(
+                    path.name,
+                    row,
+                    None,
+                    f"line {lineno} is not UTF-8 (byte 0x{raw[err.start]:02x} at byte offset "
+                    f"{start + err.start} of the file); JSONL files must be encoded as UTF-8",
+                ) from err
             if not line.strip():
                 continue
             try:
@@ -64,6 +82,24 @@ def _datasets_rows(path: Path, builder: str) -> Iterable[dict[str, Any]]:
         raise DataFormatError(path.name, None, None, f"could not read as {builder}: {err}") from err
 
 
+def _dataset_split(source: str, split: str, is_dir: bool) -> Iterable[dict[str, Any]]:
+    """A split of a dataset directory or hub id; what ``datasets`` raises (an empty directory,
+    an unknown split, an unreachable hub) becomes one error naming the source."""
+    try:
+        return _load_dataset(source, split=split)
+    except Exception as err:  # datasets raises many types: FileNotFoundError, ValueError, ...
+        if is_dir and type(err).__name__ == "EmptyDatasetError":
+            problem = (
+                f"the directory holds no data files; expected files ending in one of "
+                f"{', '.join(SUFFIXES)} (or a dataset saved by datasets)"
+            )
+        else:
+            where = "directory" if is_dir else "hub dataset"
+            first_line = str(err).strip().splitlines()[0] if str(err).strip() else ""
+            problem = f"could not load split {split!r} of this {where}: {first_line or err!r}"
+        raise DataFormatError(source, None, None, problem) from err
+
+
 _READERS: dict[str, Callable[[Path], Iterable[Any]]] = {
     ".jsonl": _jsonl_rows,
     ".json": lambda p: _datasets_rows(p, "json"),
@@ -86,7 +122,7 @@ def read_rows(source: str, split: str = "train") -> tuple[Iterable[Any], str]:
             )
         return reader(path), path.name
     if path.is_dir() or (_HUB_ID.fullmatch(source) and not _FILE_EXT.fullmatch(path.suffix)):
-        return _load_dataset(source, split=split), source
+        return _dataset_split(source, split, path.is_dir()), source
     raise DataFormatError(
         source,
         None,

@@ -4,12 +4,20 @@ Prompt and completion are tokenized apart and concatenated (``tokenize_completio
 that does not fit loses prompt tokens from the left first, then completion tokens from the
 right. A data set of very long rows trains on little of its prompts (a 5 MB row keeps one
 prompt token), so the run warns once, with counts, before the first step.
+
+Before any of that, a row far longer in characters than ``model.max_length`` tokens could
+hold (``CHARS_PER_TOKEN`` each, more than any tokenizer averages) is cut in its text, with a
+warning naming it: tokenizing a 5 MB row at every step, or sampling on its whole prompt
+(attention grows with the square of the length), costs time and memory for tokens that are
+cut anyway.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Sequence
+from typing import TypeVar
 
 from transformers import PreTrainedTokenizerBase
 
@@ -18,10 +26,42 @@ from alignzoo.data.records import LabelledCompletion, PreferencePair, PromptReco
 #: rows tokenized at once while measuring
 CHUNK = 1024
 SHOWN_ROWS = 5
+#: characters a token may cover at most, on average, when a text is cut before tokenizing:
+#: English averages about 4 with GPT-2's tokenizer, so a cut text still fills max_length
+CHARS_PER_TOKEN = 32
+
+R = TypeVar("R", PreferencePair, PromptRecord, LabelledCompletion)
 
 
 class OverlongRowsWarning(UserWarning):
     """Some training rows do not fit in ``model.max_length`` tokens and are cut."""
+
+
+def cut_overlong_text(records: Sequence[R], max_length: int, split: str = "training") -> list[R]:
+    """``records`` with every text longer than ``max_length * CHARS_PER_TOKEN`` characters cut
+    to that many (a prompt keeps its end, a completion its start, as tokens are cut), and one
+    warning naming the rows cut; the rows stay, so indices do not shift."""
+    limit = max_length * CHARS_PER_TOKEN
+    cut: list[R] = []
+    named: list[str] = []
+    for row, record in enumerate(records):
+        changes: dict[str, str] = {}
+        for name in ("prompt", "chosen", "rejected", "completion"):
+            text = getattr(record, name, None)
+            if isinstance(text, str) and len(text) > limit:
+                changes[name] = text[-limit:] if name == "prompt" else text[:limit]
+                named.append(f"row {row} {name} ({len(text):,} characters)")
+        cut.append(dataclasses.replace(record, **changes) if changes else record)
+    if named:
+        shown = ", ".join(named[:SHOWN_ROWS]) + (", ..." if len(named) > SHOWN_ROWS else "")
+        warnings.warn(
+            f"{len(named)} {split} text(s) are far longer than model.max_length={max_length} "
+            f"tokens can hold: {shown}; each is cut to {limit:,} characters before tokenizing "
+            "(prompts keep their end, completions their start)",
+            OverlongRowsWarning,
+            stacklevel=2,
+        )
+    return cut
 
 
 def warn_overlong_rows(

@@ -20,12 +20,16 @@ def sample_completions(
     sampling: SamplingConfig,
     batch_size: int,
     seed: int | None = None,
+    max_prompt_tokens: int | None = None,
 ) -> tuple[list[str], TokenizedCompletions]:
     """Sample one completion per prompt; return the texts and the token rows that produced them.
 
     The rows (left-padded prompt + sampled tokens up to and including EOS) are what log-probs
     must be computed on: re-tokenizing decoded text can differ. A ``seed`` makes the draw
-    repeatable without disturbing the caller's random state.
+    repeatable without disturbing the caller's random state. A prompt longer than
+    ``max_prompt_tokens`` keeps its last tokens (and its special ones), as training rows keep
+    their end (``prompt_budget``): attention over a whole overlong prompt grows with the
+    square of its length.
     """
     texts: list[str] = []
     rows: list[TokenizedCompletions] = []
@@ -33,13 +37,20 @@ def sample_completions(
     model.eval()
     device = next(model.parameters()).device
     padding_side, tokenizer.padding_side = tokenizer.padding_side, "left"
+    truncation_side, tokenizer.truncation_side = tokenizer.truncation_side, "left"
     try:
         with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
             if seed is not None:
                 torch.manual_seed(seed)
             for start in range(0, len(prompts), batch_size):
                 chunk = list(prompts[start : start + batch_size])
-                encoded = tokenizer(chunk, return_tensors="pt", padding=True).to(device)
+                encoded = tokenizer(
+                    chunk,
+                    return_tensors="pt",
+                    padding=True,
+                    truncation=max_prompt_tokens is not None,
+                    max_length=max_prompt_tokens,
+                ).to(device)
                 output = cast(Any, model).generate(  # the union it is typed with: a tensor here
                     **encoded,
                     do_sample=True,
@@ -55,8 +66,15 @@ def sample_completions(
                 rows.append(_completion_rows(encoded["attention_mask"], output, new, tokenizer))
     finally:
         tokenizer.padding_side = padding_side
+        tokenizer.truncation_side = truncation_side
         model.train(was_training)
     return texts, _concatenate(rows, tokenizer.pad_token_id or 0)
+
+
+def prompt_budget(max_length: int, sampling: SamplingConfig) -> int:
+    """The prompt tokens a sample keeps so that prompt and completion fit ``max_length``
+    (``model.max_length``); at least one, to condition on."""
+    return max(1, max_length - sampling.max_new_tokens)
 
 
 def _completion_rows(prompt_mask, output, new, tokenizer) -> TokenizedCompletions:

@@ -13,7 +13,7 @@ import torch
 
 from alignzoo.algorithms import AlgorithmContext
 from alignzoo.config.schema import SamplingConfig
-from alignzoo.models.generation import sample_completions
+from alignzoo.models.generation import prompt_budget, sample_completions
 from alignzoo.models.logprobs import token_logprobs
 from alignzoo.rollout.record import Rollout
 
@@ -41,7 +41,12 @@ def collect_rollout(
 
     # --- sample with the current policy (KV cache, stop at EOS) ---
     texts, rows = sample_completions(
-        ctx.bare_policy, ctx.tokenizer, repeated, sampling, batch_size=len(repeated)
+        ctx.bare_policy,
+        ctx.tokenizer,
+        repeated,
+        sampling,
+        batch_size=len(repeated),
+        max_prompt_tokens=prompt_budget(ctx.max_length, sampling),
     )
     rows = rows.to(ctx.device)
     mask = rows.completion_mask[:, 1:].float()

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from alignzoo.algorithms import Algorithm, AlgorithmContext, Evaluator, Metrics, Updater
 from alignzoo.data.records import PromptRecord
 from alignzoo.errors import ConfigError
-from alignzoo.models.generation import sample_completions
+from alignzoo.models.generation import prompt_budget, sample_completions
 from alignzoo_best_of_n.config import BestOfNConfig
 from alignzoo_best_of_n.selection import best_of_groups, best_of_n_kl
 from alignzoo_best_of_n.traits import BestOfNTraits
@@ -43,6 +43,7 @@ class BestOfNAlgorithm(BestOfNTraits, Algorithm[PromptRecord]):
             repeated,
             evaluator.config.sampling,
             evaluator.config.batch_size,
+            max_prompt_tokens=prompt_budget(self.ctx.max_length, evaluator.config.sampling),
         )
         scores = self.ctx.reward_source().score(repeated, texts).float()
         best = best_of_groups(scores, n).tolist()

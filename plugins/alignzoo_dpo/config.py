@@ -42,6 +42,17 @@ def loss_names(loss: str | Sequence[str]) -> list[str]:
     return names
 
 
+def loss_weights_problem(names: Sequence[str], weights: Sequence[float] | None) -> str | None:
+    """Why ``algorithm.loss_weights`` does not fit ``algorithm.loss`` (one weight per loss),
+    or None; checked with the config so a mismatch is named before any model loads."""
+    if weights is None or len(weights) == len(names):
+        return None
+    return (
+        f"algorithm.loss_weights has {len(weights)} weight{'s' if len(weights) != 1 else ''} "
+        f"for the {len(names)} losses of algorithm.loss ({', '.join(names)}); give one per loss"
+    )
+
+
 @dataclass
 class DPOConfig:
     """Direct Preference Optimization and its loss variants."""
@@ -85,7 +96,11 @@ class DPOConfig:
         its key, before any model loads."""
         problems = config_problems(self, "algorithm")
         try:
-            loss_names(self.loss)
+            names = loss_names(self.loss)
         except ValueError as error:
             problems.append(str(error))
+        else:
+            problem = loss_weights_problem(names, self.loss_weights)
+            if problem:
+                problems.append(problem)
         raise_problems(problems)

@@ -12,6 +12,7 @@ class SFTTraits(AlgorithmTraits):
 
     consumes = "pairs"
     needs_reference = False
+    compares_pairs = False  # it learns the chosen completion alone
 
     @classmethod
     def memory_traits(cls, config: SFTConfig, train: TrainConfig, hidden_size: int) -> MemoryTraits:
