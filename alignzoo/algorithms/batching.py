@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from typing import Protocol, Self, TypeVar
 
 import torch
@@ -73,6 +74,25 @@ def step_token_mean(
     sum / step_tokens over the whole step, however it is split (DAPO's token mean, SFT's).
     """
     return token_sum / max(step_tokens, 1.0) / (rows / step_rows)
+
+
+@dataclass(frozen=True)
+class StepTokens:
+    """The size of the optimizer step a micro-batch belongs to: its rows and completion
+    tokens. A batch carries it unchanged into every micro-batch the updater cuts from it, so
+    a per-token loss is the whole step's token mean however the step is split."""
+
+    tokens: float
+    rows: int
+
+    @staticmethod
+    def of(mask: torch.Tensor) -> StepTokens:
+        """The step made of the rows of ``mask`` ([rows, T], 1 on the tokens that learn)."""
+        return StepTokens(float(mask.sum()), mask.shape[0])
+
+    def token_mean(self, values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """This micro-batch's masked ``values`` as its part of the step's token mean."""
+        return step_token_mean((values * mask).sum(), mask.shape[0], self.tokens, self.rows)
 
 
 def mean_over_updates(updates: Sequence[Mapping[str, float]]) -> dict[str, float]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import torch
 
 from alignzoo.algorithms.kl_estimator import KLEstimator
+from alignzoo.algorithms.masked import masked_mean
 
 
 def kl_k1(logprobs: torch.Tensor, reference_logprobs: torch.Tensor) -> torch.Tensor:
@@ -31,3 +32,20 @@ def kl_penalised_rewards(
     last = mask.shape[1] - 1 - mask.flip(1).argmax(dim=1)
     rewards[torch.arange(len(scores), device=scores.device), last] += scores
     return rewards
+
+
+def kl_metrics(kl: torch.Tensor, mask: torch.Tensor) -> dict[str, float]:
+    """The KL to the reference logged two ways: ``objective/kl``, summed over each completion's
+    tokens and averaged over completions (what a KL penalty on sequences weighs, and what the
+    frontier plots), and ``objective/kl_per_token``, the mean over every completion token of
+    the batch (what TRL logs as ``kl``: smaller by the mean completion length)."""
+    return {
+        "objective/kl": (kl * mask).sum(-1).mean().item(),
+        "objective/kl_per_token": masked_mean(kl, mask).item(),
+    }
+
+
+def clamp_kl(kl: torch.Tensor, bound: float | None) -> torch.Tensor:
+    """Per-token KL estimates clamped to [-bound, bound] (OpenRLHF clamps to 10), so one
+    token the policy has all but ruled out cannot swamp a completion's reward; None keeps it."""
+    return kl if bound is None else kl.clamp(-bound, bound)

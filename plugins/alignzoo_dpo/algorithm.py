@@ -17,6 +17,7 @@ from alignzoo.algorithms import (
 )
 from alignzoo.algorithms.batching import micro_batches
 from alignzoo.data.records import PreferencePair
+from alignzoo.errors import ConfigError
 from alignzoo.models.logprobs import sequence_logprobs
 from alignzoo.models.pairs import PairLogprobs, pair_logprobs
 from alignzoo.models.reference import ReferenceModel
@@ -40,19 +41,22 @@ class DPOAlgorithm(DPOTraits, Algorithm[PreferencePair]):
     log-probs precomputed once or computed every step; chosen and rejected in one concatenated
     forward pass or two, padded or packed; gradient accumulation over ``train.micro_batch_size``
     (the updater's).
-    Raises ``ValueError`` for a bad ``beta``, ``loss`` or ``label_smoothing``.
+    Raises ``ConfigError`` for a bad ``beta``, ``loss`` or ``label_smoothing``.
     """
 
     def __init__(self, config: DPOConfig, context: AlgorithmContext) -> None:
         super().__init__(config, context)
-        self.loss = make_loss(
-            config.loss,
-            config.beta,
-            config.label_smoothing,
-            weights=config.loss_weights,
-            length_normalize=config.length_normalize,
-            discopop_tau=config.discopop_tau,
-        )
+        try:
+            self.loss = make_loss(
+                config.loss,
+                config.beta,
+                config.label_smoothing,
+                weights=config.loss_weights,
+                length_normalize=config.length_normalize,
+                discopop_tau=config.discopop_tau,
+            )
+        except ValueError as error:  # a loss refusing its settings: one line, by name
+            raise ConfigError(str(error)) from error
         self._cached_reference: dict[PreferencePair, tuple[float, float]] = {}
         self.packing = use_packing(config, context.bare_policy)
 

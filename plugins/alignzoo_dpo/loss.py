@@ -217,18 +217,23 @@ class ExoPairLoss(_MarginLoss):
     KL(q || p) between q = softmax over {chosen, rejected} of beta times the log-ratios and the
     smoothed label p = (1 - eps, eps):
     q_w (log q_w - log(1 - eps)) + q_l (log q_l - log eps), q_w = sigmoid(beta h) = 1 - q_l.
-    eps = label_smoothing; 1e-3 when 0, since log 0 is undefined.
+    eps = label_smoothing, which must be > 0: log 0 is undefined (the paper uses 1e-3; TRL
+    refuses 0 as well, rather than putting a value in for it).
     """
 
     label_smoothing: float = 1e-3
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if not 0 <= self.label_smoothing < 1:
-            raise ValueError(f"label_smoothing must be in [0, 1), got {self.label_smoothing}")
+        if not 0 < self.label_smoothing < 1:
+            raise ValueError(
+                "algorithm.loss=exo_pair needs algorithm.label_smoothing in (0, 1), the "
+                f"smoothed label's eps (log eps is undefined at 0; the paper uses 1e-3), got "
+                f"{self.label_smoothing}"
+            )
 
     def _loss(self, h: Tensor) -> Tensor:
-        eps = self.label_smoothing or 1e-3
+        eps = self.label_smoothing
         z = self.beta * h
         win, lose = torch.sigmoid(z), torch.sigmoid(-z)
         return win * (F.logsigmoid(z) - torch.log1p(torch.tensor(-eps))) + lose * (
@@ -438,7 +443,7 @@ def make_loss(
     for each in names:
         cls: Any = LOSSES[each]
         options: dict[str, Any] = {"beta": beta, "length_normalize": length_normalize}
-        if _takes(cls, "label_smoothing") and (label_smoothing or cls is not ExoPairLoss):
+        if _takes(cls, "label_smoothing"):
             options["label_smoothing"] = label_smoothing
         if _takes(cls, "tau"):
             options["tau"] = discopop_tau

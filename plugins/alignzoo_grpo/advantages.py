@@ -28,14 +28,23 @@ def group_advantages(scores: torch.Tensor, group_size: int, scale: ScaleRewards)
 
 
 def per_source_advantages(
-    source_scores: dict[str, tuple[float, torch.Tensor]], group_size: int, scale: ScaleRewards
+    source_scores: dict[str, tuple[float, torch.Tensor]], group_size: int
 ) -> torch.Tensor:
-    """A_i = sum_k w_k groupnorm(r_k)_i: each source normalised on its own, then weighted."""
+    """GDPO (arXiv 2601.05242): each source normalised by its own group's mean and std, the
+    weighted sum of those, then that sum normalised over the batch:
+
+        s_i = sum_k w_k (r_ki - mean_g(r_k)) / (std_g(r_k) + eps)
+        A_i = (s_i - mean(s)) / (std(s) + eps)
+
+    ``scale_rewards`` does not apply here: every source is scaled by its group's std and the
+    sum by the batch's, so the advantage has unit scale whatever the sources' number and
+    weights (TRL's ``multi_objective_aggregation="normalize_then_sum"``, the same).
+    """
     total = torch.zeros(0)
     for weight, scores in source_scores.values():
-        advantages = weight * group_advantages(scores, group_size, scale)
-        total = advantages if total.numel() == 0 else total + advantages
-    return total
+        normalised = weight * group_advantages(scores, group_size, ScaleRewards.group)
+        total = normalised if total.numel() == 0 else total + normalised
+    return (total - total.mean()) / (total.std() + EPSILON)
 
 
 def informative_groups(scores: torch.Tensor, group_size: int) -> torch.Tensor:

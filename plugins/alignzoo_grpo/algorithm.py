@@ -15,7 +15,7 @@ from alignzoo.algorithms import (
     Updater,
 )
 from alignzoo.algorithms.batching import mean_over_updates
-from alignzoo.algorithms.kl import kl_k3
+from alignzoo.algorithms.kl import kl_k3, kl_metrics
 from alignzoo.algorithms.masked import masked_mean
 from alignzoo.algorithms.policy_gradient import clipped_surrogate
 from alignzoo.data.records import PromptRecord
@@ -102,9 +102,7 @@ class GRPOAlgorithm(GRPOTraits, Algorithm[PromptRecord]):
 
         # --- advantages: each completion against its own group ---
         if cfg.reward_aggregation is RewardAggregation.normalize_then_sum:
-            advantages = per_source_advantages(
-                rollout.source_scores, cfg.num_generations, cfg.scale_rewards
-            )
+            advantages = per_source_advantages(rollout.source_scores, cfg.num_generations)
         else:
             advantages = group_advantages(rollout.scores, cfg.num_generations, cfg.scale_rewards)
 
@@ -143,21 +141,21 @@ class GRPOAlgorithm(GRPOTraits, Algorithm[PromptRecord]):
         old = logprobs.detach() if old is None else old  # one iteration: pi_old is pi, now
         log_ratio = log_importance(logprobs, old, mask, cfg.importance_sampling_level)
         if cfg.loss_type is LossType.cispo:
-            token = cispo_token_losses(log_ratio, logprobs, part.advantages, cfg.epsilon_high)
+            token = cispo_token_losses(log_ratio, logprobs, part.advantages, cfg.cispo_max_weight)
         else:
             token = clipped_surrogate(
                 log_ratio, part.advantages.unsqueeze(-1), cfg.epsilon_low, cfg.epsilon_high
             )
-        losses, metrics = (
-            token.losses,
-            {"policy/clipfrac": masked_mean(token.clipped.float(), mask)},
-        )
+        losses = token.losses
+        metrics: dict[str, float | torch.Tensor] = {
+            "policy/clipfrac": masked_mean(token.clipped.float(), mask)
+        }
         if cfg.beta != 0:
             reference = part.rollout.reference_logprobs
             assert reference is not None  # the runner loads one when beta > 0
             kl = kl_k3(logprobs, reference)
             losses = losses + cfg.beta * kl
-            metrics["objective/kl"] = (kl * mask).sum(-1).mean()
+            metrics |= kl_metrics(kl.detach(), mask)
         loss = aggregate(
             losses,
             mask,

@@ -15,6 +15,7 @@ from alignzoo.config.ranges import (
     check_config_ranges,
 )
 from alignzoo.config.schema import SamplingConfig
+from alignzoo.errors import ConfigError
 
 
 class ScaleRewards(StrEnum):
@@ -35,11 +36,13 @@ class LossType(StrEnum):
     grpo = "grpo"
     #: mean over every token of the step's batch (DAPO, Yu et al. 2025)
     dapo = "dapo"
-    #: mean over every token of each micro-batch
+    #: mean over every token of the step (TRL's bnpo divides by each micro-batch's tokens, so
+    #: its gradient changes with the micro-batch size; here it equals dapo in one process)
     bnpo = "bnpo"
     #: sum over tokens / (completions x max_new_tokens), a constant (Dr. GRPO, Liu et al. 2025)
     dr_grpo = "dr_grpo"
-    #: REINFORCE with clipped, detached importance weights, DAPO-normalised (MiniMax-M1 2025)
+    #: REINFORCE with capped, detached importance weights, DAPO-normalised (MiniMax-M1 2025);
+    #: the cap is ``cispo_max_weight``
     cispo = "cispo"
 
 
@@ -76,10 +79,14 @@ class GRPOConfig:
     reward_aggregation: RewardAggregation = RewardAggregation.sum_then_normalize
     loss_type: LossType = LossType.dapo
     importance_sampling_level: ImportanceLevel = ImportanceLevel.token
-    #: clip range of the ratio, [1 - epsilon_low, 1 + epsilon_high] (DAPO: high 0.28);
-    #: for cispo, 1 + epsilon_high caps the importance weight
+    #: clip range of the ratio, [1 - epsilon_low, 1 + epsilon_high] (DAPO: high 0.28); cispo
+    #: reads neither
     epsilon_low: float = 0.2
     epsilon_high: float = 0.2
+    #: cispo's cap on the importance weight, the cap itself: ScaleRL's epsilon_max (5 is its
+    #: and TRL's recommendation; TRL reads its ``epsilon_high`` as this cap under cispo),
+    #: MiniMax-M1's 1 + eps_high
+    cispo_max_weight: float = 5.0
     #: weight of a k3 KL(pi || pi_ref) term per token; 0 holds no reference at all
     beta: float = 0.0
     #: optimizer steps on each rollout (> 1 keeps the sampling policy's log-probs as pi_old)
@@ -93,10 +100,22 @@ class GRPOConfig:
         "num_generations": at_least(2),  # a group of one has nothing to compare with
         "epsilon_low": POSITIVE,
         "epsilon_high": POSITIVE,
+        "cispo_max_weight": POSITIVE,
         "beta": NON_NEGATIVE,
         "num_iterations": COUNT,
     }
 
     def __post_init__(self) -> None:
-        """A nonsense value fails here, naming its key, before any model loads."""
+        """A nonsense value, or sequence-level ratios with a token-level aggregation, fails
+        here, naming its key, before any model loads."""
         check_config_ranges(self, "algorithm")
+        if self.importance_sampling_level is ImportanceLevel.sequence and (
+            self.loss_type is not LossType.grpo
+        ):
+            # every token of a sequence has its sequence's ratio: a token mean would count a
+            # sequence once per token, so long sequences weigh more (GSPO averages sequences)
+            raise ConfigError(
+                "algorithm.importance_sampling_level=sequence (GSPO) takes the mean over "
+                f"sequences: set algorithm.loss_type=grpo, not {self.loss_type.value} (a token "
+                "mean would weigh each sequence by its length)"
+            )

@@ -4,7 +4,7 @@ Per token t of completion i, with ratio rho = pi / pi_old and advantage A_i:
 
 * clipped (GRPO, Shao et al. 2024, eq. 3; DAPO's asymmetric clip, Yu et al. 2025):
   l = -min(rho A, clip(rho, 1 - eps_low, 1 + eps_high) A), the core's ``clipped_surrogate``
-* cispo (MiniMax-M1 2025): l = -sg(min(rho, 1 + eps_high)) A log pi, a REINFORCE step whose
+* cispo (MiniMax-M1 2025): l = -sg(min(rho, w_max)) A log pi, a REINFORCE step whose
   importance weight is clipped but never cuts the gradient of a token off
 * plus beta * k3(pi, pi_ref) when a KL term is asked for.
 """
@@ -30,12 +30,13 @@ def log_importance(
 
 
 def cispo_token_losses(
-    log_ratio: torch.Tensor, logprobs: torch.Tensor, advantages: torch.Tensor, epsilon_high: float
+    log_ratio: torch.Tensor, logprobs: torch.Tensor, advantages: torch.Tensor, max_weight: float
 ) -> TokenLosses:
-    """l = -sg(min(rho, 1 + eps_high)) A log pi."""
+    """l = -sg(min(rho, w_max)) A log pi; ``max_weight`` is the cap itself (ScaleRL's
+    epsilon_max, TRL's epsilon_high under cispo; MiniMax-M1 writes it 1 + eps_high)."""
     ratio = torch.exp(log_ratio)
-    weight = torch.clamp(ratio, max=1 + epsilon_high).detach()
-    return TokenLosses(-weight * advantages.unsqueeze(-1) * logprobs, ratio > 1 + epsilon_high)
+    weight = torch.clamp(ratio, max=max_weight).detach()
+    return TokenLosses(-weight * advantages.unsqueeze(-1) * logprobs, ratio > max_weight)
 
 
 def aggregate(
@@ -49,15 +50,13 @@ def aggregate(
     """The loss of these rows, as the updater takes it: the mean over the rows' share.
 
     The updater multiplies each micro-batch's loss by its share of the step's rows, so a loss
-    normalised over the whole step (dapo, cispo: by ``step_tokens``) is divided by that share
-    here; the others are means over their own rows or tokens.
+    normalised over the whole step (dapo, bnpo, cispo: by ``step_tokens``) is divided by that
+    share here; grpo and dr_grpo are means over rows, which that weighting already makes exact.
     """
     masked = losses * mask
     rows = losses.shape[0]
     if loss_type is LossType.grpo:
         return (masked.sum(-1) / mask.sum(-1).clamp(min=1)).mean()
-    if loss_type is LossType.bnpo:
-        return masked.sum() / mask.sum().clamp(min=1)
     if loss_type is LossType.dr_grpo:
         return masked.sum() / (rows * max_completion_length)
     return step_token_mean(masked.sum(), rows, step_tokens, step_rows)

@@ -15,7 +15,7 @@ from alignzoo.algorithms import (
     Updater,
 )
 from alignzoo.algorithms.batching import mean_over_updates, shuffled_minibatches
-from alignzoo.algorithms.kl import KL_ESTIMATORS, kl_penalised_rewards
+from alignzoo.algorithms.kl import KL_ESTIMATORS, clamp_kl, kl_metrics, kl_penalised_rewards
 from alignzoo.algorithms.masked import masked_mean, masked_var, whiten
 from alignzoo.data.records import PromptRecord
 from alignzoo.errors import ConfigError
@@ -109,7 +109,7 @@ class PPOAlgorithm(PPOTraits, Algorithm[PromptRecord]):
             old_logprobs, old_values, _ = self._forward(rows, temperature)
 
         # --- per-token rewards: -beta * KL at every token, plus the score at the last one ---
-        kl = self.kl_estimator(old_logprobs, reference_logprobs) * mask
+        kl = clamp_kl(self.kl_estimator(old_logprobs, reference_logprobs), cfg.kl_clamp) * mask
         rewards = kl_penalised_rewards(scores, kl, mask, self.kl_control.value)
 
         # --- advantages (GAE), optionally whitened ---
@@ -120,7 +120,7 @@ class PPOAlgorithm(PPOTraits, Algorithm[PromptRecord]):
         # --- PPO epochs over shuffled mini-batches, one optimizer step each ---
         batch_of_rows = PPOBatch(rollout, old_logprobs, old_values, advantages, returns)
         updates = [
-            updater.update(minibatch, self.loss_on)
+            updater.update(minibatch.as_step(), self.loss_on)
             for minibatch in shuffled_minibatches(
                 batch_of_rows, cfg.num_minibatches, cfg.ppo_epochs, self.ctx.device
             )
@@ -135,31 +135,35 @@ class PPOAlgorithm(PPOTraits, Algorithm[PromptRecord]):
             mean_over_updates(updates)
             | {
                 "objective/scores": rollout.scores.mean().item(),
-                "objective/kl": sequence_kl.mean().item(),
                 "objective/rlhf_reward": (scores - beta * sequence_kl).mean().item(),
                 "value/explained_variance": (1.0 - residual).item(),
                 "ppo/kl_coef": beta,
             }
+            | kl_metrics(kl, mask)
             | rollout.reward_metrics
         )
 
     def loss_on(self, part: PPOBatch) -> LossAndMetrics:
-        """The clipped policy and value losses and the entropy bonus on ``part`` of a rollout."""
+        """The clipped policy and value losses and the entropy bonus on ``part`` of a rollout,
+        each a token mean over the whole mini-batch ``part`` belongs to, so the step's
+        gradient does not depend on ``train.micro_batch_size``."""
         cfg, mask = self.config, part.rollout.mask
+        assert part.step is not None  # train_step marks each mini-batch as_step()
+        mean = part.step.token_mean
         logprobs, values, entropy = self._forward(part.rollout.rows, cfg.rollout.temperature)
         policy = clipped_policy_loss(
-            logprobs, part.old_logprobs, part.advantages, mask, cfg.cliprange
+            logprobs, part.old_logprobs, part.advantages, mask, cfg.cliprange, mean
         )
         value_loss, value_clipfrac = clipped_value_loss(
-            values, part.old_values, part.returns, mask, cfg.cliprange_value
+            values, part.old_values, part.returns, mask, cfg.cliprange_value, mean
         )
-        mean_entropy = masked_mean(entropy, mask)
-        loss = policy.loss + cfg.vf_coef * value_loss - cfg.entropy_coef * mean_entropy
+        entropy_term = mean(entropy, mask)
+        loss = policy.loss + cfg.vf_coef * value_loss - cfg.entropy_coef * entropy_term
         return loss, {
             "policy/loss": policy.loss,
             "policy/clipfrac": policy.clipfrac,
             "policy/approxkl": policy.approxkl,
-            "policy/entropy": mean_entropy,
+            "policy/entropy": masked_mean(entropy.detach(), mask),
             "value/loss": value_loss,
             "value/clipfrac": value_clipfrac,
         }

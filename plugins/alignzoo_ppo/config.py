@@ -32,6 +32,8 @@ class PPOConfig:
     #: coefficient beta of the per-token KL penalty to the reference, and its estimator
     kl_coef: float = 0.05
     kl_estimator: KLEstimator = KLEstimator.k1
+    #: clamp each token's KL estimate to [-kl_clamp, kl_clamp] (OpenRLHF: 10; None: off)
+    kl_clamp: float | None = None
     #: adapt beta toward target_kl over horizon samples (Ziegler et al.), else keep it fixed
     adaptive_kl: bool = False
     target_kl: float = 6.0
@@ -54,6 +56,7 @@ class PPOConfig:
         "reward_scale": POSITIVE,
         "reward_clip": optional(POSITIVE),
         "kl_coef": NON_NEGATIVE,
+        "kl_clamp": optional(POSITIVE),
         "target_kl": POSITIVE,
         "kl_horizon": COUNT,
         "gamma": UNIT_INTERVAL,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -19,12 +20,18 @@ class PolicyLossOutput:
     approxkl: torch.Tensor
 
 
+#: how per-token values become a loss: ``masked_mean`` over the rows given, or a step's
+#: token mean (``StepTokens.token_mean``) when the rows are one micro-batch of a larger step
+TokenMean = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+
+
 def clipped_policy_loss(
     logprobs: torch.Tensor,
     old_logprobs: torch.Tensor,
     advantages: torch.Tensor,
     mask: torch.Tensor,
     cliprange: float,
+    mean: TokenMean = masked_mean,
 ) -> PolicyLossOutput:
     """L = E[max(-A rho, -A clip(rho, 1-eps, 1+eps))], rho = pi/pi_old (Schulman 2017, eq. 7).
 
@@ -32,7 +39,7 @@ def clipped_policy_loss(
     """
     log_ratio = logprobs - old_logprobs
     surrogate = clipped_surrogate(log_ratio, advantages, cliprange)
-    loss = masked_mean(surrogate.losses, mask)
+    loss = mean(surrogate.losses, mask)
     with torch.no_grad():
         clipfrac = masked_mean(surrogate.clipped.float(), mask)
         approxkl = 0.5 * masked_mean(log_ratio**2, mask)
@@ -45,6 +52,7 @@ def clipped_value_loss(
     returns: torch.Tensor,
     mask: torch.Tensor,
     cliprange_value: float,
+    mean: TokenMean = masked_mean,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """0.5 E[max((V - R)^2, (V_clip - R)^2)], V_clip = V_old + clip(V - V_old, +-eps).
 
@@ -52,7 +60,7 @@ def clipped_value_loss(
     """
     clipped = old_values + torch.clamp(values - old_values, -cliprange_value, cliprange_value)
     unclipped_error, clipped_error = (values - returns) ** 2, (clipped - returns) ** 2
-    loss = 0.5 * masked_mean(torch.maximum(unclipped_error, clipped_error), mask)
+    loss = 0.5 * mean(torch.maximum(unclipped_error, clipped_error), mask)
     with torch.no_grad():
         clipfrac = masked_mean((clipped_error > unclipped_error).float(), mask)
     return loss, clipfrac

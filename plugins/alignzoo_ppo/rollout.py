@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import torch
 
+from alignzoo.algorithms.batching import StepTokens
 from alignzoo.rollout import Rollout
 
 
@@ -15,7 +17,8 @@ class PPOBatch:
     the advantages and returns GAE made of them; per-token tensors are [B, T-1].
 
     It slices like a sequence of rows (``batch[index]``), so the updater can split it into
-    micro-batches as it splits any batch.
+    micro-batches as it splits any batch; ``as_step()`` marks a mini-batch as one optimizer
+    step, whose token count every micro-batch's token mean is taken over.
     """
 
     rollout: Rollout
@@ -23,16 +26,23 @@ class PPOBatch:
     old_values: torch.Tensor
     advantages: torch.Tensor
     returns: torch.Tensor
+    #: the optimizer step these rows are part of (None until ``as_step``)
+    step: StepTokens | None = None
 
     def __len__(self) -> int:
         return len(self.rollout)
 
     def __getitem__(self, rows: slice | torch.Tensor) -> PPOBatch:
-        """The batch restricted to ``rows`` (a slice or an index tensor)."""
+        """The batch restricted to ``rows`` (a slice or an index tensor); the step stays."""
         return PPOBatch(
             self.rollout[rows],
             self.old_logprobs[rows],
             self.old_values[rows],
             self.advantages[rows],
             self.returns[rows],
+            self.step,
         )
+
+    def as_step(self) -> PPOBatch:
+        """These rows as one optimizer step: losses are token means over all of them."""
+        return dataclasses.replace(self, step=StepTokens.of(self.rollout.mask))

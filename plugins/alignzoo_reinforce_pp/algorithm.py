@@ -14,8 +14,8 @@ from alignzoo.algorithms import (
     Metrics,
     Updater,
 )
-from alignzoo.algorithms.batching import mean_over_updates, shuffled_minibatches
-from alignzoo.algorithms.kl import KL_ESTIMATORS, kl_penalised_rewards
+from alignzoo.algorithms.batching import StepTokens, mean_over_updates, shuffled_minibatches
+from alignzoo.algorithms.kl import KL_ESTIMATORS, clamp_kl, kl_metrics, kl_penalised_rewards
 from alignzoo.algorithms.masked import masked_mean
 from alignzoo.algorithms.policy_gradient import clipped_surrogate
 from alignzoo.data.records import PromptRecord
@@ -28,18 +28,25 @@ from alignzoo_reinforce_pp.traits import ReinforcePPTraits
 
 
 class OldPolicyRollout:
-    """A rollout, its advantages per token, and the sampling policy's log-probs (pi_old)."""
+    """A rollout, its advantages per token, and the sampling policy's log-probs (pi_old);
+    ``step`` is the optimizer step (a mini-batch) its rows belong to, once ``as_step`` says."""
 
-    def __init__(self, rollout: Rollout, advantages: torch.Tensor) -> None:
+    def __init__(
+        self, rollout: Rollout, advantages: torch.Tensor, step: StepTokens | None = None
+    ) -> None:
         assert rollout.policy_logprobs is not None
-        self.rollout, self.advantages = rollout, advantages
+        self.rollout, self.advantages, self.step = rollout, advantages, step
         self.old_logprobs = rollout.policy_logprobs
 
     def __len__(self) -> int:
         return len(self.rollout)
 
     def __getitem__(self, rows: slice | torch.Tensor) -> OldPolicyRollout:
-        return OldPolicyRollout(self.rollout[rows], self.advantages[rows])
+        return OldPolicyRollout(self.rollout[rows], self.advantages[rows], self.step)
+
+    def as_step(self) -> OldPolicyRollout:
+        """These rows as one optimizer step: the loss is a token mean over all of them."""
+        return OldPolicyRollout(self.rollout, self.advantages, StepTokens.of(self.rollout.mask))
 
 
 class ReinforcePPAlgorithm(ReinforcePPTraits, Algorithm[PromptRecord]):
@@ -99,7 +106,7 @@ class ReinforcePPAlgorithm(ReinforcePPTraits, Algorithm[PromptRecord]):
             scores = (grouped - grouped.mean(dim=1, keepdim=True)).view(-1)
         kl = torch.zeros_like(old)
         if rollout.reference_logprobs is not None:
-            kl = self.kl_estimator(old, rollout.reference_logprobs) * mask
+            kl = clamp_kl(self.kl_estimator(old, rollout.reference_logprobs), cfg.kl_clamp) * mask
         rewards = kl_penalised_rewards(scores, kl, mask, cfg.kl_coef)
 
         # --- advantages: returns normalised over every token of the batch ---
@@ -108,7 +115,7 @@ class ReinforcePPAlgorithm(ReinforcePPTraits, Algorithm[PromptRecord]):
         # --- clipped updates over shuffled mini-batches ---
         data = OldPolicyRollout(rollout, advantages)
         updates = [
-            updater.update(minibatch, self.loss_on)
+            updater.update(minibatch.as_step(), self.loss_on)
             for minibatch in shuffled_minibatches(
                 data, cfg.num_minibatches, cfg.epochs, self.ctx.device
             )
@@ -119,22 +126,24 @@ class ReinforcePPAlgorithm(ReinforcePPTraits, Algorithm[PromptRecord]):
             mean_over_updates(updates)
             | {
                 "objective/scores": rollout.scores.mean().item(),
-                "objective/kl": sequence_kl.mean().item(),
                 "objective/rlhf_reward": (rollout.scores - cfg.kl_coef * sequence_kl).mean().item(),
                 "reinforce_pp/completion_tokens": mask.sum(-1).mean().item(),
             }
+            | kl_metrics(kl, mask)
             | rollout.reward_metrics
         )
 
     def loss_on(self, part: OldPolicyRollout) -> LossAndMetrics:
-        """PPO's clipped surrogate, a token mean over ``part``."""
+        """PPO's clipped surrogate, a token mean over the whole mini-batch ``part`` belongs
+        to (OpenRLHF's), so the step's gradient does not depend on the micro-batch size."""
         mask = part.rollout.mask
+        assert part.step is not None  # train_step marks each mini-batch as_step()
         logprobs = token_logprobs(
             self.ctx.policy, part.rollout.rows, self.config.rollout.temperature
         )
         surrogate = clipped_surrogate(
             logprobs - part.old_logprobs, part.advantages, self.config.cliprange
         )
-        return masked_mean(surrogate.losses, mask), {
+        return part.step.token_mean(surrogate.losses, mask), {
             "policy/clipfrac": masked_mean(surrogate.clipped.float(), mask)
         }

@@ -14,6 +14,7 @@ from alignzoo.config.ranges import (
     UNIT_INTERVAL,
     FieldRanges,
     config_problems,
+    optional,
     raise_problems,
 )
 from alignzoo.config.schema import SamplingConfig
@@ -39,6 +40,8 @@ class ReinforcePPConfig:
     #: beta of the per-token KL penalty in the reward, and its estimator
     kl_coef: float = 0.05
     kl_estimator: KLEstimator = KLEstimator.k1
+    #: clamp each token's KL estimate to [-kl_clamp, kl_clamp] (OpenRLHF: 10; None: off)
+    kl_clamp: float | None = None
     #: discount of the returns G_t = sum_s gamma^(s-t) r_s
     gamma: float = 1.0
     #: clipping of the ratio pi/pi_old
@@ -50,6 +53,7 @@ class ReinforcePPConfig:
     field_ranges: ClassVar[FieldRanges] = {
         "samples_per_prompt": COUNT,
         "kl_coef": NON_NEGATIVE,
+        "kl_clamp": optional(POSITIVE),
         "gamma": UNIT_INTERVAL,
         "cliprange": POSITIVE,
         "epochs": COUNT,
@@ -64,5 +68,12 @@ class ReinforcePPConfig:
             problems.append(
                 "algorithm.baseline=group averages a prompt's samples: set "
                 "algorithm.samples_per_prompt >= 2"
+            )
+        if self.baseline == Baseline.group and self.gamma != 1:
+            # the group mean is subtracted from whole-completion scores: a discount would
+            # shrink early tokens' share of a baselined score (OpenRLHF forces gamma 1 here)
+            problems.append(
+                f"algorithm.baseline=group takes undiscounted returns: set algorithm.gamma=1, "
+                f"not {self.gamma}"
             )
         raise_problems(problems)

@@ -13,7 +13,7 @@ from alignzoo.algorithms import (
     Metrics,
     Updater,
 )
-from alignzoo.algorithms.kl import kl_k1
+from alignzoo.algorithms.kl import kl_k1, kl_metrics
 from alignzoo.data.records import PromptRecord
 from alignzoo.errors import ConfigError
 from alignzoo.models.logprobs import token_logprobs
@@ -58,10 +58,11 @@ class RLOOAlgorithm(RLOOTraits, Algorithm[PromptRecord]):
         )
 
         # --- sequence rewards: the score less beta times the completion's KL ---
-        kl = torch.zeros_like(rollout.scores)
+        token_kl = torch.zeros_like(rollout.mask)
         if penalised:
             assert rollout.policy_logprobs is not None and rollout.reference_logprobs is not None
-            kl = (kl_k1(rollout.policy_logprobs, rollout.reference_logprobs) * rollout.mask).sum(-1)
+            token_kl = kl_k1(rollout.policy_logprobs, rollout.reference_logprobs) * rollout.mask
+        kl = token_kl.sum(-1)
         rewards = rollout.scores - cfg.beta * kl
 
         # --- advantages: each against the mean of its prompt's other samples ---
@@ -74,10 +75,10 @@ class RLOOAlgorithm(RLOOTraits, Algorithm[PromptRecord]):
             metrics
             | {
                 "objective/scores": rollout.scores.mean().item(),
-                "objective/kl": kl.mean().item(),
                 "objective/rlhf_reward": rewards.mean().item(),
                 "rloo/completion_tokens": rollout.mask.sum(-1).mean().item(),
             }
+            | kl_metrics(token_kl, rollout.mask)
             | rollout.reward_metrics
         )
 

@@ -199,7 +199,7 @@ def test_mismatched_shapes_rejected() -> None:
 
 @pytest.mark.parametrize("name", list(LOSSES))
 def test_make_loss_builds_each_variant(name: str) -> None:
-    label_smoothing = 0.2 if name in ("cdpo", "robust") else 0.0
+    label_smoothing = {"cdpo": 0.2, "robust": 0.2, "exo_pair": 1e-3}.get(name, 0.0)
     loss = make_loss(name, beta=0.3, label_smoothing=label_smoothing)
     assert type(loss) is LOSSES[name]
     assert loss.beta == 0.3

@@ -66,8 +66,13 @@ def test_exo_pair_is_the_kl_from_the_smoothed_label() -> None:
             win * (math.log(win) - math.log(1 - eps)) + lose * (math.log(lose) - math.log(eps))
         )
     assert_close(run(ExoPairLoss(beta=beta)), expect(expected))
-    # label smoothing 0 (the config's default) means the paper's 1e-3, not log 0
-    assert_close(run(ExoPairLoss(beta=beta, label_smoothing=0.0)), expect(expected))
+    # label smoothing 0 (the config's default) is refused by name, as TRL refuses it, rather
+    # than silently becoming the paper's 1e-3
+    with pytest.raises(ValueError, match="exo_pair needs algorithm.label_smoothing"):
+        ExoPairLoss(beta=beta, label_smoothing=0.0)
+    with pytest.raises(ValueError, match="exo_pair needs algorithm.label_smoothing"):
+        make_loss("exo_pair", beta, 0.0)
+    assert_close(run(make_loss("exo_pair", beta, 1e-3)), expect(expected))
 
 
 def test_nca_pair() -> None:
@@ -167,6 +172,10 @@ def test_a_weighted_mixture_sums_its_parts_per_pair() -> None:
 @pytest.mark.parametrize("name", list(LOSSES))
 def test_every_loss_builds_from_the_config_defaults(name: str) -> None:
     config = DPOConfig(loss=name)
+    if name == "exo_pair":  # its eps cannot be the default 0: refused by name
+        with pytest.raises(ValueError, match="label_smoothing"):
+            make_loss(config.loss, config.beta, config.label_smoothing)
+        config = DPOConfig(loss=name, label_smoothing=1e-3)
     loss = make_loss(config.loss, config.beta, config.label_smoothing)
     assert torch.isfinite(run(loss)).all()
 

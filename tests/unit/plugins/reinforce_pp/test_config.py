@@ -22,6 +22,13 @@ from alignzoo.errors import ConfigError
             "algorithm.baseline=group averages a prompt's samples: set "
             "algorithm.samples_per_prompt >= 2",
         ),
+        # OpenRLHF 0.11 openrlhf/trainer/ppo_utils/experience_maker.py forces gamma = 1 for
+        # reinforce_baseline; here a discount the user asked for is refused by name instead
+        (
+            {"baseline": Baseline.group, "samples_per_prompt": 2, "gamma": 0.9},
+            "algorithm.baseline=group takes undiscounted returns: set algorithm.gamma=1, not 0.9",
+        ),
+        ({"kl_clamp": 0.0}, "algorithm.kl_clamp must be null or > 0, got 0.0"),
     ],
 )
 def test_nonsense_is_refused_naming_its_key(fields: dict, message: str) -> None:
