@@ -34,6 +34,32 @@ class PairLogprobs:
         return self.rejected / self.rejected_tokens.clamp(min=1)
 
 
+@dataclass(frozen=True)
+class StepPairs:
+    """The pairs of one optimizer step, sliced into micro-batches by the updater, with the
+    step's mean chosen length, which a token-mean term reads whatever the slice."""
+
+    pairs: Sequence[PreferencePair]
+    #: tokens per chosen completion over the whole step (None: nothing reads it)
+    chosen_tokens: float | None = None
+
+    def __len__(self) -> int:
+        return len(self.pairs)
+
+    def __getitem__(self, rows: slice) -> StepPairs:
+        return StepPairs(self.pairs[rows], self.chosen_tokens)
+
+
+def mean_chosen_tokens(
+    tokenizer: PreTrainedTokenizerBase, pairs: Sequence[PreferencePair], max_length: int
+) -> float:
+    """Tokens per chosen completion as the log-probs count them (cut to ``max_length``)."""
+    rows = tokenize_completions(
+        tokenizer, [p.prompt for p in pairs], [p.chosen for p in pairs], max_length
+    )
+    return float(completion_tokens(rows).mean())
+
+
 def completion_tokens(tokens: TokenizedCompletions) -> torch.Tensor:
     """Tokens of each completion, the ones its summed log-prob adds up; [B], float (per
     example, packed rows)."""

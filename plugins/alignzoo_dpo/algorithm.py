@@ -16,17 +16,18 @@ from alignzoo.algorithms import (
     Updater,
 )
 from alignzoo.algorithms.batching import micro_batches
+from alignzoo.algorithms.sft_term import SFTNormalization
 from alignzoo.data.records import PreferencePair
 from alignzoo.errors import ConfigError
 from alignzoo.models.logprobs import sequence_logprobs
-from alignzoo.models.pairs import PairLogprobs, pair_logprobs
+from alignzoo.models.pairs import PairLogprobs, StepPairs, mean_chosen_tokens, pair_logprobs
 from alignzoo.models.reference import ReferenceModel
 from alignzoo.models.shared_prompt import (
     check_shared_prompts_supported,
     shared_prompts_supported,
 )
 from alignzoo.models.tokenize import TokenizedCompletions
-from alignzoo_dpo.config import DPOConfig
+from alignzoo_dpo.config import DPOConfig, loss_names
 from alignzoo_dpo.loss import make_loss
 from alignzoo_dpo.traits import REFERENCE_BATCH, DPOTraits
 
@@ -54,6 +55,7 @@ class DPOAlgorithm(DPOTraits, Algorithm[PreferencePair]):
                 weights=config.loss_weights,
                 length_normalize=config.length_normalize,
                 discopop_tau=config.discopop_tau,
+                sft_normalization=config.sft_normalization,
             )
         except ValueError as error:  # a loss refusing its settings: one line, by name
             raise ConfigError(str(error)) from error
@@ -79,10 +81,20 @@ class DPOAlgorithm(DPOTraits, Algorithm[PreferencePair]):
 
     def train_step(self, batch: Sequence[PreferencePair], updater: Updater) -> Metrics:
         """One optimizer step on ``batch`` (the updater accumulates over micro-batches)."""
-        return updater.update(batch, self.loss_on)
+        ctx, step = self.ctx, StepPairs(batch)
+        if self._reads_step_chosen_tokens:  # a token-mean SFT term: over the whole step
+            step = StepPairs(batch, mean_chosen_tokens(ctx.tokenizer, batch, ctx.max_length))
+        return updater.update(step, self.loss_on)
 
-    def loss_on(self, pairs: Sequence[PreferencePair]) -> LossAndMetrics:
-        """The mean preference loss over ``pairs``, and its metrics."""
+    @property
+    def _reads_step_chosen_tokens(self) -> bool:
+        return "sft" in loss_names(self.config.loss) and (
+            self.config.sft_normalization is SFTNormalization.token
+        )
+
+    def loss_on(self, step: StepPairs) -> LossAndMetrics:
+        """The mean preference loss over the pairs of ``step``, and its metrics."""
+        pairs = step.pairs
         # --- policy log-probs of chosen and rejected completions, and their lengths ---
         policy = self._score(self._policy_logprobs, pairs)
         policy_chosen, policy_rejected = policy.chosen, policy.rejected
@@ -96,6 +108,7 @@ class DPOAlgorithm(DPOTraits, Algorithm[PreferencePair]):
             reference_rejected,
             policy.chosen_tokens,
             policy.rejected_tokens,
+            step.chosen_tokens,
         )
         margins = out.chosen_rewards - out.rejected_rewards
         return out.losses.mean(), {

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from alignzoo.algorithms.sft_term import SFTNormalization
 from alignzoo.config.ranges import POSITIVE, FieldRanges, between, config_problems, raise_problems
 
 #: every loss ``algorithm.loss`` may name, in the order messages list them; kept here, not
@@ -70,6 +71,10 @@ class DPOConfig:
     #: average each log-ratio over its tokens (None: each loss's own form; ipo and sigmoid_norm
     #: average, as their authors do, the others sum)
     length_normalize: bool | None = None
+    #: the sft loss's average: per token of each chosen completion, then over pairs
+    #: (``completion``, RPO's form: each pair weighs the same) or over every chosen token of
+    #: the step (``token``, TRL's: long answers weigh more)
+    sft_normalization: SFTNormalization = SFTNormalization.completion
     #: temperature of discopop's blend of logistic and exponential losses
     discopop_tau: float = 0.05
     #: compute reference log-probs once before training instead of at every step

@@ -19,6 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from alignzoo.algorithms.sft_term import SFTNormalization, sft_nll
 from alignzoo_dpo.config import loss_names
 
 
@@ -42,6 +43,7 @@ class PreferenceLoss(Protocol):
         reference_rejected_logps: Tensor,
         chosen_tokens: Tensor | None = None,
         rejected_tokens: Tensor | None = None,
+        step_chosen_tokens: float | None = None,
     ) -> PreferenceLossOutput:
         """Return per-pair losses and implicit rewards for a batch of B pairs."""
         ...
@@ -58,6 +60,8 @@ class PairTerms:
     reference_chosen: Tensor
     reference_rejected: Tensor
     chosen_tokens: Tensor | None
+    #: the step's mean chosen length, for a token-mean SFT term (None: not known)
+    step_chosen_tokens: float | None = None
 
     @property
     def margin(self) -> Tensor:
@@ -94,6 +98,7 @@ class _MarginLoss:
         reference_rejected_logps: Tensor,
         chosen_tokens: Tensor | None = None,
         rejected_tokens: Tensor | None = None,
+        step_chosen_tokens: float | None = None,
     ) -> PreferenceLossOutput:
         """Return per-pair losses and implicit rewards beta*(log pi - log pi_ref)."""
         shape = policy_chosen_logps.shape
@@ -119,6 +124,7 @@ class _MarginLoss:
             reference_chosen_logps,
             reference_rejected_logps,
             chosen_tokens,
+            step_chosen_tokens,
         )
         return PreferenceLossOutput(
             losses=self._pair_loss(terms),
@@ -350,14 +356,22 @@ class DiscoPOPLoss(_MarginLoss):
 
 @dataclass(frozen=True)
 class SFTLoss(_MarginLoss):
-    """The SFT term: the chosen completion's negative log-likelihood per token,
-    -log pi(y_c|x) / |y_c| (RPO, Pang et al. 2024; MPO mixes it with a preference loss).
+    """The SFT term: the chosen completion's negative log-likelihood, per token of each
+    completion, -log pi(y_c|x) / |y_c| (RPO, Pang et al. 2024; MPO mixes it with a preference
+    loss), or with ``normalization=token`` over every chosen token of the step (TRL's).
     beta only scales the implicit rewards it reports."""
+
+    normalization: SFTNormalization = field(default=SFTNormalization.completion, kw_only=True)
 
     def _pair_loss(self, terms: PairTerms) -> Tensor:
         if terms.chosen_tokens is None:
             raise ValueError("the sft loss needs chosen_tokens, the chosen completions' lengths")
-        return -terms.policy_chosen / terms.chosen_tokens.clamp(min=1)
+        return sft_nll(
+            terms.policy_chosen,
+            terms.chosen_tokens,
+            self.normalization,
+            terms.step_chosen_tokens,
+        )
 
 
 #: the class of each name; its keys are ``alignzoo_dpo.config.LOSS_NAMES``, in that order
@@ -396,6 +410,7 @@ class WeightedLosses:
         reference_rejected_logps: Tensor,
         chosen_tokens: Tensor | None = None,
         rejected_tokens: Tensor | None = None,
+        step_chosen_tokens: float | None = None,
     ) -> PreferenceLossOutput:
         """The weighted sum of every part's per-pair losses."""
         inputs = (
@@ -405,6 +420,7 @@ class WeightedLosses:
             reference_rejected_logps,
             chosen_tokens,
             rejected_tokens,
+            step_chosen_tokens,
         )
         outputs = [(weight, loss(*inputs)) for weight, loss in self.parts]
         first = outputs[0][1]
@@ -425,6 +441,7 @@ def make_loss(
     weights: Sequence[float] | None = None,
     length_normalize: bool | None = None,
     discopop_tau: float = 0.05,
+    sft_normalization: SFTNormalization = SFTNormalization.completion,
 ) -> PreferenceLoss:
     """Build the loss named by config field ``algorithm.loss`` (a list: their weighted sum)."""
     names = loss_names(name)
@@ -447,6 +464,8 @@ def make_loss(
             options["label_smoothing"] = label_smoothing
         if _takes(cls, "tau"):
             options["tau"] = discopop_tau
+        if _takes(cls, "normalization"):
+            options["normalization"] = sft_normalization
         built.append(cls(**options))
     if len(built) == 1 and weights is None:
         return built[0]

@@ -11,10 +11,11 @@ from alignzoo.algorithms import (
     Metrics,
     Updater,
 )
+from alignzoo.algorithms.sft_term import SFTNormalization, sft_nll
 from alignzoo.data.records import PreferencePair
 from alignzoo.errors import ConfigError
 from alignzoo.models.logprobs import sequence_logprobs
-from alignzoo.models.pairs import pair_logprobs
+from alignzoo.models.pairs import StepPairs, mean_chosen_tokens, pair_logprobs
 from alignzoo_simpo.config import SimPOConfig
 from alignzoo_simpo.loss import simpo_loss
 from alignzoo_simpo.traits import SimPOTraits
@@ -34,11 +35,15 @@ class SimPOAlgorithm(SimPOTraits, Algorithm[PreferencePair]):
 
     def train_step(self, batch: Sequence[PreferencePair], updater: Updater) -> Metrics:
         """One optimizer step on ``batch`` (the updater accumulates over micro-batches)."""
-        return updater.update(batch, self.loss_on)
-
-    def loss_on(self, pairs: Sequence[PreferencePair]) -> LossAndMetrics:
-        """The mean SimPO loss over ``pairs`` (plus the SFT term, if weighted), and metrics."""
         cfg, ctx = self.config, self.ctx
+        step = StepPairs(batch)
+        if cfg.sft_weight and cfg.sft_normalization is SFTNormalization.token:
+            step = StepPairs(batch, mean_chosen_tokens(ctx.tokenizer, batch, ctx.max_length))
+        return updater.update(step, self.loss_on)
+
+    def loss_on(self, step: StepPairs) -> LossAndMetrics:
+        """The mean SimPO loss over ``step``'s pairs (plus the SFT term, if weighted)."""
+        cfg, ctx, pairs = self.config, self.ctx, step.pairs
         # --- average token log-probs of chosen and rejected, in one forward of 2B rows ---
         scored = pair_logprobs(
             lambda rows: sequence_logprobs(ctx.policy, rows),
@@ -51,7 +56,10 @@ class SimPOAlgorithm(SimPOTraits, Algorithm[PreferencePair]):
         # --- the loss ---
         loss = simpo_loss(chosen, rejected, cfg.beta, cfg.gamma).mean()
         if cfg.sft_weight:
-            loss = loss - cfg.sft_weight * chosen.mean()
+            nll = sft_nll(
+                scored.chosen, scored.chosen_tokens, cfg.sft_normalization, step.chosen_tokens
+            )
+            loss = loss + cfg.sft_weight * nll.mean()
         margins = (cfg.beta * (chosen - rejected)).detach()
         return loss, {
             "rewards/chosen": cfg.beta * chosen.detach().mean(),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from alignzoo.algorithms.sft_term import SFTNormalization
 from alignzoo.config.ranges import NON_NEGATIVE, POSITIVE, FieldRanges, check_config_ranges
 
 
@@ -18,6 +19,10 @@ class SimPOConfig:
     gamma: float = 1.0
     #: weight of an SFT term on the chosen completion (CPO-SimPO; 0: off)
     sft_weight: float = 0.0
+    #: that term's average: per token of each chosen completion, then over pairs
+    #: (``completion``: each pair weighs the same) or over every chosen token of the step
+    #: (``token``, TRL's CPO ``cpo_alpha`` term: long answers weigh more)
+    sft_normalization: SFTNormalization = SFTNormalization.completion
 
     field_ranges: ClassVar[FieldRanges] = {
         "beta": POSITIVE,

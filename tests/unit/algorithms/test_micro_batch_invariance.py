@@ -15,6 +15,7 @@ from accelerate import Accelerator
 from transformers import LlamaForSequenceClassification
 
 from alignzoo.algorithms import AlgorithmContext, Metrics
+from alignzoo.algorithms.sft_term import SFTNormalization
 from alignzoo.data.records import LabelledCompletion, PromptRecord
 from alignzoo.models.reference import ReferenceModel
 from alignzoo.registry.manager import installed_plugins
@@ -30,6 +31,16 @@ CASES = [(name, {}) for name in ALGORITHMS] + [
     ("grpo", {"loss_type": LossType.bnpo}),
     ("grpo", {"loss_type": LossType.cispo}),
     ("grpo", {"loss_type": LossType.grpo, "importance_sampling_level": ImportanceLevel.sequence}),
+    ("dpo", {"loss": ["sigmoid", "sft"], "loss_weights": [1.0, 0.5]}),
+    (
+        "dpo",
+        {
+            "loss": ["sigmoid", "sft"],
+            "loss_weights": [1.0, 0.5],
+            "sft_normalization": SFTNormalization.token,
+        },
+    ),
+    ("simpo", {"sft_weight": 0.5, "sft_normalization": SFTNormalization.token}),
 ]
 #: shrunk for speed; every other field keeps the plugin's default
 SMALLER = {"max_new_tokens": 6, "ppo_epochs": 1, "n": 2}
