@@ -32,6 +32,11 @@ class ConfigError(AlignzooError, ValueError):
     """A configuration value is missing, mistyped or inconsistent."""
 
 
+class RunFolderTaken(ConfigError):
+    """The run's folder holds the results of a run of another configuration: refused, so
+    that nothing of that run is written over (not even a ``failure.json``)."""
+
+
 class RunInterrupted(AlignzooError):
     """SIGINT or SIGTERM stopped a run after a step; a checkpoint to resume from was saved."""
 

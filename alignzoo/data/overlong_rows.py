@@ -50,14 +50,14 @@ def cut_overlong_text(records: Sequence[R], max_length: int, split: str = "train
             text = getattr(record, name, None)
             if isinstance(text, str) and len(text) > limit:
                 changes[name] = text[-limit:] if name == "prompt" else text[:limit]
-                named.append(f"row {row} {name} ({len(text):,} characters)")
+                named.append(f"row {row} {name} ({len(text):,} characters: {text[:20]!r}...)")
         cut.append(dataclasses.replace(record, **changes) if changes else record)
     if named:
         shown = ", ".join(named[:SHOWN_ROWS]) + (", ..." if len(named) > SHOWN_ROWS else "")
         warnings.warn(
-            f"{len(named)} {split} text(s) are far longer than model.max_length={max_length} "
-            f"tokens can hold: {shown}; each is cut to {limit:,} characters before tokenizing "
-            "(prompts keep their end, completions their start)",
+            f"{len(named)} text(s) of the {split} rows are far longer than model.max_length="
+            f"{max_length} tokens can hold: {shown}; each is cut to {limit:,} characters before "
+            "tokenizing (prompts keep their end, completions their start)",
             OverlongRowsWarning,
             stacklevel=2,
         )

@@ -16,6 +16,7 @@ import json
 import os
 import re
 import shutil
+import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -109,7 +110,9 @@ def save_checkpoint(
         (staging / OVERRIDES).write_text(json.dumps(list(overrides)), encoding="utf-8")
 
     target = write_atomically(run_dir / CHECKPOINTS / f"step_{step:06d}", fill)
-    for old in checkpoints(run_dir)[:-keep]:
+    # the one just written counts as the newest: a run resumed from before a damaged later
+    # checkpoint must not prune its own new one in favour of that
+    for old in [*(path for path in checkpoints(run_dir) if path != target), target][:-keep]:
         shutil.rmtree(old, ignore_errors=True)
     return target
 
@@ -133,10 +136,54 @@ def latest_checkpoint(run_dir: Path) -> Path | None:
     return found[-1] if found else None
 
 
+def checkpoint_problem(directory: Path) -> str | None:
+    """Why the checkpoint ``directory`` cannot be resumed from (a damaged or missing file), or
+    None. Reads headers only, not the tensors: the safetensors header, which also checks the
+    file is as long as it says, the zip directory of ``state.pt``, and the config files."""
+    for name in (TENSORS, STATE, CONFIG, OVERRIDES):
+        if not (directory / name).is_file():
+            return f"{name} is missing"
+    try:
+        with safe_open(str(directory / TENSORS), framework="pt") as saved:
+            json.loads((saved.metadata() or {}).get("names", "[]"))
+    except Exception as error:  # safetensors raises its own SafetensorError, not exported
+        return f"{TENSORS} cannot be read ({type(error).__name__}: {error})"
+    try:
+        with zipfile.ZipFile(directory / STATE) as archive:  # what torch.save writes
+            archive.namelist()
+    except (OSError, zipfile.BadZipFile) as error:
+        return f"{STATE} cannot be read ({type(error).__name__}: {error})"
+    try:
+        (directory / CONFIG).read_text(encoding="utf-8")
+        overrides = json.loads((directory / OVERRIDES).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        return f"{CONFIG} or {OVERRIDES} cannot be read ({type(error).__name__}: {error})"
+    if not isinstance(overrides, list):
+        return f"{OVERRIDES} holds no list of overrides"
+    return None
+
+
 def load_checkpoint(
     directory: Path, trained: Sequence[torch.nn.Parameter], names: Sequence[str]
 ) -> dict[str, Any]:
-    """Copy the checkpoint's tensors into ``trained`` and return its state (weights only)."""
+    """Copy the checkpoint's tensors into ``trained`` and return its state (weights only).
+
+    A file damaged past what ``checkpoint_problem`` saw is a ``ConfigError`` naming it."""
+    try:
+        return _load_checkpoint(directory, trained, names)
+    except ConfigError:
+        raise
+    except Exception as error:  # SafetensorError, a torch unpickling or zip error, ...
+        raise ConfigError(
+            f"resume: checkpoint {directory} cannot be read ({type(error).__name__}: "
+            f"{str(error).strip().splitlines()[0] if str(error).strip() else error!r}); "
+            "resume from an earlier one (resume=auto skips damaged ones) or start afresh"
+        ) from error
+
+
+def _load_checkpoint(
+    directory: Path, trained: Sequence[torch.nn.Parameter], names: Sequence[str]
+) -> dict[str, Any]:
     path = directory / TENSORS
     with safe_open(str(path), framework="pt") as saved:
         saved_names = json.loads((saved.metadata() or {}).get("names", "[]"))

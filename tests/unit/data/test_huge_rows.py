@@ -26,7 +26,7 @@ def test_a_5mb_prompt_row_is_cut_keeping_its_end_and_named(pairs) -> None:
     with pytest.warns(OverlongRowsWarning) as caught:
         cut = cut_overlong_text(rows, max_length=64)
     message = str(caught[0].message)
-    assert "row 2 prompt (5,280,003 characters)" in message
+    assert "row 2 prompt (5,280,003 characters: 'the movie was great '...)" in message
     assert "model.max_length=64" in message and f"{64 * CHARS_PER_TOKEN:,} characters" in message
     assert len(cut) == len(rows) and cut[2].prompt.endswith("great . end")
     assert len(cut[2].prompt) == 64 * CHARS_PER_TOKEN
@@ -41,7 +41,7 @@ def test_completions_keep_their_start_and_every_record_shape_is_cut(tok) -> None
         )
     assert feedback[1].completion.startswith("start") and feedback[1].desirable is False
     assert len(feedback[1].completion) == 16 * CHARS_PER_TOKEN
-    with pytest.warns(OverlongRowsWarning, match="1 held-out text"):
+    with pytest.warns(OverlongRowsWarning, match="1 text.s. of the held-out rows"):
         prompts = cut_overlong_text([PromptRecord(HUGE)], max_length=16, split="held-out")
     # what is left is cheap to measure, and still more than max_length tokens: cut as before
     with pytest.warns(OverlongRowsWarning, match="1 of 1 training rows"):
