@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import warnings
 from collections.abc import Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from transformers import PreTrainedTokenizerBase
 
@@ -45,7 +45,7 @@ def cut_overlong_text(records: Sequence[R], max_length: int, split: str = "train
     cut: list[R] = []
     named: list[str] = []
     for row, record in enumerate(records):
-        changes: dict[str, str] = {}
+        changes: dict[str, Any] = {}  # str values; Any: replace() types every field
         for name in ("prompt", "chosen", "rejected", "completion"):
             text = getattr(record, name, None)
             if isinstance(text, str) and len(text) > limit:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from typing import ClassVar
 
 import torch
 
@@ -21,6 +22,15 @@ class Judge(ABC):
     ``identity`` names everything that determines a judgement (model, template, principles),
     so cached judgements are reused only by the same judge.
     """
+
+    #: True for a judge whose answers can fail to name an option (an endpoint's text): it
+    #: scores those as unknown and lists them in ``unreadable_rows``; a reward built on it
+    #: logs their share as ``judge/unreadable``
+    answers_can_be_unreadable: ClassVar[bool] = False
+
+    def unreadable_rows(self) -> list[int]:
+        """Rows of the last ``compare``/``rate`` scored as unknown (default: none, ever)."""
+        return []
 
     @property
     @abstractmethod
@@ -57,7 +67,16 @@ class JudgeReward(RewardSource):
 
     def __init__(self, judge: Judge) -> None:
         self.judge = judge
+        self._unreadable: float | None = None
 
     def score(self, prompts: Sequence[str], completions: Sequence[str]) -> torch.Tensor:
         """The judge's rating of each completion."""
-        return self.judge.rate(prompts, completions).float()
+        ratings = self.judge.rate(prompts, completions).float()
+        if self.judge.answers_can_be_unreadable and len(completions):
+            self._unreadable = len(self.judge.unreadable_rows()) / len(completions)
+        return ratings
+
+    def metrics(self) -> dict[str, float]:
+        """``judge/unreadable``: the share of the last batch's answers scored as unknown,
+        for a judge whose answers can be off format."""
+        return {} if self._unreadable is None else {"judge/unreadable": self._unreadable}

@@ -19,6 +19,7 @@ class CachedJudge(Judge):
     """Wraps a judge; each judgement is keyed by (judge identity, kind, prompt, responses).
 
     SQLite makes concurrent runs (a multirun, several processes) safe without a lock file.
+    A judgement scored as unknown (an unreadable answer) is not stored: a rerun asks again.
     """
 
     def __init__(self, judge: Judge, path: Path | None = None) -> None:
@@ -26,6 +27,7 @@ class CachedJudge(Judge):
         self.path = path or cache_root() / "judgements.sqlite"
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.hits = self.misses = 0
+        self._unreadable: list[int] = []
         with self._connect() as db:
             db.execute("CREATE TABLE IF NOT EXISTS judgements (key TEXT PRIMARY KEY, value REAL)")
 
@@ -33,6 +35,15 @@ class CachedJudge(Judge):
     def identity(self) -> str:
         """The wrapped judge's identity."""
         return self.judge.identity
+
+    @property
+    def answers_can_be_unreadable(self) -> bool:  # type: ignore[override]
+        """As the wrapped judge's."""
+        return self.judge.answers_can_be_unreadable
+
+    def unreadable_rows(self) -> list[int]:
+        """The wrapped judge's unknown rows of the last call, as rows of this call's input."""
+        return list(self._unreadable)
 
     def compare(
         self, prompts: Sequence[str], first: Sequence[str], second: Sequence[str]
@@ -72,12 +83,19 @@ class CachedJudge(Judge):
         missing = [i for i, key in enumerate(keys) if key not in known]
         self.hits += len(keys) - len(missing)
         self.misses += len(missing)
+        self._unreadable = []
         if missing:
             fresh = judge_missing(missing).float().tolist()
+            unknown = {missing[row] for row in self.judge.unreadable_rows()}
+            self._unreadable = sorted(unknown)
             with self._connect() as db:
                 db.executemany(
                     "INSERT OR REPLACE INTO judgements VALUES (?, ?)",
-                    [(keys[i], value) for i, value in zip(missing, fresh, strict=True)],
+                    [
+                        (keys[i], value)
+                        for i, value in zip(missing, fresh, strict=True)
+                        if i not in unknown
+                    ],
                 )
             known |= {keys[i]: value for i, value in zip(missing, fresh, strict=True)}
         return torch.tensor([known[key] for key in keys], dtype=torch.float32)

@@ -111,6 +111,13 @@ class HTTPJudgeConfig:
     #: requests in flight at once
     concurrency: int = 8
     cache: bool = True
+    #: an answer that names no option (none among the top logprobs, a text that is not one)
+    #: is asked again this many times, then scored as unknown: a 0.5 preference, the middle
+    #: of the rating scale (and logged as judge/unreadable, the share of a step's answers)
+    unreadable_retries: int = 1
+    #: stop the run, naming this field, when more than this share of the judge's answers so
+    #: far could not be read (judged from the 20th answer on); 1 never stops
+    max_unreadable_rate: float = 0.2
 
     field_ranges: ClassVar[FieldRanges] = {
         "top_logprobs": between(0, 20),  # what OpenAI-compatible servers accept
@@ -118,6 +125,8 @@ class HTTPJudgeConfig:
         "max_retries": NON_NEGATIVE,
         "backoff_s": NON_NEGATIVE,
         "concurrency": COUNT,
+        "unreadable_retries": NON_NEGATIVE,
+        "max_unreadable_rate": between(0, 1),
     }
 
     def __post_init__(self) -> None:

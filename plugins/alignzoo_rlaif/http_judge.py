@@ -1,7 +1,13 @@
 """A judge behind any OpenAI-compatible chat-completions endpoint (vLLM, TGI, Ollama, hosted).
 
 The verdict comes from the returned logprobs of the choice tokens when the server offers
-them, else from the answer text parsed strictly. The API key is read from the environment
+them (those options among the top logprobs that appear there), else from the answer text,
+which must be one of the options (surrounding spaces, quotes and punctuation aside). Real
+judges sometimes answer off format ('not amazing' where A or B was asked): such an answer is
+asked again ``unreadable_retries`` times, then scored as unknown (a 0.5 preference, the middle
+of the rating scale), said in a warning and counted (``judge/unreadable``); the run stops,
+naming ``reward.max_unreadable_rate``, only when the share of unreadable answers passes it.
+The API key is read from the environment
 variable the config names, sent only in the Authorization header, and never logged, saved
 or put into an error message. Redirects are refused, not followed: urllib would repeat the
 request, Authorization header included, to whatever host the answer names.
@@ -15,6 +21,7 @@ import os
 import time
 import urllib.error
 import urllib.request
+import warnings
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -31,6 +38,52 @@ class JudgeEndpointError(AlignzooError):
     """The endpoint is unreachable, failed after retries, or answered something unusable."""
 
 
+class JudgeUnreadableError(AlignzooError):
+    """More of the judge's answers could not be read than ``reward.max_unreadable_rate``."""
+
+
+class JudgeUnreadableWarning(UserWarning):
+    """Some judge answers could not be read and were scored as unknown."""
+
+
+#: answers an endpoint must have given before their unreadable share can stop the run: one
+#: off-format answer among the first few is not a rate
+MIN_ANSWERS_FOR_RATE = 20
+#: characters around an answer that do not change which option it names ("A.", "'B'")
+_DECORATION = " \t\r\n.,;:!?\"'`*()[]"
+#: unreadable answers quoted in a warning or an error
+SHOWN_ANSWERS = 3
+
+
+def read_verdict(
+    answer: Any, options: Sequence[str], use_logprobs: bool
+) -> tuple[list[float] | None, str]:
+    """The unnormalised probability of each option as the answer's first token, and the
+    answer's text; None for the weights when the answer names no option.
+
+    Top logprobs come first: every listed entry whose token is an option (spaces aside) adds
+    its probability, so options that appear are used even when others do not (their weight
+    is then 0). Without any, the text must be exactly one option, decoration aside. Raises
+    ``KeyError``/``IndexError``/``TypeError``/``AttributeError`` for JSON of another shape.
+    """
+    choice = answer["choices"][0]
+    said = choice["message"]["content"]
+    said = said.strip() if isinstance(said, str) else repr(said)
+    top = (choice.get("logprobs") or {}).get("content") or []
+    if use_logprobs and top:
+        listed = [
+            (entry["token"].strip(), entry["logprob"]) for entry in top[0].get("top_logprobs") or []
+        ]
+        weights = [sum(math.exp(lp) for token, lp in listed if token == o) for o in options]
+        if sum(weights) > 0:
+            return weights, said
+    bare = said.strip(_DECORATION)
+    names = [o.strip() for o in options]
+    if bare in names:
+        return [1.0 if name == bare else 0.0 for name in names], said
+    return None, said
+
+
 class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
     """Turns every 3xx answer into an ``HTTPError`` instead of a request to its Location."""
 
@@ -41,8 +94,13 @@ class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
 class HTTPJudge(Judge):
     """Judges through ``POST {base_url}/chat/completions``, one request per judgement."""
 
+    answers_can_be_unreadable = True
+
     def __init__(self, config: HTTPJudgeConfig) -> None:
         self.config = config
+        #: answers read so far, those that could not be, and the rows of the last call
+        self.answers = self.unreadable = 0
+        self._last_unreadable: list[int] = []
         self.endpoint = config.base_url.rstrip("/") + "/chat/completions"
         # shared by the worker threads: an opener holds no per-request state
         self._opener = urllib.request.build_opener(_RefuseRedirects)
@@ -75,13 +133,14 @@ class HTTPJudge(Judge):
     ) -> torch.Tensor:
         """P(first > second) from the probabilities of the two choice tokens."""
         texts = pairwise_texts(self.config, prompts, first, second)
-        weights = self._map(texts, self.config.choices)
+        weights = self._map(texts, self.config.choices, "a 0.5 preference")
         return torch.tensor([w[0] / sum(w) for w in weights], dtype=torch.float32)
 
     def rate(self, prompts: Sequence[str], responses: Sequence[str]) -> torch.Tensor:
         """The expected rating over the scale tokens."""
         texts = pointwise_texts(self.config, prompts, responses)
-        weights = self._map(texts, self.config.scale)
+        middle = (len(self.config.scale) + 1) / 2
+        weights = self._map(texts, self.config.scale, f"the middle rating, {middle:g}")
         levels = range(1, len(self.config.scale) + 1)
         return torch.tensor(
             [
@@ -91,36 +150,65 @@ class HTTPJudge(Judge):
             dtype=torch.float32,
         )
 
-    def _map(self, texts: list[str], options: list[str]) -> list[list[float]]:
-        with ThreadPoolExecutor(max_workers=self.config.concurrency) as pool:
-            return list(pool.map(lambda text: self._option_weights(text, options), texts))
+    def unreadable_rows(self) -> list[int]:
+        """The rows of the last ``compare``/``rate`` whose answers were scored as unknown."""
+        return list(self._last_unreadable)
 
-    def _option_weights(self, text: str, options: list[str]) -> list[float]:
-        """Unnormalised probabilities of each option as the answer's first token."""
-        answer = self._post(text)
-        try:
-            choice = answer["choices"][0]
-            content = choice.get("logprobs") or {}
-            top = content.get("content") or []
-            if self.config.use_logprobs and top:
-                found = {
-                    entry["token"].strip(): entry["logprob"] for entry in top[0]["top_logprobs"]
-                }
-                weights = [math.exp(found[o]) if o in found else 0.0 for o in options]
-                if sum(weights) > 0:
-                    return weights
-            said = choice["message"]["content"].strip()
-        except (KeyError, IndexError, TypeError, AttributeError) as error:
-            raise JudgeEndpointError(
-                f"judge endpoint {self.endpoint} answered JSON without the chat-completions "
-                f"shape (choices[0].message.content): {error!r}"
-            ) from None
-        if said not in options:  # strict: the whole answer must be one of the options
-            raise JudgeEndpointError(
-                f"judge endpoint {self.endpoint} answered {said[:80]!r}, expected exactly one "
-                f"of {options}"
+    def _map(self, texts: list[str], options: list[str], unknown: str) -> list[list[float]]:
+        """Each text's option weights; an unreadable answer weighs every option alike (the
+        ``unknown`` score), is warned about, and counts towards the stopping rate."""
+        with ThreadPoolExecutor(max_workers=self.config.concurrency) as pool:
+            verdicts = list(pool.map(lambda text: self._option_weights(text, options), texts))
+        self._last_unreadable = [i for i, (weights, _) in enumerate(verdicts) if weights is None]
+        said = [verdicts[i][1] for i in self._last_unreadable]
+        self.answers += len(texts)
+        self.unreadable += len(said)
+        if said:
+            self._check_rate(said, options)
+            warnings.warn(
+                f"judge endpoint {self.endpoint}: {len(said)} of {len(texts)} answers could not "
+                f"be read ({self._quoted(said)}; expected one of {options}), asked "
+                f"{self.config.unreadable_retries + 1} time(s) each; scored as unknown: "
+                f"{unknown}",
+                JudgeUnreadableWarning,
+                stacklevel=3,
             )
-        return [1.0 if o == said else 0.0 for o in options]
+        return [[1.0] * len(options) if w is None else w for w, _ in verdicts]
+
+    def _check_rate(self, said: list[str], options: list[str]) -> None:
+        """Stop when the share of unreadable answers so far passes the configured rate."""
+        limit = self.config.max_unreadable_rate
+        rate = self.unreadable / self.answers
+        if self.answers < MIN_ANSWERS_FOR_RATE or rate <= limit:
+            return
+        raise JudgeUnreadableError(
+            f"reward.max_unreadable_rate={limit:g}: {self.unreadable} of the {self.answers} "
+            f"answers of judge endpoint {self.endpoint} so far could not be read ({rate:.0%}; "
+            f"e.g. {self._quoted(said)}, where one of {options} was expected); fix the "
+            "template or the served model, or raise reward.max_unreadable_rate"
+        )
+
+    @staticmethod
+    def _quoted(said: list[str]) -> str:
+        shown = ", ".join(repr(text[:80]) for text in said[:SHOWN_ANSWERS])
+        return shown + (", ..." if len(said) > SHOWN_ANSWERS else "")
+
+    def _option_weights(self, text: str, options: list[str]) -> tuple[list[float] | None, str]:
+        """Unnormalised probabilities of each option as the answer's first token (None when
+        no answer, asked again ``unreadable_retries`` times, names one), and what was said."""
+        said = ""
+        for _ in range(self.config.unreadable_retries + 1):
+            answer = self._post(text)
+            try:
+                weights, said = read_verdict(answer, options, self.config.use_logprobs)
+            except (KeyError, IndexError, TypeError, AttributeError) as error:
+                raise JudgeEndpointError(
+                    f"judge endpoint {self.endpoint} answered JSON without the "
+                    f"chat-completions shape (choices[0].message.content): {error!r}"
+                ) from None
+            if weights is not None:
+                return weights, said
+        return None, said
 
     def _post(self, text: str) -> dict[str, Any]:
         body = {

@@ -6,6 +6,7 @@ model name, misbehaves: too slow, a 500 before succeeding, malformed JSON, text 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import math
@@ -22,7 +23,12 @@ from alignzoo.errors import ConfigError
 from alignzoo.tasks.sentiment.base_model import BaseModelConfig
 from alignzoo.tasks.sentiment.task import SentimentTask, SentimentTaskConfig
 from alignzoo_rlaif.config import LocalJudgeConfig
-from alignzoo_rlaif.http_judge import HTTPJudge, HTTPJudgeConfig, JudgeEndpointError
+from alignzoo_rlaif.http_judge import (
+    HTTPJudge,
+    HTTPJudgeConfig,
+    JudgeEndpointError,
+    JudgeUnreadableWarning,
+)
 from alignzoo_rlaif.local_judge import LocalJudge
 
 SECRET = "sk-test-0123456789-secret"
@@ -64,6 +70,13 @@ class Server:
             return 500, b'{"error": "overloaded"}'
         if model == "garbage":
             return 200, b"{not json at all"
+        if model == "rater":  # pointwise, off format for about one text in eight
+            if hashlib.sha256(text.encode()).digest()[0] % 8 == 0:
+                return 200, json.dumps(
+                    {"choices": [{"message": {"content": "not amazing"}}]}
+                ).encode()
+            rating = "8" if "great" in text or "loved" in text else "3"
+            return 200, json.dumps({"choices": [{"message": {"content": rating}}]}).encode()
         prompt, a, b = text.split("|")
         p_a = float(self.judge.compare([prompt], [a], [b])[0])
         if model == "text":
@@ -173,8 +186,10 @@ def test_unreachable_endpoint_fails_after_retries(server) -> None:
 def test_without_logprobs_the_answer_is_parsed_strictly(server) -> None:
     _, url = server
     assert _judge(url, "text").compare(PROMPTS[:1], FIRST[:1], SECOND[:1]).item() == 0.0
-    with pytest.raises(JudgeEndpointError, match=r"answered 'I think A', expected exactly one"):
-        _judge(url, "chatty").compare(PROMPTS[:1], FIRST[:1], SECOND[:1])
+    # off format: asked again, then scored as unknown and said, never the end of the run
+    with pytest.warns(JudgeUnreadableWarning, match=r"could not be read \('I think A';"):
+        chatty = _judge(url, "chatty").compare(PROMPTS[:1], FIRST[:1], SECOND[:1])
+    assert chatty.item() == 0.5
 
 
 def test_concurrency_is_limited(server) -> None:
@@ -202,3 +217,30 @@ def test_a_missing_key_variable_is_a_clear_error(monkeypatch: pytest.MonkeyPatch
     monkeypatch.delenv("ALIGNZOO_TEST_KEY")
     with pytest.raises(ConfigError, match=r"reward.api_key_env='ALIGNZOO_TEST_KEY'"):
         _judge("http://127.0.0.1:9/v1", "tiny")
+
+
+@pytest.mark.slow
+def test_a_run_whose_judge_now_and_then_answers_off_format_finishes_and_says_how_often(
+    server, train, tiny_task, tmp_path
+) -> None:
+    _, url = server
+    with pytest.warns(JudgeUnreadableWarning, match="scored as unknown: the middle rating"):
+        summary, rows = train(
+            tmp_path,
+            *tiny_task,
+            "algorithm=grpo",
+            "reward=http_judge",
+            f"reward.base_url={url}",
+            "reward.model=rater",
+            "reward.api_key_env=ALIGNZOO_TEST_KEY",
+            "reward.use_logprobs=false",
+            "reward.backoff_s=0",
+            "reward.cache=false",
+            "train.batch_size=4",
+            "train.steps=4",
+            "eval.every=4",
+        )
+    shares = [row["judge/unreadable"] for row in rows if "judge/unreadable" in row]
+    assert len(shares) == 4 and all(0.0 <= share <= 1.0 for share in shares)
+    assert 0.0 < sum(shares) / len(shares) < 0.2  # some, below the default threshold
+    assert summary["steps"] == 4
