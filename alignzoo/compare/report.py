@@ -154,6 +154,8 @@ def _as_json(
                 "status": r.status,
                 "error": r.error,
                 "last_evaluation_step": r.evaluations[-1]["step"] if r.evaluations else None,
+                "guards": r.guards,
+                "stopped": (r.summary or {}).get("stopped"),
             }
             for r in runs
         ],
@@ -164,6 +166,7 @@ def _write_csv(rows: list[ReportRow], path: Path) -> None:
     header = ["configuration", "algorithm", "runs", "finished"]
     for key, _ in COLUMNS:
         header += [f"{key} mean", f"{key} std"]
+    header.append("guards")
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
@@ -172,6 +175,7 @@ def _write_csv(rows: list[ReportRow], path: Path) -> None:
             for key, _ in COLUMNS:
                 mean, std, _n = row.stats.get(key, (None, None, 0))
                 line += [mean, std]
+            line.append(_guards_cell(row, separator="; "))
             writer.writerow(line)
 
 
@@ -197,13 +201,27 @@ def _markdown(
         else:
             lines.append(f"- **differs**: {title}: " + ", ".join(f"`{v}`" for v in values))
     lines += ["", "## Results", ""]
-    titles = [title for _, title in COLUMNS]
+    # a degeneration guard that fired flags its row (a column only when one did)
+    guarded = any(r.guards for r in runs)
+    titles = [title for _, title in COLUMNS] + (["guards"] if guarded else [])
     lines.append("| configuration | runs | " + " | ".join(titles) + " |")
     lines.append("|---|---|" + "---|" * len(titles))
     for row in rows:
         cells = [_cell(row.stats.get(key), key) for key, _ in COLUMNS]
+        if guarded:
+            cells.append(_guards_cell(row) or "-")
         runs_cell = f"{row.finished}/{len(row.runs)}"
-        lines.append(f"| `{row.label}` | {runs_cell} | " + " | ".join(cells) + " |")
+        name = f"`{row.label}`" + (" ⚠" if _guards_cell(row) else "")
+        lines.append(f"| {name} | {runs_cell} | " + " | ".join(cells) + " |")
+    if guarded:
+        lines += ["", "## Degeneration guards that fired", ""]
+        for r in runs:
+            for g in r.guards:
+                lines.append(
+                    f"- `{r.label}` seed {r.seed}: **{g.get('guard')}** at step {g.get('step')}"
+                    f" ({g.get('metric')} = {g.get('value'):.4g}, threshold "
+                    f"{g.get('threshold'):g}, {g.get('action')}); `{r.directory}`"
+                )
     unfinished = [r for r in runs if r.status != "finished"]
     if unfinished:
         lines += ["", "## Runs that did not finish", ""]
@@ -222,6 +240,14 @@ def _markdown(
         for caption, name in plots.items():
             lines += [f"**{caption}**", "", f"![{caption}]({name})", ""]
     return "\n".join(lines) + "\n"
+
+
+def _guards_cell(row: ReportRow, separator: str = "; ") -> str:
+    """The guards that fired in a configuration's runs, each run's named by its seed."""
+    several = len(row.runs) > 1
+    return separator.join(
+        (f"seed {r.seed}: " if several else "") + r.guard_words() for r in row.runs if r.guards
+    )
 
 
 def _cell(stat: tuple[float, float, int] | None, key: str) -> str:

@@ -42,6 +42,20 @@ class RunRecord:
     #: where runs of that algorithm trained on different ones ("ppo[learned]", "ppo[gold]")
     method: str = ""
 
+    @property
+    def guards(self) -> list[dict[str, Any]]:
+        """The degeneration guards that fired in this run (summary.json), in order."""
+        return list((self.summary or {}).get("guards") or [])
+
+    def guard_words(self) -> str:
+        """The guards that fired, short: ``short_completions@125 (stopped)``; "" if none."""
+        stopped = (self.summary or {}).get("stopped") or {}
+        return ", ".join(
+            f"{g.get('guard')}@{g.get('step')}"
+            + (" (stopped)" if g.get("guard") == stopped.get("guard") else "")
+            for g in self.guards
+        )
+
     def configuration(self, shared: set[str] | frozenset[str] = frozenset()) -> str:
         """Its overrides less the seed (what repeats) and those every run has (``shared``)."""
         kept = [

@@ -201,6 +201,52 @@ class EvalConfig:
     }
 
 
+class GuardAction(StrEnum):
+    """What a degeneration guard does when it fires: say so and train on, or end the run."""
+
+    warn = "warn"
+    stop = "stop"
+
+
+@dataclass
+class GuardsConfig:
+    """``guards.*``: what the runner watches for a run that has degenerated (README: Long runs).
+
+    Each guard reads the step's metrics and every held-out evaluation, and fires once, naming
+    itself, the metric, the step, the value and its threshold; ``summary.json`` lists every
+    one that fired. A metric already past its threshold at its first reading (the reference,
+    or the first step) is not watched: the guards report what training did. A threshold set
+    to null switches its guard off.
+    """
+
+    #: warn: a warning, and training goes on; stop: the run ends cleanly at that step, saving
+    #: neither a checkpoint nor the policy from it (the last good checkpoint stays)
+    action: GuardAction = GuardAction.warn
+    #: short_completions: mean completion length in tokens, EOS included (an empty completion
+    #: is 1), below this; read from eval/completion_tokens and <algorithm>/completion_tokens
+    min_completion_tokens: float | None = 2.0
+    #: truncated_completions: share of completions cut at max_new_tokens without EOS above
+    #: this; read from eval/truncated and <algorithm>/truncated
+    max_truncated_share: float | None = 0.95
+    #: low_entropy: the policy's entropy in nats per token below this; read from
+    #: eval/entropy and policy/entropy (PPO)
+    min_entropy: float | None = 0.05
+    #: kl_runaway: KL to the reference in nats per completion above this; read from eval/kl
+    #: and objective/kl
+    max_kl: float | None = 50.0
+    #: constant_reward: the training reward scored every completion of a batch alike this
+    #: many batches in a row (its variance is zero: nothing to learn)
+    constant_reward_batches: int | None = 3
+
+    field_ranges: ClassVar[FieldRanges] = {
+        "min_completion_tokens": optional(POSITIVE),
+        "max_truncated_share": optional(between(0, 1, low_open=True)),
+        "min_entropy": optional(POSITIVE),
+        "max_kl": optional(POSITIVE),
+        "constant_reward_batches": optional(COUNT),
+    }
+
+
 @dataclass
 class PipelineStage:
     """One stage of a chain of runs: its overrides, and which earlier stages it builds on."""
@@ -236,6 +282,8 @@ class RunConfig:
     quant: QuantConfig | None = None
     train: TrainConfig = field(default_factory=TrainConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
+    #: degeneration guards: collapsed or run-on completions, entropy, KL, a constant reward
+    guards: GuardsConfig = field(default_factory=GuardsConfig)
     seed: int = 0
     #: "auto" picks CUDA when present, else CPU
     device: Device = Device.auto

@@ -89,6 +89,15 @@ def run_pipeline(
                 f"pipeline stage {index} {stage.name!r} failed, so the stages after it did not "
                 f"run: {error}"
             ) from error
+        stopped = summary.get("stopped")
+        if stopped:  # a degeneration guard ended it (guards.action=stop): build on nothing
+            entry |= {"status": "stopped", "stopped": stopped}
+            _write(run_dir, record)
+            raise PipelineStageError(
+                f"pipeline stage {index} {stage.name!r} was stopped by its guard "
+                f"{stopped.get('guard')} at step {stopped.get('step')}, so the stages after it "
+                f"did not run: {stopped.get('message')}"
+            )
         # None (best-of-n trains nothing): only a later stage built on it fails, by name
         outputs[stage.name] = summary.get("policy_dir")
         entry |= {

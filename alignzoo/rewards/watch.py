@@ -28,11 +28,21 @@ class ConstantRewardWarning(RuntimeWarning):
 class ConstantRewardWatch(RewardSource):
     """Delegates to ``source``; warns once, naming it, when its scores stop varying."""
 
-    def __init__(self, source: RewardSource, registered_name: str, patience: int = PATIENCE):
+    def __init__(
+        self,
+        source: RewardSource,
+        registered_name: str,
+        patience: int = PATIENCE,
+        warn: bool = True,
+    ) -> None:
+        """``warn=False``: only count; the runner's ``constant_reward`` guard reads the count
+        (``constant_batches``) and says so itself, so a run gets one message, not two."""
         self.source, self.registered_name, self.patience = source, registered_name, patience
-        self.name = source.name
+        self.name, self.warn = source.name, warn
         self._constant_batches = 0
         self._warned = False
+        #: the score every completion got in the last batch, when that batch was constant
+        self.constant_score: float | None = None
 
     def score(self, prompts: Sequence[str], completions: Sequence[str]) -> torch.Tensor:
         """The source's scores, checked for shape and watched for variance."""
@@ -47,18 +57,28 @@ class ConstantRewardWatch(RewardSource):
         if len(completions) > 1:
             constant = bool((scores == scores[0]).all())
             self._constant_batches = self._constant_batches + 1 if constant else 0
-            if self._constant_batches >= self.patience and not self._warned:
+            self.constant_score = scores[0].item() if constant else None
+            due = self._constant_batches >= self.patience
+            if self.warn and due and not self._warned:
                 self._warned = True
-                warnings.warn(
-                    f"reward={self.registered_name} gave every completion the same score "
-                    f"({scores[0].item():g}) in {self._constant_batches} batches in a row: "
-                    "its variance is zero, so there is nothing to learn from it. Check that "
-                    "what it rewards can be produced at all (the tokenizer's vocabulary, "
-                    "sampling length) and that it is configured as you meant.",
-                    ConstantRewardWarning,
-                    stacklevel=2,
-                )
+                warnings.warn(self.constant_message(), ConstantRewardWarning, stacklevel=2)
         return scores
+
+    @property
+    def constant_batches(self) -> int:
+        """How many batches in a row, up to the last, were scored all alike."""
+        return self._constant_batches
+
+    def constant_message(self, batches: float | None = None) -> str:
+        """What a constant reward means, naming it (``batches``: the count to quote)."""
+        count = self._constant_batches if batches is None else batches
+        score = "" if self.constant_score is None else f" ({self.constant_score:g})"
+        return (
+            f"reward={self.registered_name} gave every completion the same score{score} "
+            f"in {count:g} batches in a row: its variance is zero, so there is nothing to "
+            "learn from it. Check that what it rewards can be produced at all (the "
+            "tokenizer's vocabulary, sampling length) and that it is configured as you meant."
+        )
 
     def share_policy_base(self, policy: torch.nn.Module) -> None:
         """Passed on to the watched source."""
@@ -70,12 +90,14 @@ class ConstantRewardWatch(RewardSource):
             "source": self.source.state_dict(),
             "constant_batches": self._constant_batches,
             "warned": self._warned,
+            "constant_score": self.constant_score,
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Take back ``state_dict``'s values."""
         self.source.load_state_dict(state["source"])
         self._constant_batches, self._warned = state["constant_batches"], state["warned"]
+        self.constant_score = state.get("constant_score")  # older checkpoints lack it
 
     def metrics(self) -> dict[str, float]:
         """The watched source's metrics."""
