@@ -47,6 +47,6 @@ def keep_4bit_weights_unpacked(model: torch.nn.Module) -> int:
     switched = 0
     for module in model.modules():
         if getattr(module, "support_avx512bf16_for_cpu", False):
-            module.support_avx512bf16_for_cpu = False
+            setattr(module, "support_avx512bf16_for_cpu", False)  # noqa: B010 (not typed)
             switched += 1
     return switched
