@@ -20,7 +20,7 @@ from alignzoo.config.group_listing import HELP_FLAGS, list_groups_from_one_copy
 from alignzoo.config.plugin_search_path import register_plugin_search_path
 from alignzoo.config.run_folder import register_unique_folder_resolver
 from alignzoo.config.schema import register_schema
-from alignzoo.errors import AlignzooError, RunInterrupted
+from alignzoo.errors import AlignzooError, RunFolderTaken, RunInterrupted
 from alignzoo.registry import LoadedPlugins, describe_plugins, installed_plugins
 
 # The runner (torch, transformers, peft) is imported when a run starts, not at import:
@@ -63,8 +63,10 @@ def _hydra_main(cfg: DictConfig) -> None:
             print(f"alignzoo: {stop}", file=sys.stderr)
         sys.exit(128 + stop.signal_number)
     except Exception as error:
-        # the comparison report lists a failed run with its reason instead of dropping it
-        record_failure(run_dir, error)
+        # the comparison report lists a failed run with its reason instead of dropping it;
+        # a folder that holds another run's results is left as it was
+        if not isinstance(error, RunFolderTaken):
+            record_failure(run_dir, error)
         if hydra_config.mode == RunMode.MULTIRUN:  # one bad configuration ends only itself
             print(f"alignzoo: run {run_dir} failed: {error}", file=sys.stderr)
             return
@@ -83,12 +85,21 @@ def _run_or_resume(
     command's folder then gets a copy of its summary and metrics (a sweep's report reads
     them there) and ``resumed.json`` pointing at it.
     """
-    from alignzoo.runner.resume import check_same_config, plan_resume
+    from alignzoo.runner.resume import (
+        check_same_config,
+        plan_resume,
+        refuse_another_runs_folder,
+        skipped_words,
+    )
     from alignzoo.runner.run import run
 
     plan = plan_resume(cfg.resume, run_dir, overrides, multirun) if cfg.resume else None
     if plan is None:
+        # a fixed folder (hydra.run.dir=...) may hold another run's results: never write over
+        refuse_another_runs_folder(run_dir, _resolved(cfg))
         return run(cfg, prepare(), run_dir, overrides=overrides)
+    for line in skipped_words(plan):
+        print(f"alignzoo: {line}")
     if plan.checkpoint is None:
         print(f"alignzoo: {plan.run_dir} has finished already; it is not run again")
         summary = json.loads((plan.run_dir / SUMMARY).read_text(encoding="utf-8"))
@@ -106,6 +117,11 @@ def _run_or_resume(
                 shutil.copyfile(plan.run_dir / name, run_dir / name)
         (run_dir / "resumed.json").write_text(json.dumps({"continued": str(plan.run_dir)}))
     return summary
+
+
+def _resolved(cfg: DictConfig) -> dict[str, Any]:
+    """The run's config as its summary records it."""
+    return OmegaConf.to_container(cfg, resolve=True, enum_to_str=True)  # type: ignore[return-value]
 
 
 def _run_pipeline(cfg: DictConfig, command_line: list[str], run_dir: Path) -> None:
@@ -149,5 +165,13 @@ def format_summary(summary: dict, run_dir: Path) -> str:
         start = initial.get(key)
         before = f"   (reference: {start:.3f})" if start is not None else ""
         lines.append(f"  {key:<28} {final[key]:8.3f}{before}")
+    for fired in summary.get("guards") or []:  # degeneration guards (alignzoo/runner/guards.py)
+        lines.append(
+            f"  guard {fired['guard']} fired at step {fired['step']}: "
+            f"{fired['metric']}={fired['value']:.4g} (threshold {fired['threshold']:g})"
+        )
+    if summary.get("stopped"):
+        stopped = summary["stopped"]
+        lines.append(f"  stopped at step {stopped['step']} by guard {stopped['guard']}")
     lines.append(f"  outputs: {run_dir}")
     return "\n".join(lines)

@@ -25,7 +25,7 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from alignzoo.config.schema import EvalConfig
 from alignzoo.data.records import PreferencePair
-from alignzoo.models.generation import sample_completions
+from alignzoo.models.generation import prompt_budget, sample_completions
 from alignzoo.models.logprobs import sequence_logprobs
 from alignzoo.models.reference import ReferenceModel
 from alignzoo.models.tokenize import TokenizedCompletions, tokenize_completions
@@ -47,8 +47,11 @@ class HeldoutEvaluator:
 
     Metrics: ``eval/gold_reward`` (mean gold reward of policy samples) beside
     ``eval/reference_gold_reward``; ``eval/kl`` (Monte-Carlo KL(policy || reference) per
-    sequence, on policy samples); ``eval/win_rate`` (policy sample beats the reference sample
-    of the same prompt under the gold reward, ties count half); ``eval/preference_accuracy``
+    sequence, on policy samples); ``eval/completion_tokens`` (mean length, EOS included),
+    ``eval/truncated`` (share cut at ``max_new_tokens`` without EOS) and ``eval/entropy``
+    (nats per token, -log pi of the policy's own samples), which the degeneration guards
+    read; ``eval/win_rate`` (policy sample beats the reference sample of the same prompt
+    under the gold reward, ties count half); ``eval/preference_accuracy``
     (the policy's implicit reward log pi/pi_ref orders held-out pairs as the gold reward does,
     or as their labels do when there is no gold reward); ``eval/proxy_reward`` (the training
     reward of policy samples, if any: its gap to the gold reward shows over-optimisation).
@@ -115,15 +118,29 @@ class HeldoutEvaluator:
         for chunk, prompts in self._my_chunks(self.prompts):
             texts, rows = self._sample(policy, prompts, chunk, offset=0)
             tokens = rows.completion_mask.sum(-1).float()
-            kl = self._kl(policy, reference_model, rows) if reference_model is not None else None
-            mine.append((chunk, (texts, tokens, kl)))
+            logps, kl = self._logprobs_and_kl(policy, reference_model, rows)
+            mine.append((chunk, (texts, tokens, logps, kl, self._ended(rows))))
         parts = self._gathered(mine)
-        texts = [text for part_texts, _, _ in parts for text in part_texts]
-        tokens = torch.cat([part_tokens for _, part_tokens, _ in parts])
-        metrics = {"eval/completion_tokens": tokens.mean().item()}
+        texts = [text for part in parts for text in part[0]]
+        tokens, logps, ended = (torch.cat([part[i] for part in parts]) for i in (1, 2, 4))
+        metrics = {
+            "eval/completion_tokens": tokens.mean().item(),
+            # -log pi of its own samples per token: a Monte-Carlo estimate of the policy's
+            # entropy (exact in expectation at sampling temperature 1, the default)
+            "eval/entropy": (-logps.sum() / tokens.sum().clamp(min=1)).item(),
+        }
+        if len(ended):
+            metrics["eval/truncated"] = 1.0 - ended.float().mean().item()
         if reference_model is not None:
-            metrics["eval/kl"] = torch.cat([kl for _, _, kl in parts]).mean().item()
+            metrics["eval/kl"] = torch.cat([part[3] for part in parts]).mean().item()
         return metrics | self._reward_metrics(texts, reference)
+
+    def _ended(self, rows: TokenizedCompletions) -> torch.Tensor:
+        """Whether each sampled completion stopped at EOS (False: cut at max_new_tokens)."""
+        eos = self.tokenizer.eos_token_id
+        if eos is None:  # nothing ends a completion: every one runs to max_new_tokens
+            return torch.zeros(len(rows.input_ids), dtype=torch.bool)
+        return ((rows.input_ids == eos) & (rows.completion_mask > 0)).any(-1)
 
     def _my_chunks(self, items: Sequence[T]) -> list[tuple[int, list[T]]]:
         """(index, items) of the ``eval.batch_size`` chunks of ``items`` this process takes."""
@@ -145,7 +162,13 @@ class HeldoutEvaluator:
         """One completion per prompt of ``chunk``, with that chunk's own seed."""
         seed = self.seed + offset + CHUNK_SEED_STRIDE * chunk
         return sample_completions(
-            model, self.tokenizer, prompts, self.config.sampling, len(prompts), seed=seed
+            model,
+            self.tokenizer,
+            prompts,
+            self.config.sampling,
+            len(prompts),
+            seed=seed,
+            max_prompt_tokens=prompt_budget(self.max_length, self.config.sampling),
         )
 
     def score_completions(
@@ -179,13 +202,20 @@ class HeldoutEvaluator:
             }
         return metrics
 
-    def _kl(
-        self, policy: PreTrainedModel, reference: ReferenceModel, rows: TokenizedCompletions
-    ) -> torch.Tensor:
-        """Per-sequence log pi(y|x) - log pi_ref(y|x) on the policy's samples ``rows``: their
-        mean is a Monte-Carlo estimate of KL(policy || reference)."""
+    def _logprobs_and_kl(
+        self,
+        policy: PreTrainedModel,
+        reference: ReferenceModel | None,
+        rows: TokenizedCompletions,
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Per-sequence log pi(y|x) of the policy's samples ``rows``, and log pi(y|x) -
+        log pi_ref(y|x) where there is a reference: its mean is a Monte-Carlo estimate of
+        KL(policy || reference)."""
         chunk = rows.to(next(policy.parameters()).device)
-        return (sequence_logprobs(policy, chunk) - reference.sequence_logprobs(chunk)).cpu()
+        logps = sequence_logprobs(policy, chunk)
+        if reference is None:
+            return logps.cpu(), None
+        return logps.cpu(), (logps - reference.sequence_logprobs(chunk)).cpu()
 
     def _reference_samples(
         self, first_policy: PreTrainedModel, reference_model: ReferenceModel | None

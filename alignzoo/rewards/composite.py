@@ -104,8 +104,10 @@ class CompositeReward(RewardSource):
             source.load_state_dict(state[label]["source"])
 
     def metrics(self) -> dict[str, float]:
-        """Each component's raw mean on the last batch."""
-        return dict(self._last)
+        """Each component's raw mean on the last batch, and each component's own figures
+        (a judge's ``judge/unreadable``)."""
+        own = [source.metrics() for _, _, _, source in self.terms]
+        return {key: value for figures in own for key, value in figures.items()} | self._last
 
     def last_terms(self) -> dict[str, tuple[float, torch.Tensor]]:
         """Each component's weight and (normalised, if asked) scores on the last batch."""

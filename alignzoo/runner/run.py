@@ -29,12 +29,14 @@ from alignzoo.algorithms import AlgorithmContext, Metrics
 from alignzoo.config.schema import (
     Device,
     EvalConfig,
+    GuardsConfig,
     LoraAdapterConfig,
     ModelConfig,
     optional_dataclass,
 )
 from alignzoo.config.validation import validate_run_config
-from alignzoo.data.overlong_rows import warn_overlong_rows
+from alignzoo.data.identical_pairs import refuse_when_no_pair_teaches
+from alignzoo.data.overlong_rows import cut_overlong_text, warn_overlong_rows
 from alignzoo.errors import ConfigError, RunInterrupted, TrainingDiverged
 from alignzoo.evaluation import HeldoutEvaluator
 from alignzoo.models.loading import load_causal_lm, load_tokenizer
@@ -50,6 +52,7 @@ from alignzoo.runner.checkpoint import (
     save_policy,
 )
 from alignzoo.runner.engines import check_engine
+from alignzoo.runner.guards import GuardWatch
 from alignzoo.runner.metrics_log import MetricsLog
 from alignzoo.runner.optimizer import build_optimizer
 from alignzoo.runner.schedules import build_scheduler
@@ -129,13 +132,16 @@ def run(
 
     # --- the training reward, for algorithms that sample and score ---
     reward, training_reward, reward_name = None, None, None
+    guards_config: GuardsConfig = OmegaConf.to_object(cfg.guards)  # type: ignore[assignment]
     if cfg.reward is not None:
         reward_component = registry.for_config("reward", cfg.reward)
         reward_name = reward_component.name
         reward = reward_component.build(cfg.reward)
         reward.share_policy_base(bare_policy)
         # what the algorithm scores with is watched: a reward that never varies teaches nothing
-        training_reward = ConstantRewardWatch(reward, reward_name)
+        # (the constant_reward guard says so; counted here)
+        patience = guards_config.constant_reward_batches or sys.maxsize
+        training_reward = ConstantRewardWatch(reward, reward_name, patience, warn=False)
 
     # --- the algorithm, and what it consumes ---
     context = AlgorithmContext(
@@ -156,6 +162,10 @@ def run(
             f"data={data_component.name} has no training {algorithm.consumes}, "
             f"which algorithm={algorithm_component.name} consumes"
         )
+    if algorithm.consumes == "pairs" and algorithm.compares_pairs:
+        source = str(cfg.data.path) if "path" in cfg.data else f"data={data_component.name}"
+        refuse_when_no_pair_teaches(train_records, source, algorithm_component.name)
+    train_records = cut_overlong_text(train_records, model_cfg.max_length)
     warn_overlong_rows(train_records, tokenizer, model_cfg.max_length)
     algorithm.prepare(train_records)
     # an algorithm that trains nothing (best-of-n) is evaluated once, whatever train.steps says
@@ -190,8 +200,15 @@ def run(
             return ReferenceModel(load_causal_lm(name_or_path, model_cfg, None, accelerator.device))
 
     evaluator = HeldoutEvaluator(
-        prompts=[p.prompt for p in data.prompts("heldout", tokenizer)],
-        pairs=data.preference_pairs("heldout", tokenizer),
+        prompts=[
+            p.prompt
+            for p in cut_overlong_text(
+                data.prompts("heldout", tokenizer), model_cfg.max_length, "held-out"
+            )
+        ],
+        pairs=cut_overlong_text(
+            data.preference_pairs("heldout", tokenizer), model_cfg.max_length, "held-out"
+        ),
         tokenizer=tokenizer,
         reference=reference,
         gold_reward=data.gold_reward(),
@@ -214,10 +231,19 @@ def run(
             accelerator.log(metrics, step=step)
 
     log = MetricsLog(run_dir / "metrics.jsonl", mirror)
+    # what the run can degenerate into is watched at every step and evaluation
+    guards = GuardWatch(
+        guards_config,
+        training_reward,
+        speak=main,
+        last_checkpoint=lambda: _last_checkpoint_words(run_dir),
+    )
     # a resumed run evaluates its start again too: evaluation caches the reference's samples
     initial = algorithm.evaluate(evaluator)
     if main and resume_from is None:
         log.write(0, initial)
+    if resume_from is None:
+        guards.check(0, dict(initial))  # the reference's readings: a guard starts from them
 
     # --- resume: trained tensors, optimizer, schedule, counters, then the random state ---
     trained_names = _parameter_names(parameters, bare_policy)
@@ -232,6 +258,7 @@ def run(
         algorithm.load_state_dict(state["algorithm"])
         if training_reward is not None:
             training_reward.load_state_dict(state["reward"])
+        guards.load_state_dict(state.get("guards", {}))  # older checkpoints have none
         train_seconds, trained_tokens = state["train_seconds"], state["trained_tokens"]
         metrics, latest_eval, bad_steps = state["metrics"], state["latest_eval"], state["bad_steps"]
         if main:
@@ -251,6 +278,7 @@ def run(
             "metrics": metrics,
             "latest_eval": latest_eval,
             "bad_steps": bad_steps,
+            "guards": guards.state_dict(),
         }
         return save_checkpoint(
             run_dir,
@@ -296,7 +324,9 @@ def run(
                 "perf/tokens_per_s": trained_tokens / train_seconds,
             }
             # every process logs, guards and stops on the same figures, at the same step
+            metrics |= guards.reward_count()
             metrics, stopping = _agree(accelerator, metrics, stop.requested is not None)
+            guards.check(step, metrics)  # takes the reward count back out
             bad = _non_finite(metrics)
             bad_steps = bad_steps + 1 if bad else 0
             if main:
@@ -310,11 +340,15 @@ def run(
                     f"{cfg.train.max_bad_steps}; their updates were skipped). "
                     + _last_checkpoint_words(run_dir)
                 )
-            if step % cfg.eval.every == 0 or step in cfg.eval.at or step == steps:
+            halted = guards.stopped is not None  # a run a guard stops is evaluated where it ends
+            if step % cfg.eval.every == 0 or step in cfg.eval.at or step == steps or halted:
                 latest_eval = algorithm.evaluate(evaluator)
                 if main:
                     log.write(step, latest_eval)
                     progress.write(_format_eval(step, latest_eval))
+                guards.check(step, dict(latest_eval))
+            if guards.stopped is not None:  # the last good checkpoint stays the last
+                break
             every = cfg.train.checkpoint_every
             due = (every is not None and step % every == 0) or step == steps
             if bad_steps == 0 and (due or stopping):
@@ -336,7 +370,7 @@ def run(
     tokens.close()
     accelerator.wait_for_everyone()
     policy_dir = None
-    if cfg.save_policy and main and algorithm.trains:
+    if cfg.save_policy and main and algorithm.trains and guards.stopped is None:
         name = "reward_model" if algorithm.model_kind == "reward_model" else "policy"
         saved = save_policy(bare_policy, tokenizer, run_dir / name, algorithm.save_extras)
         policy_dir = str(saved)
@@ -368,6 +402,7 @@ def run(
             "total": _parameter_count(bare_policy),
         },
         "policy_dir": policy_dir,
+        **guards.summary(),  # every guard that fired; what stopped the run, if one did
         "config": OmegaConf.to_container(cfg, resolve=True, enum_to_str=True),
     }
     if trackers:

@@ -79,3 +79,18 @@ def test_gold_and_length_preset_scores_both_parts() -> None:
     scores = reward.score(["p", "p"], ["the food was great .", "the food was awful ."])
     assert scores[0] > scores[1]
     assert set(reward.metrics()) == {"rewards/gold", "rewards/length"}
+
+
+class UnreadableJudge(Constant):
+    """A component with figures of its own, as an HTTP judge reports ``judge/unreadable``."""
+
+    def metrics(self) -> dict[str, float]:
+        return {"judge/unreadable": 0.25}
+
+
+def test_a_components_own_figures_reach_the_step() -> None:
+    judge = UnreadableJudge([1.0, 0.0])
+    config = CompositeRewardConfig(components=[RewardComponent(name="judge")])
+    reward = CompositeReward(config, lambda name, fields: judge)
+    reward.score(["p", "q"], ["x", "y"])
+    assert reward.metrics() == {"judge/unreadable": 0.25, "rewards/judge": 0.5}
