@@ -49,7 +49,7 @@ def alignzoo(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
     """The command's last line, once it is known that it failed without a traceback."""
-    assert result.returncode == 1, result.stderr[-3000:]
+    assert result.returncode == 1, result.stderr[-3000:] + result.stdout[-3000:]
     assert "Traceback" not in result.stderr, result.stderr[-3000:]
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("alignzoo: "), result.stderr[-3000:]
@@ -102,8 +102,10 @@ def test_pairs_that_are_all_identical(tmp_path: Path, model_dir: Path) -> None:
 
 
 def test_a_folder_holding_another_runs_results_is_left_alone(tmp_path: Path) -> None:
-    run_dir = tmp_path / "run"
-    run_dir.mkdir()
+    # resume=auto also looks two folders up (outputs/<date>/<time>): keep that inside tmp_path,
+    # away from other tests' finished runs of the same (empty) overrides
+    run_dir = tmp_path / "runs" / "run"
+    run_dir.mkdir(parents=True)
     prepare()
     with initialize_config_module("alignzoo.conf", version_base="1.3"):
         config = OmegaConf.to_container(compose("config", ["seed=7"]), resolve=True)
