@@ -192,7 +192,7 @@ class GuardWatch:
             then = "(the run is ending already)"
         else:
             then = "guards.action=warn: training goes on (guards.action=stop ends the run)"
-        message = f"guard {name} fired at step {step}: {words}. {then}".strip()
+        message = f"guard {name} fired at step {step}: {words.rstrip('.')}. {then}".strip()
         firing = GuardFiring(name, step, metric, value, threshold, str(action), message)
         self.fired.append(firing)
         if self.speak:
