@@ -20,8 +20,10 @@ def test_per_completion_weighs_every_pair_the_same() -> None:
 
 
 def test_token_mean_over_the_step_as_trl_takes_it_whatever_the_micro_batches() -> None:
-    """TRL 1.16 trl/trainer/dpo_trainer.py (loss_type "sft") and cpo_trainer.py (cpo_alpha):
-    the NLL summed over every chosen token of the batch, divided by their number:
+    """TRL 1.16 trl/trainer/dpo_trainer.py:1495-1501 (loss_type "sft":
+    ``-chosen_per_token_logps[chosen_mask.bool()].mean()``) and
+    trl/experimental/cpo/cpo_trainer.py:826-838 (cpo_alpha's cross-entropy): the NLL summed
+    over every chosen token of the batch, divided by their number:
     (2 + 9 + 1) / (2 + 6 + 1), so the long second answer weighs 6/9 of the term."""
     step_mean = float(TOKENS.mean())
     whole = sft_nll(LOGPS, TOKENS, SFTNormalization.token, step_mean).mean()

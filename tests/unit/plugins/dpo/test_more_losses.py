@@ -66,8 +66,8 @@ def test_exo_pair_is_the_kl_from_the_smoothed_label() -> None:
             win * (math.log(win) - math.log(1 - eps)) + lose * (math.log(lose) - math.log(eps))
         )
     assert_close(run(ExoPairLoss(beta=beta)), expect(expected))
-    # label smoothing 0 (the config's default) is refused by name, as TRL refuses it, rather
-    # than silently becoming the paper's 1e-3
+    # label smoothing 0 (the config's default) is refused by name, as TRL 1.16 refuses it
+    # (trl/trainer/dpo_trainer.py:829), rather than silently becoming the paper's 1e-3
     with pytest.raises(ValueError, match="exo_pair needs algorithm.label_smoothing"):
         ExoPairLoss(beta=beta, label_smoothing=0.0)
     with pytest.raises(ValueError, match="exo_pair needs algorithm.label_smoothing"):

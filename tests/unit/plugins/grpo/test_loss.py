@@ -45,8 +45,8 @@ def test_sources_normalised_each_then_summed_weigh_as_their_weights_say() -> Non
 
 
 def test_normalize_then_sum_is_gdpo_as_trl_computes_it() -> None:
-    """TRL 1.16 trl/trainer/grpo_trainer.py, ``_calculate_rewards`` (multi_objective_aggregation
-    == "normalize_then_sum"): each source (r - mean_g) / (std_g + 1e-4) in its group, the
+    """TRL 1.16 trl/trainer/grpo_trainer.py:2790-2799 (multi_objective_aggregation ==
+    "normalize_then_sum"): each source (r - mean_g) / (std_g + 1e-4) in its group, the
     weighted sum s, then (s - mean(s)) / (std(s) + 1e-4) over the batch (unbiased stds)."""
     a = torch.tensor([1.0, 0.0, 0.0, 1.0, 1.0, 1.0])  # groups of three
     b = torch.tensor([0.5, 0.2, 0.1, 0.9, 0.3, 0.6])
@@ -72,8 +72,8 @@ def test_normalize_then_sum_is_gdpo_as_trl_computes_it() -> None:
 
 
 def test_cispo_caps_the_weight_at_its_max_weight_but_keeps_every_tokens_gradient() -> None:
-    """TRL 1.16 trl/trainer/grpo_trainer.py, ``_compute_loss`` (loss_type == "cispo"):
-    ``clamp(coef_1, max=epsilon_high).detach()``: the cap is the value itself, not 1 + it
+    """TRL 1.16 trl/trainer/grpo_trainer.py:3109-3110 (loss_type == "cispo"):
+    ``clamp(coef_1, max=self.epsilon_high).detach()``: the cap is the value itself, not 1 + it
     (ScaleRL's epsilon_max); ``cispo_max_weight=1.5`` here is TRL's ``epsilon_high=1.5``."""
     logprobs = torch.log(torch.tensor([[0.5, 0.25]])).requires_grad_()
     old = torch.log(torch.tensor([[0.25, 0.25]]))
@@ -123,14 +123,16 @@ def test_dapo_normalises_by_the_steps_tokens_whatever_the_micro_batches() -> Non
         for i in range(2)
     ]
     assert sum(parts).item() == pytest.approx(whole.item())
-    # bnpo too: TRL's bnpo, each micro-batch's own token mean, would give (2 + 4) / 2 here
+    # bnpo too: TRL 1.16's bnpo (trl/trainer/grpo_trainer.py:3158-3159), each micro-batch's
+    # own token mean, would give (2 + 4) / 2 here
     bnpo = [aggregate(LOSSES[i : i + 1], MASK[i : i + 1], LossType.bnpo, 5, 4, 2) for i in range(2)]
     assert (0.5 * bnpo[0] + 0.5 * bnpo[1]).item() == pytest.approx(whole.item())
 
 
 def test_sequence_level_ratios_refuse_a_token_mean() -> None:
     """GSPO (Zheng et al. 2025, eq. 5) averages over sequences; with a token mean each
-    sequence's one ratio would count once per token."""
+    sequence's one ratio would count once per token (TRL 1.16 trl/trainer/grpo_trainer.py:928
+    only warns of it; OpenRLHF takes the sequence mean)."""
     GRPOConfig(importance_sampling_level=ImportanceLevel.sequence, loss_type=LossType.grpo)
     with pytest.raises(ConfigError, match="loss_type=grpo"):
         GRPOConfig(importance_sampling_level=ImportanceLevel.sequence)

@@ -22,8 +22,8 @@ from alignzoo.errors import ConfigError
             "algorithm.baseline=group averages a prompt's samples: set "
             "algorithm.samples_per_prompt >= 2",
         ),
-        # OpenRLHF 0.11 openrlhf/trainer/ppo_utils/experience_maker.py forces gamma = 1 for
-        # reinforce_baseline; here a discount the user asked for is refused by name instead
+        # OpenRLHF 0.11.2 openrlhf/trainer/ppo_utils/experience_maker.py:308-310 sets gamma
+        # to 1 (with a warning) for reinforce_baseline; here it is refused by name instead
         (
             {"baseline": Baseline.group, "samples_per_prompt": 2, "gamma": 0.9},
             "algorithm.baseline=group takes undiscounted returns: set algorithm.gamma=1, not 0.9",
