@@ -14,7 +14,7 @@ from alignzoo.algorithms import (
     Metrics,
     Updater,
 )
-from alignzoo.algorithms.batching import mean_over_updates
+from alignzoo.algorithms.batching import StepTokens, mean_over_updates
 from alignzoo.algorithms.kl import kl_k3, kl_metrics
 from alignzoo.algorithms.masked import masked_mean
 from alignzoo.algorithms.policy_gradient import clipped_surrogate
@@ -41,9 +41,8 @@ class GRPOBatch:
     advantages: torch.Tensor
     #: the rollout's mask, less what learns nothing (truncated completions, if asked); [N, T-1]
     mask: torch.Tensor
-    #: tokens and rows of the whole step (dapo and cispo normalise by them)
-    step_tokens: float
-    step_rows: int
+    #: tokens and rows of the whole step (dapo, bnpo and cispo normalise by them)
+    step: StepTokens
 
     def __len__(self) -> int:
         return len(self.rollout)
@@ -54,8 +53,7 @@ class GRPOBatch:
             self.rollout[rows],
             self.advantages[rows],
             self.mask[rows],
-            self.step_tokens,
-            self.step_rows,
+            self.step,
         )
 
 
@@ -110,12 +108,12 @@ class GRPOAlgorithm(GRPOTraits, Algorithm[PromptRecord]):
         mask = rollout.mask
         if cfg.mask_truncated_completions:
             mask = mask * rollout.ended.unsqueeze(-1).float()
-        data = GRPOBatch(rollout, advantages, mask, float(mask.sum()), len(rollout))
+        data = GRPOBatch(rollout, advantages, mask, StepTokens.of(mask))
         informative = informative_groups(rollout.scores, cfg.num_generations)
         if cfg.drop_equal_reward_groups and informative.any():
             kept = informative.nonzero().squeeze(-1)
             data = data[kept]
-            data.step_tokens, data.step_rows = float(data.mask.sum()), len(kept)
+            data.step = StepTokens.of(data.mask)
 
         # --- the updates: one optimizer step per iteration over the rollout ---
         updates = [updater.update(data, self.loss_on) for _ in range(cfg.num_iterations)]
@@ -161,7 +159,6 @@ class GRPOAlgorithm(GRPOTraits, Algorithm[PromptRecord]):
             mask,
             cfg.loss_type,
             cfg.rollout.max_new_tokens,
-            part.step_tokens,
-            part.step_rows,
+            part.step,
         )
         return loss, metrics

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import torch
 
-from alignzoo.algorithms.batching import step_token_mean
+from alignzoo.algorithms.batching import StepTokens
 from alignzoo.algorithms.policy_gradient import TokenLosses
 from alignzoo_grpo.config import ImportanceLevel, LossType
 
@@ -44,19 +44,16 @@ def aggregate(
     mask: torch.Tensor,
     loss_type: LossType,
     max_completion_length: int,
-    step_tokens: float,
-    step_rows: int,
+    step: StepTokens,
 ) -> torch.Tensor:
     """The loss of these rows, as the updater takes it: the mean over the rows' share.
 
     The updater multiplies each micro-batch's loss by its share of the step's rows, so a loss
-    normalised over the whole step (dapo, bnpo, cispo: by ``step_tokens``) is divided by that
+    normalised over the whole step (dapo, bnpo, cispo: by ``step``'s tokens) is divided by that
     share here; grpo and dr_grpo are means over rows, which that weighting already makes exact.
     """
-    masked = losses * mask
-    rows = losses.shape[0]
     if loss_type is LossType.grpo:
-        return (masked.sum(-1) / mask.sum(-1).clamp(min=1)).mean()
+        return ((losses * mask).sum(-1) / mask.sum(-1).clamp(min=1)).mean()
     if loss_type is LossType.dr_grpo:
-        return masked.sum() / (rows * max_completion_length)
-    return step_token_mean(masked.sum(), rows, step_tokens, step_rows)
+        return (losses * mask).sum() / (losses.shape[0] * max_completion_length)
+    return step.token_mean(losses, mask)

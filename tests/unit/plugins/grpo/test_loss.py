@@ -7,6 +7,7 @@ import math
 import pytest
 import torch
 
+from alignzoo.algorithms.batching import StepTokens
 from alignzoo.errors import ConfigError
 from alignzoo_grpo.advantages import group_advantages, informative_groups, per_source_advantages
 from alignzoo_grpo.config import GRPOConfig, ImportanceLevel, LossType, ScaleRewards
@@ -97,6 +98,7 @@ def test_sequence_level_ratio_is_the_mean_log_ratio_of_the_sequence() -> None:
 
 LOSSES = torch.tensor([[1.0, 2.0, 3.0], [4.0, 0.0, 0.0]])
 MASK = torch.tensor([[1.0, 1.0, 1.0], [1.0, 0.0, 0.0]])
+STEP = StepTokens(tokens=4, rows=2)  # the step is these two rows
 
 
 @pytest.mark.parametrize(
@@ -110,22 +112,21 @@ MASK = torch.tensor([[1.0, 1.0, 1.0], [1.0, 0.0, 0.0]])
     ],
 )
 def test_each_aggregation_on_hand_values(loss_type: LossType, expected: float) -> None:
-    loss = aggregate(LOSSES, MASK, loss_type, max_completion_length=5, step_tokens=4, step_rows=2)
+    loss = aggregate(LOSSES, MASK, loss_type, max_completion_length=5, step=STEP)
     assert loss.item() == pytest.approx(expected)
 
 
 def test_dapo_normalises_by_the_steps_tokens_whatever_the_micro_batches() -> None:
     """The updater weights each micro-batch by its row share: the parts add up to the whole."""
-    whole = aggregate(LOSSES, MASK, LossType.dapo, 5, step_tokens=4, step_rows=2)
+    whole = aggregate(LOSSES, MASK, LossType.dapo, 5, step=STEP)
     parts = [
-        aggregate(LOSSES[i : i + 1], MASK[i : i + 1], LossType.dapo, 5, step_tokens=4, step_rows=2)
-        * 0.5
+        aggregate(LOSSES[i : i + 1], MASK[i : i + 1], LossType.dapo, 5, step=STEP) * 0.5
         for i in range(2)
     ]
     assert sum(parts).item() == pytest.approx(whole.item())
     # bnpo too: TRL 1.16's bnpo (trl/trainer/grpo_trainer.py:3158-3159), each micro-batch's
     # own token mean, would give (2 + 4) / 2 here
-    bnpo = [aggregate(LOSSES[i : i + 1], MASK[i : i + 1], LossType.bnpo, 5, 4, 2) for i in range(2)]
+    bnpo = [aggregate(LOSSES[i : i + 1], MASK[i : i + 1], LossType.bnpo, 5, STEP) for i in range(2)]
     assert (0.5 * bnpo[0] + 0.5 * bnpo[1]).item() == pytest.approx(whole.item())
 
 
