@@ -29,3 +29,9 @@ def alignzoo_register_algorithms(registry: PluginRegistry) -> None:
         RejectionSamplingConfig,
         traits=RejectionSamplingTraits,
     )
+
+
+@hookimpl
+def alignzoo_config_dirs() -> list[str]:
+    """Its training budgets, per adapter: ``conf/budget/<algorithm>/<peft>.yaml``."""
+    return ["pkg://alignzoo_best_of_n.conf"]

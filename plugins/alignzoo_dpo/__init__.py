@@ -16,3 +16,9 @@ def alignzoo_register_algorithms(registry: PluginRegistry) -> None:
     registry.add_algorithm(
         "dpo", "alignzoo_dpo.algorithm:DPOAlgorithm", DPOConfig, traits=DPOTraits
     )
+
+
+@hookimpl
+def alignzoo_config_dirs() -> list[str]:
+    """Its training budgets, per adapter: ``conf/budget/<algorithm>/<peft>.yaml``."""
+    return ["pkg://alignzoo_dpo.conf"]

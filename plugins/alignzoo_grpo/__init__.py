@@ -19,3 +19,9 @@ def alignzoo_register_algorithms(registry: PluginRegistry) -> None:
     registry.add_algorithm(
         "grpo", "alignzoo_grpo.algorithm:GRPOAlgorithm", GRPOConfig, traits=GRPOTraits
     )
+
+
+@hookimpl
+def alignzoo_config_dirs() -> list[str]:
+    """Its training budgets, per adapter: ``conf/budget/<algorithm>/<peft>.yaml``."""
+    return ["pkg://alignzoo_grpo.conf"]

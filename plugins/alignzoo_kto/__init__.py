@@ -18,3 +18,9 @@ def alignzoo_register_algorithms(registry: PluginRegistry) -> None:
     registry.add_algorithm(
         "kto", "alignzoo_kto.algorithm:KTOAlgorithm", KTOConfig, traits=KTOTraits
     )
+
+
+@hookimpl
+def alignzoo_config_dirs() -> list[str]:
+    """Its training budgets, per adapter: ``conf/budget/<algorithm>/<peft>.yaml``."""
+    return ["pkg://alignzoo_kto.conf"]

@@ -24,3 +24,9 @@ def alignzoo_register_algorithms(registry: PluginRegistry) -> None:
         requires={"dpo": ("algorithm", DPO)},
         traits=OnlineDPOTraits,
     )
+
+
+@hookimpl
+def alignzoo_config_dirs() -> list[str]:
+    """Its training budgets, per adapter: ``conf/budget/<algorithm>/<peft>.yaml``."""
+    return ["pkg://alignzoo_online_dpo.conf"]

@@ -16,3 +16,9 @@ def alignzoo_register_algorithms(registry: PluginRegistry) -> None:
     registry.add_algorithm(
         "ppo", "alignzoo_ppo.algorithm:PPOAlgorithm", PPOConfig, traits=PPOTraits
     )
+
+
+@hookimpl
+def alignzoo_config_dirs() -> list[str]:
+    """Its training budgets, per adapter: ``conf/budget/<algorithm>/<peft>.yaml``."""
+    return ["pkg://alignzoo_ppo.conf"]

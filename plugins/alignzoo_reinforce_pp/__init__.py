@@ -21,3 +21,9 @@ def alignzoo_register_algorithms(registry: PluginRegistry) -> None:
         ReinforcePPConfig,
         traits=ReinforcePPTraits,
     )
+
+
+@hookimpl
+def alignzoo_config_dirs() -> list[str]:
+    """Its training budgets, per adapter: ``conf/budget/<algorithm>/<peft>.yaml``."""
+    return ["pkg://alignzoo_reinforce_pp.conf"]

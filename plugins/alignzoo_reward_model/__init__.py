@@ -28,3 +28,9 @@ def alignzoo_register_rewards(registry: PluginRegistry) -> None:
     registry.add_reward(
         "learned", "alignzoo_reward_model.reward:LearnedReward", LearnedRewardConfig
     )
+
+
+@hookimpl
+def alignzoo_config_dirs() -> list[str]:
+    """Its training budgets, per adapter: ``conf/budget/<algorithm>/<peft>.yaml``."""
+    return ["pkg://alignzoo_reward_model.conf"]

@@ -36,3 +36,9 @@ def alignzoo_register_algorithms(registry: PluginRegistry) -> None:
         requires={"dpo": ("algorithm", DPO)},
         traits=RLAIFTraits,
     )
+
+
+@hookimpl
+def alignzoo_config_dirs() -> list[str]:
+    """Its training budgets, per adapter: ``conf/budget/<algorithm>/<peft>.yaml``."""
+    return ["pkg://alignzoo_rlaif.conf"]

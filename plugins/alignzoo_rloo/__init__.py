@@ -19,3 +19,9 @@ def alignzoo_register_algorithms(registry: PluginRegistry) -> None:
     registry.add_algorithm(
         "rloo", "alignzoo_rloo.algorithm:RLOOAlgorithm", RLOOConfig, traits=RLOOTraits
     )
+
+
+@hookimpl
+def alignzoo_config_dirs() -> list[str]:
+    """Its training budgets, per adapter: ``conf/budget/<algorithm>/<peft>.yaml``."""
+    return ["pkg://alignzoo_rloo.conf"]

@@ -19,3 +19,9 @@ def alignzoo_register_algorithms(registry: PluginRegistry) -> None:
     registry.add_algorithm(
         "simpo", "alignzoo_simpo.algorithm:SimPOAlgorithm", SimPOConfig, traits=SimPOTraits
     )
+
+
+@hookimpl
+def alignzoo_config_dirs() -> list[str]:
+    """Its training budgets, per adapter: ``conf/budget/<algorithm>/<peft>.yaml``."""
+    return ["pkg://alignzoo_simpo.conf"]
