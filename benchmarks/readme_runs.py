@@ -4,7 +4,8 @@ Reads the commands from the README's "A tour of overrides" block (so the list ca
 from what users are shown), keeps those that train on the built-in task in one process, runs
 each one after the other (never two torch jobs at once) and prints gold, the reference's gold,
 KL, completion length, wall time and whether it learned (gold at least 0.1 above the
-reference, and no guard fired). ``--adapter qlora`` adds ``peft=lora quant=4bit`` to each.
+reference, and no guard fired; a reward model's held-out preference accuracy stands in for
+gold). ``--adapter qlora`` adds ``peft=lora quant=4bit`` to each.
 
     python benchmarks/readme_runs.py [--adapter full|qlora] [--only ppo,grpo] [--list]
 
@@ -78,7 +79,9 @@ def run(command: str, adapter: str, folder: Path) -> dict:
         return {"error": last[:120], "seconds": seconds}
     summary = json.loads(summary_file.read_text(encoding="utf-8"))
     final, initial = summary["final"], summary["initial"]
-    gold, reference = final.get("eval/gold_reward"), initial.get("eval/gold_reward")
+    # a reward model has no policy to score: its held-out preference accuracy, against 0.5
+    metric = "eval/gold_reward" if "eval/gold_reward" in final else "eval/preference_accuracy"
+    gold, reference = final.get(metric), initial.get(metric)
     guards = [g["guard"] for g in summary.get("guards") or []]
     learned = gold is not None and reference is not None and gold - reference >= LEARNED
     return {
