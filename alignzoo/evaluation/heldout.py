@@ -25,7 +25,7 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from alignzoo.config.schema import EvalConfig
 from alignzoo.data.records import PreferencePair
-from alignzoo.models.generation import prompt_budget, sample_completions
+from alignzoo.models.generation import completions_ended, prompt_budget, sample_completions
 from alignzoo.models.logprobs import sequence_logprobs
 from alignzoo.models.reference import ReferenceModel
 from alignzoo.models.tokenize import TokenizedCompletions, tokenize_completions
@@ -119,7 +119,8 @@ class HeldoutEvaluator:
             texts, rows = self._sample(policy, prompts, chunk, offset=0)
             tokens = rows.completion_mask.sum(-1).float()
             logps, kl = self._logprobs_and_kl(policy, reference_model, rows)
-            mine.append((chunk, (texts, tokens, logps, kl, self._ended(rows))))
+            ended = completions_ended(rows, self.tokenizer.eos_token_id)
+            mine.append((chunk, (texts, tokens, logps, kl, ended)))
         parts = self._gathered(mine)
         texts = [text for part in parts for text in part[0]]
         tokens, logps, ended = (torch.cat([part[i] for part in parts]) for i in (1, 2, 4))
@@ -134,13 +135,6 @@ class HeldoutEvaluator:
         if reference_model is not None:
             metrics["eval/kl"] = torch.cat([part[3] for part in parts]).mean().item()
         return metrics | self._reward_metrics(texts, reference)
-
-    def _ended(self, rows: TokenizedCompletions) -> torch.Tensor:
-        """Whether each sampled completion stopped at EOS (False: cut at max_new_tokens)."""
-        eos = self.tokenizer.eos_token_id
-        if eos is None:  # nothing ends a completion: every one runs to max_new_tokens
-            return torch.zeros(len(rows.input_ids), dtype=torch.bool)
-        return ((rows.input_ids == eos) & (rows.completion_mask > 0)).any(-1)
 
     def _my_chunks(self, items: Sequence[T]) -> list[tuple[int, list[T]]]:
         """(index, items) of the ``eval.batch_size`` chunks of ``items`` this process takes."""

@@ -77,6 +77,14 @@ def prompt_budget(max_length: int, sampling: SamplingConfig) -> int:
     return max(1, max_length - sampling.max_new_tokens)
 
 
+def completions_ended(rows: TokenizedCompletions, eos_token_id: int | None) -> torch.Tensor:
+    """Whether each sampled completion of ``rows`` stopped at EOS (False: cut at
+    ``max_new_tokens``); without an EOS token none ends."""
+    if eos_token_id is None:
+        return torch.zeros(len(rows.input_ids), dtype=torch.bool, device=rows.input_ids.device)
+    return ((rows.input_ids == eos_token_id) & (rows.completion_mask > 0)).any(-1)
+
+
 def _completion_rows(prompt_mask, output, new, tokenizer) -> TokenizedCompletions:
     # a sampled token counts until (and including) the first EOS; later ones are padding
     eos = tokenizer.eos_token_id

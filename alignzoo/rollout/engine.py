@@ -13,7 +13,7 @@ import torch
 
 from alignzoo.algorithms import AlgorithmContext
 from alignzoo.config.schema import SamplingConfig
-from alignzoo.models.generation import prompt_budget, sample_completions
+from alignzoo.models.generation import completions_ended, prompt_budget, sample_completions
 from alignzoo.models.logprobs import token_logprobs
 from alignzoo.rollout.record import Rollout
 
@@ -50,8 +50,7 @@ def collect_rollout(
     )
     rows = rows.to(ctx.device)
     mask = rows.completion_mask[:, 1:].float()
-    eos = ctx.tokenizer.eos_token_id
-    ended = ((rows.input_ids[:, 1:] == eos) & (mask > 0)).any(dim=1)
+    ended = completions_ended(rows, ctx.tokenizer.eos_token_id)
 
     # --- scores from the training reward, one call for the whole batch ---
     reward = ctx.reward_source()
