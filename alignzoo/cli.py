@@ -85,6 +85,7 @@ def _run_or_resume(
     command's folder then gets a copy of its summary and metrics (a sweep's report reads
     them there) and ``resumed.json`` pointing at it.
     """
+    from alignzoo.config.tuning import apply_trial
     from alignzoo.runner.resume import (
         check_same_config,
         plan_resume,
@@ -93,6 +94,7 @@ def _run_or_resume(
     )
     from alignzoo.runner.run import run
 
+    apply_trial(cfg)  # a tuning trial trains at its own rate and strength, saved as such
     plan = plan_resume(cfg.resume, run_dir, overrides, multirun) if cfg.resume else None
     if plan is None:
         # a fixed folder (hydra.run.dir=...) may hold another run's results: never write over
@@ -106,6 +108,7 @@ def _run_or_resume(
     else:
         print(f"alignzoo: resuming {plan.run_dir} from {plan.checkpoint.name}")
         resumed = compose(config_name="config", overrides=plan.overrides)
+        apply_trial(resumed)
         check_same_config(plan.checkpoint, OmegaConf.to_yaml(resumed))
         summary = run(
             resumed, prepare(), plan.run_dir, resume_from=plan.checkpoint, overrides=plan.overrides

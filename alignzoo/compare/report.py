@@ -17,6 +17,7 @@ from alignzoo.compare.leaders import BudgetRanking, leaders_markdown, rank_at_bu
 from alignzoo.compare.overoptimization import overoptimization_curves, overoptimization_markdown
 from alignzoo.compare.plots import write_plots
 from alignzoo.compare.runs import RunRecord
+from alignzoo.compare.tuning import TUNED, chosen_labels, tuned_json, tuned_methods, tuning_markdown
 
 #: (key in the summary, column title); eval/* keys are read from the final evaluation
 COLUMNS = [
@@ -94,9 +95,17 @@ def write_report(runs: list[RunRecord], out_dir: Path) -> Path:
     summary = _as_json(rows, fair, rankings, runs)
     (out_dir / "report.json").write_text(json.dumps(summary, indent=2))
     _write_csv(rows, out_dir / "report.csv")
+    # a search (runs scored on validation prompts): each method's choice, and how to rerun it
+    searched = tuned_methods(runs)
+    if searched:
+        (out_dir / TUNED).write_text(json.dumps(tuned_json(searched), indent=2))
     path = out_dir / "report.md"
-    sections = [leaders_markdown(rankings), overoptimization_markdown(curves)]
-    path.write_text(_markdown(rows, fair, runs, sections, plots))
+    sections = [
+        tuning_markdown(searched),
+        leaders_markdown(rankings),
+        overoptimization_markdown(curves),
+    ]
+    path.write_text(_markdown(rows, fair, runs, sections, plots, chosen_labels(searched)))
     return path
 
 
@@ -185,6 +194,7 @@ def _markdown(
     runs: list[RunRecord],
     sections: list[list[str]],
     plots: dict[str, str],
+    chosen: set[str] | frozenset[str] = frozenset(),
 ) -> str:
     lines = ["# Comparison report", ""]
     finished = sum(r.status == "finished" for r in runs)
@@ -212,6 +222,7 @@ def _markdown(
             cells.append(_guards_cell(row) or "-")
         runs_cell = f"{row.finished}/{len(row.runs)}"
         name = f"`{row.label}`" + (" ⚠" if _guards_cell(row) else "")
+        name += " **(tuned: chosen)**" if row.label in chosen else ""
         lines.append(f"| {name} | {runs_cell} | " + " | ".join(cells) + " |")
     if guarded:
         lines += ["", "## Degeneration guards that fired", ""]

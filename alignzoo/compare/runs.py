@@ -30,6 +30,8 @@ class RunRecord:
     #: every held-out evaluation, in order: {"step": n, "eval/...": value}
     evaluations: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
+    #: its config: as trained (summary.json) once finished, else as composed (.hydra/)
+    config: dict[str, Any] = field(default_factory=dict)
 
     #: the overrides that set this run's configuration apart from the other runs compared
     label: str = ""
@@ -118,6 +120,7 @@ def load_run(directory: Path) -> RunRecord:
         summary=summary,
         evaluations=evaluations,
         error=(failure or {}).get("error"),
+        config=config if isinstance(config, dict) else {},
     )
     record.label = record.configuration()
     record.method = record.algorithm

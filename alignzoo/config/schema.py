@@ -178,6 +178,15 @@ class SamplingConfig:
     }
 
 
+class EvalPrompts(StrEnum):
+    """Which prompts evaluation samples: the held-out ones every report gives (``heldout``),
+    or a validation set to tune on, disjoint from them (``validation``: training-side prompts
+    that no held-out prompt repeats, the same for every run; docs/results.md)."""
+
+    heldout = "heldout"
+    validation = "validation"
+
+
 @dataclass
 class EvalConfig:
     """Held-out evaluation: every ``every`` steps, at the steps listed in ``at``, at step 0
@@ -188,6 +197,8 @@ class EvalConfig:
     #: frontier experiment: [5, 10, 15, 20, 30, 40] with every=25)
     at: list[int] = field(default_factory=list)
     num_prompts: int = 256
+    #: heldout: the held-out prompts; validation: prompts to tune on, disjoint from them
+    prompts: EvalPrompts = EvalPrompts.heldout
     batch_size: int = 128
     sampling: SamplingConfig = field(default_factory=SamplingConfig)
     #: measure KL to the reference even when training holds none (a reference-free algorithm
@@ -198,6 +209,34 @@ class EvalConfig:
         "every": COUNT,
         "num_prompts": COUNT,
         "batch_size": COUNT,
+    }
+
+
+@dataclass
+class TuningConfig:
+    """``tuning.*``: one trial of an equal-budget search (``alignzoo -m +experiment=tune``).
+
+    A trial trains at the algorithm's own budget rate times ``lr_scale`` and sets the
+    algorithm's main strength coefficient (``strength``, e.g. DPO's ``beta``, PPO's
+    ``kl_coef``) to ``strengths[strength_index]``; every algorithm's ``conf/tune/<name>.yaml``
+    names its field and as many values, so every algorithm gets the same number of trials.
+    """
+
+    lr_scale: float = 1.0
+    #: the algorithm's field the search sets (its ``conf/tune/<name>.yaml`` names it)
+    strength: str | None = None
+    #: the values to try (numbers; a count such as best-of-n's ``n`` stays an integer)
+    strengths: list[Any] = field(default_factory=list)
+    #: which of ``strengths`` this trial uses; None leaves the algorithm's own value
+    strength_index: int | None = None
+    #: a trial's score is its best validation gold at sequence KL <= this (nats), so that no
+    #: setting wins by drifting from the reference
+    kl_budget: float = 5.0
+
+    field_ranges: ClassVar[FieldRanges] = {
+        "lr_scale": POSITIVE,
+        "strength_index": optional(NON_NEGATIVE),
+        "kl_budget": POSITIVE,
     }
 
 
@@ -284,6 +323,8 @@ class RunConfig:
     eval: EvalConfig = field(default_factory=EvalConfig)
     #: degeneration guards: collapsed or run-on completions, entropy, KL, a constant reward
     guards: GuardsConfig = field(default_factory=GuardsConfig)
+    #: a trial of an equal-budget search; its defaults change nothing
+    tuning: TuningConfig = field(default_factory=TuningConfig)
     seed: int = 0
     #: "auto" picks CUDA when present, else CPU
     device: Device = Device.auto

@@ -29,6 +29,7 @@ from alignzoo.algorithms import AlgorithmContext, Metrics
 from alignzoo.config.schema import (
     Device,
     EvalConfig,
+    EvalPrompts,
     GuardsConfig,
     LoraAdapterConfig,
     ModelConfig,
@@ -37,6 +38,7 @@ from alignzoo.config.schema import (
 from alignzoo.config.validation import validate_run_config
 from alignzoo.data.identical_pairs import refuse_when_no_pair_teaches
 from alignzoo.data.overlong_rows import cut_overlong_text, warn_overlong_rows
+from alignzoo.data.validation_split import validation_prompts
 from alignzoo.errors import ConfigError, RunInterrupted, TrainingDiverged
 from alignzoo.evaluation import HeldoutEvaluator
 from alignzoo.models.loading import load_causal_lm, load_tokenizer
@@ -199,12 +201,14 @@ def run(
         def load_reference() -> ReferenceModel:
             return ReferenceModel(load_causal_lm(name_or_path, model_cfg, None, accelerator.device))
 
+    eval_prompts, eval_split = data.prompts("heldout", tokenizer), "held-out"
+    if eval_config.prompts == EvalPrompts.validation:  # a tuning trial: never the test prompts
+        train_prompts = data.prompts("train", tokenizer)
+        eval_prompts = validation_prompts(train_prompts, eval_prompts, eval_config.num_prompts)
+        eval_split = "validation"
     evaluator = HeldoutEvaluator(
         prompts=[
-            p.prompt
-            for p in cut_overlong_text(
-                data.prompts("heldout", tokenizer), model_cfg.max_length, "held-out"
-            )
+            p.prompt for p in cut_overlong_text(eval_prompts, model_cfg.max_length, eval_split)
         ],
         pairs=cut_overlong_text(
             data.preference_pairs("heldout", tokenizer), model_cfg.max_length, "held-out"
