@@ -15,25 +15,14 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
-from alignzoo.compare.runs import FAILURE, METRICS, SUMMARY
 from alignzoo.config.group_listing import HELP_FLAGS, list_groups_from_one_copy
-from alignzoo.config.plugin_search_path import register_plugin_search_path
-from alignzoo.config.run_folder import register_unique_folder_resolver
-from alignzoo.config.schema import register_schema
+from alignzoo.config.prepare import prepare
 from alignzoo.errors import AlignzooError, RunFolderTaken, RunInterrupted
-from alignzoo.registry import LoadedPlugins, describe_plugins, installed_plugins
+from alignzoo.registry import describe_plugins
+from alignzoo.run_layout import FAILURE, METRICS, RESUMED, SUMMARY
 
 # The runner (torch, transformers, peft) is imported when a run starts, not at import:
 # ``alignzoo plugins`` and ``--help`` answer without it.
-
-
-def prepare() -> LoadedPlugins:
-    """Register the run schema, every installed plugin (loaded once per process), the
-    search path of their config directories and the run-folder resolver; idempotent."""
-    register_schema()
-    register_plugin_search_path()
-    register_unique_folder_resolver()
-    return installed_plugins()
 
 
 def main() -> None:
@@ -118,7 +107,7 @@ def _run_or_resume(
         for name in (SUMMARY, METRICS):
             if (plan.run_dir / name).is_file():
                 shutil.copyfile(plan.run_dir / name, run_dir / name)
-        (run_dir / "resumed.json").write_text(json.dumps({"continued": str(plan.run_dir)}))
+        (run_dir / RESUMED).write_text(json.dumps({"continued": str(plan.run_dir)}))
     return summary
 
 

@@ -59,6 +59,13 @@ class AlgorithmTraits:
     compares_pairs: ClassVar[bool] = True
 
     @classmethod
+    def needs_reward_for(cls, config: Any) -> bool:
+        """Whether a run needs a training reward (``reward=<name>``); the runner refuses one
+        without it before any model loads. Default: an algorithm that consumes prompts samples
+        its own completions and scores them."""
+        return cls.consumes == "prompts"
+
+    @classmethod
     def needs_reference_for(cls, config: Any) -> bool:
         """Whether a run with ``config`` reads the reference (default: ``needs_reference``);
         GRPO reads it only for its optional KL term."""

@@ -9,9 +9,7 @@ from typing import Any
 
 from omegaconf import OmegaConf
 
-SUMMARY, METRICS, FAILURE = "summary.json", "metrics.jsonl", "failure.json"
-#: written by a pipeline into its directory; each stage is a run in a folder below it
-PIPELINE = "pipeline.json"
+from alignzoo.run_layout import FAILURE, METRICS, PIPELINE, SUMMARY
 
 
 @dataclass

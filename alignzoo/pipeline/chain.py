@@ -15,9 +15,10 @@ from omegaconf import DictConfig, OmegaConf
 
 from alignzoo.config.schema import PipelineConfig, PipelineStage
 from alignzoo.errors import AlignzooError, ConfigError
+from alignzoo.run_layout import PIPELINE
 
 #: the file in the pipeline's directory that links its stages
-PIPELINE_SUMMARY = "pipeline.json"
+PIPELINE_SUMMARY = PIPELINE  # the pipeline's folder: its stages (alignzoo/run_layout.py)
 
 
 class PipelineStageError(AlignzooError):

@@ -192,7 +192,7 @@ def _config_json(name: str, field: str, revision: str | None) -> dict[str, Any]:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Compose the run from the command line and print its memory breakdown."""
-    from alignzoo.cli import prepare  # the same plugins (and their presets) as a run
+    from alignzoo.config.prepare import prepare  # the same plugins (and presets) as a run
 
     args = list(sys.argv[1:] if argv is None else argv)
     options = {a.split("=", 1)[0]: a.split("=", 1)[1] for a in args if a.split("=")[0] in OPTIONS}

@@ -30,9 +30,8 @@ from alignzoo.errors import ConfigError
 from alignzoo.models.peft_check import is_peft_model
 
 #: where a run keeps its training checkpoints
-CHECKPOINTS = "checkpoints"
-TENSORS, STATE = "trainable.safetensors", "state.pt"
-CONFIG, OVERRIDES = "config.yaml", "overrides.json"
+from alignzoo.run_layout import CHECKPOINTS, CONFIG, OVERRIDES, STATE, TENSORS
+
 _STEP_DIR = re.compile(r"step_(\d+)")
 
 

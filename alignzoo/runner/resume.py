@@ -17,8 +17,8 @@ from typing import Any
 
 from omegaconf import OmegaConf
 
-from alignzoo.compare.runs import METRICS, SUMMARY
 from alignzoo.errors import ConfigError, RunFolderTaken
+from alignzoo.run_layout import METRICS, SUMMARY
 from alignzoo.runner.checkpoint import (
     CHECKPOINTS,
     CONFIG,

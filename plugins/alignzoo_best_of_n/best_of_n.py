@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from alignzoo.algorithms import Algorithm, AlgorithmContext, Evaluator, Metrics, Updater
+from alignzoo.algorithms import Algorithm, Evaluator, Metrics, Updater
 from alignzoo.data.records import PromptRecord
-from alignzoo.errors import ConfigError
 from alignzoo.models.generation import prompt_budget, sample_completions
-from alignzoo_best_of_n.config import BestOfNConfig
 from alignzoo_best_of_n.selection import best_of_groups, best_of_n_kl
 from alignzoo_best_of_n.traits import BestOfNTraits
 
@@ -21,13 +19,6 @@ class BestOfNAlgorithm(BestOfNTraits, Algorithm[PromptRecord]):
     its curve on the frontier plot. Raises ``ConfigError`` without a training reward or for
     n < 1.
     """
-
-    def __init__(self, config: BestOfNConfig, context: AlgorithmContext) -> None:
-        super().__init__(config, context)
-        if context.reward is None:
-            raise ConfigError("algorithm=best_of_n needs a reward to pick with: add reward=<name>")
-        if config.n < 1:
-            raise ConfigError(f"algorithm.n must be >= 1, got {config.n}")
 
     def train_step(self, batch: Sequence[PromptRecord], updater: Updater) -> Metrics:
         """Never called: best-of-n trains nothing (``trains = False``)."""

@@ -8,16 +8,13 @@ from collections.abc import Sequence
 
 from alignzoo.algorithms import (
     Algorithm,
-    AlgorithmContext,
     LossAndMetrics,
     Metrics,
     Updater,
 )
 from alignzoo.data.records import PromptRecord
-from alignzoo.errors import ConfigError
 from alignzoo.models.logprobs import token_logprobs
 from alignzoo.rollout import Rollout, collect_rollout
-from alignzoo_best_of_n.config import RejectionSamplingConfig
 from alignzoo_best_of_n.selection import best_of_groups
 from alignzoo_best_of_n.traits import RejectionSamplingTraits
 
@@ -28,15 +25,6 @@ class RejectionSamplingAlgorithm(RejectionSamplingTraits, Algorithm[PromptRecord
     L = -mean_i (1/|y_i|) sum_t log pi(y_i,t | x_i, y_i,<t). No reference in the loss.
     Raises ``ConfigError`` without a training reward or for n < 1.
     """
-
-    def __init__(self, config: RejectionSamplingConfig, context: AlgorithmContext) -> None:
-        super().__init__(config, context)
-        if context.reward is None:
-            raise ConfigError(
-                "algorithm=rejection_sampling needs a reward to pick with: add reward=<name>"
-            )
-        if config.n < 1:
-            raise ConfigError(f"algorithm.n must be >= 1, got {config.n}")
 
     def train_step(self, batch: Sequence[PromptRecord], updater: Updater) -> Metrics:
         """Sample n per prompt, keep each prompt's best, one supervised step on the kept."""

@@ -9,7 +9,6 @@ import torch
 
 from alignzoo.algorithms import (
     Algorithm,
-    AlgorithmContext,
     LossAndMetrics,
     Metrics,
     Updater,
@@ -19,7 +18,6 @@ from alignzoo.algorithms.kl import kl_k3, kl_metrics
 from alignzoo.algorithms.masked import masked_mean
 from alignzoo.algorithms.policy_gradient import clipped_surrogate
 from alignzoo.data.records import PromptRecord
-from alignzoo.errors import ConfigError
 from alignzoo.models.logprobs import token_logprobs
 from alignzoo.rollout import Rollout, collect_rollout
 from alignzoo_grpo.advantages import (
@@ -27,7 +25,7 @@ from alignzoo_grpo.advantages import (
     informative_groups,
     per_source_advantages,
 )
-from alignzoo_grpo.config import GRPOConfig, LossType, RewardAggregation
+from alignzoo_grpo.config import LossType, RewardAggregation
 from alignzoo_grpo.loss import aggregate, cispo_token_losses, log_importance
 from alignzoo_grpo.traits import GRPOTraits
 
@@ -68,18 +66,6 @@ class GRPOAlgorithm(GRPOTraits, Algorithm[PromptRecord]):
     several weighted reward sources summed then normalised, or normalised each then summed.
     Raises ``ConfigError`` without a training reward or with fewer than 2 generations.
     """
-
-    def __init__(self, config: GRPOConfig, context: AlgorithmContext) -> None:
-        super().__init__(config, context)
-        if context.reward is None:
-            raise ConfigError("algorithm=grpo needs a training reward: add reward=<name>")
-        if config.num_generations < 2:
-            raise ConfigError(
-                f"algorithm.num_generations={config.num_generations}: a group needs at least 2 "
-                "completions to compare"
-            )
-        if config.num_iterations < 1:
-            raise ConfigError("algorithm.num_iterations must be >= 1")
 
     def updates_per_step(self) -> int:
         """One optimizer step per iteration over the rollout."""

@@ -11,7 +11,6 @@ from alignzoo.algorithms import (
     Updater,
 )
 from alignzoo.data.records import PreferencePair, PromptRecord
-from alignzoo.errors import ConfigError
 from alignzoo.rollout import collect_rollout
 from alignzoo_online_dpo.config import OnlineDPOConfig
 from alignzoo_online_dpo.labels import pairs_from_scores
@@ -30,11 +29,6 @@ class OnlineDPOAlgorithm(OnlineDPOTraits, Algorithm[PromptRecord]):
 
     def __init__(self, config: OnlineDPOConfig, context: AlgorithmContext) -> None:
         super().__init__(config, context)
-        if context.reward is None:
-            raise ConfigError(
-                "algorithm=online_dpo needs a reward to label its samples: "
-                "add reward=<name> (reward=judge for AI feedback)"
-            )
         dpo, dpo_config = required_dpo(config)
         self.dpo: Algorithm[PreferencePair] = dpo.factory(dpo_config, context)
 

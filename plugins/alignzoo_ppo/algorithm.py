@@ -46,10 +46,6 @@ class PPOAlgorithm(PPOTraits, Algorithm[PromptRecord]):
 
     def __init__(self, config: PPOConfig, context: AlgorithmContext) -> None:
         super().__init__(config, context)
-        if context.reward is None:
-            raise ConfigError("algorithm=ppo needs a training reward: add reward=<name>")
-        if config.ppo_epochs < 1 or config.num_minibatches < 1:
-            raise ConfigError("algorithm.ppo_epochs and algorithm.num_minibatches must be >= 1")
         hidden = context.bare_policy.config.get_text_config().hidden_size
         # the value head reads the policy's last hidden state: one trunk, two heads
         self.value_head = torch.nn.Linear(hidden, 1).to(context.device)

@@ -60,13 +60,6 @@ class ReinforcePPAlgorithm(ReinforcePPTraits, Algorithm[PromptRecord]):
 
     def __init__(self, config: ReinforcePPConfig, context: AlgorithmContext) -> None:
         super().__init__(config, context)
-        if context.reward is None:
-            raise ConfigError("algorithm=reinforce_pp needs a training reward: add reward=<name>")
-        if config.epochs < 1 or config.num_minibatches < 1 or config.samples_per_prompt < 1:
-            raise ConfigError(
-                "algorithm.epochs, algorithm.num_minibatches and algorithm.samples_per_prompt "
-                "must be >= 1"
-            )
         if config.baseline is Baseline.group and config.samples_per_prompt < 2:
             raise ConfigError(
                 "algorithm.baseline=group averages a prompt's samples: set "

@@ -8,18 +8,15 @@ import torch
 
 from alignzoo.algorithms import (
     Algorithm,
-    AlgorithmContext,
     LossAndMetrics,
     Metrics,
     Updater,
 )
 from alignzoo.algorithms.kl import kl_k1, kl_metrics
 from alignzoo.data.records import PromptRecord
-from alignzoo.errors import ConfigError
 from alignzoo.models.logprobs import token_logprobs
 from alignzoo.rollout import ScoredRollout, collect_rollout
 from alignzoo_rloo.advantages import leave_one_out_advantages
-from alignzoo_rloo.config import RLOOConfig
 from alignzoo_rloo.traits import RLOOTraits
 
 
@@ -32,16 +29,6 @@ class RLOOAlgorithm(RLOOTraits, Algorithm[PromptRecord]):
     No value model, no clipping: one optimizer step per rollout, as in the paper.
     Raises ``ConfigError`` without a training reward or with fewer than 2 samples per prompt.
     """
-
-    def __init__(self, config: RLOOConfig, context: AlgorithmContext) -> None:
-        super().__init__(config, context)
-        if context.reward is None:
-            raise ConfigError("algorithm=rloo needs a training reward: add reward=<name>")
-        if config.num_generations < 2:
-            raise ConfigError(
-                f"algorithm.num_generations={config.num_generations}: a leave-one-out "
-                "baseline needs at least 2 samples per prompt"
-            )
 
     def train_step(self, batch: Sequence[PromptRecord], updater: Updater) -> Metrics:
         """Sample k completions per prompt, fold the KL into their rewards, one REINFORCE step."""

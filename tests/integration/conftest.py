@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from hydra import compose, initialize_config_module
 
-from alignzoo.cli import prepare
+from alignzoo.config.prepare import prepare
 from alignzoo.runner.run import run
 
 #: the built-in task shrunk to build and train in seconds

@@ -8,7 +8,7 @@ from pathlib import Path
 from hydra import compose, initialize_config_module
 from transformers import GPT2Config, GPT2LMHeadModel
 
-from alignzoo.cli import prepare
+from alignzoo.config.prepare import prepare
 from alignzoo.pipeline import run_pipeline
 from alignzoo.runner.run import run
 from alignzoo.tasks.sentiment.base_model import build_tokenizer

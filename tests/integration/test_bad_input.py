@@ -15,7 +15,7 @@ from hydra import compose, initialize_config_module
 from omegaconf import OmegaConf
 from transformers import GPT2Config, GPT2LMHeadModel
 
-from alignzoo.cli import prepare
+from alignzoo.config.prepare import prepare
 from alignzoo.tasks.sentiment.base_model import build_tokenizer
 
 ROW = {"prompt": "yesterday i read the book :", "chosen": " it was great .", "rejected": " bad ."}

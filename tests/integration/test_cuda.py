@@ -12,7 +12,7 @@ import pytest
 import torch
 from hydra import compose, initialize_config_module
 
-from alignzoo.cli import prepare
+from alignzoo.config.prepare import prepare
 from alignzoo.planning.command import plan_run
 
 pytestmark = pytest.mark.gpu

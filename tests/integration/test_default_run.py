@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from hydra import compose, initialize_config_module
 
-from alignzoo.cli import prepare
+from alignzoo.config.prepare import prepare
 from alignzoo.runner.run import run
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from hydra import compose, initialize_config_module
 
-from alignzoo.cli import prepare
+from alignzoo.config.prepare import prepare
 from alignzoo.evaluation import HeldoutEvaluator
 from alignzoo.pipeline import PIPELINE_SUMMARY, run_pipeline
 from alignzoo.pipeline.chain import PipelineStageError

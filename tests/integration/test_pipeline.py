@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from hydra import compose, initialize_config_module
 
-from alignzoo.cli import prepare
+from alignzoo.config.prepare import prepare
 from alignzoo.config.schema import PipelineStage
 from alignzoo.errors import ConfigError
 from alignzoo.pipeline import PIPELINE_SUMMARY, run_pipeline, stage_overrides

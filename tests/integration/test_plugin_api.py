@@ -15,7 +15,7 @@ from hydra import compose, initialize_config_module
 
 from alignzoo.algorithms import Algorithm, LossAndMetrics, Metrics, Updater
 from alignzoo.algorithms.batching import micro_batches
-from alignzoo.cli import prepare
+from alignzoo.config.prepare import prepare
 from alignzoo.data.records import PreferencePair
 from alignzoo.models.logprobs import sequence_logprobs
 from alignzoo.models.tokenize import tokenize_completions

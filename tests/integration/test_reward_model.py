@@ -9,7 +9,7 @@ import pytest
 from hydra import compose, initialize_config_module
 from transformers import AutoModelForSequenceClassification
 
-from alignzoo.cli import prepare
+from alignzoo.config.prepare import prepare
 from alignzoo_reward_model.config import LearnedRewardConfig
 from alignzoo_reward_model.reward import LearnedReward
 
@@ -82,7 +82,7 @@ def test_reward_model_ranks_heldout_pairs_and_ppo_on_it_raises_gold(tmp_path: Pa
 def test_rlaif_labels_with_the_judge_and_trains(tmp_path: Path, train, tiny_task) -> None:
     from hydra import compose, initialize_config_module
 
-    from alignzoo.cli import prepare
+    from alignzoo.config.prepare import prepare
     from alignzoo.tasks.sentiment.task import SentimentTask
 
     loaded = prepare()

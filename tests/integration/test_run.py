@@ -14,7 +14,7 @@ from safetensors.torch import load_file
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 from transformers import AutoModelForCausalLM
 
-from alignzoo.cli import prepare
+from alignzoo.config.prepare import prepare
 from alignzoo.errors import ConfigError, TrainingDiverged
 from alignzoo.registry import create_plugin_manager, hookimpl, load_plugins
 from alignzoo.runner.checkpoint import TENSORS, latest_checkpoint

@@ -50,7 +50,7 @@ def test_unpacked_wheel_composes_its_own_configs(wheel: Path, tmp_path: Path) ->
     zipfile.ZipFile(wheel).extractall(site)
     script = (
         "import alignzoo.conf, hydra\n"
-        "from alignzoo.cli import prepare\n"
+        "from alignzoo.config.prepare import prepare\n"
         "prepare()\n"
         "with hydra.initialize_config_module('alignzoo.conf', version_base='1.3'):\n"
         "    cfg = hydra.compose('config', overrides=['algorithm.beta=0.3'])\n"

@@ -9,7 +9,7 @@ from hydra import compose, initialize_config_module
 from hydra.errors import ConfigCompositionException
 from omegaconf import OmegaConf
 
-from alignzoo.cli import prepare
+from alignzoo.config.prepare import prepare
 from alignzoo.config.schema import LoraAdapterConfig, QuantConfig
 from alignzoo.errors import ConfigError
 from alignzoo_dpo.config import DPOConfig

@@ -12,8 +12,8 @@ import pytest
 from hydra import compose, initialize_config_module
 from omegaconf import OmegaConf
 
-from alignzoo.cli import prepare
 from alignzoo.config import run_folder
+from alignzoo.config.prepare import prepare
 from alignzoo.config.run_folder import (
     WritableOutputFolder,
     claim_unique_folder,

@@ -7,7 +7,7 @@ import pytest
 from hydra import compose, initialize_config_module
 from omegaconf import OmegaConf
 
-from alignzoo.cli import prepare
+from alignzoo.config.prepare import prepare
 from alignzoo.config.tuning import apply_trial
 from alignzoo.config.validation import validate_run_config
 from alignzoo.errors import ConfigError

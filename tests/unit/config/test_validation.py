@@ -11,7 +11,7 @@ from alignzoo_reinforce_pp.config import ReinforcePPConfig
 from hydra import compose, initialize_config_module
 from omegaconf import DictConfig, OmegaConf
 
-from alignzoo.cli import prepare
+from alignzoo.config.prepare import prepare
 from alignzoo.config.ranges import Range, above, at_least, between, optional
 from alignzoo.config.schema import LoraAdapterConfig, ModelConfig, QuantConfig, RunConfig
 from alignzoo.config.validation import validate_run_config

@@ -84,7 +84,7 @@ def test_registering_every_installed_plugin_imports_no_heavy_library() -> None:
     script = textwrap.dedent(
         f"""
         import sys
-        from alignzoo.cli import prepare
+        from alignzoo.config.prepare import prepare
         loaded = prepare()
         assert not loaded.failures, loaded.failures
         print(sorted(loaded.registry.names("algorithm")))
@@ -134,7 +134,7 @@ def test_planning_every_algorithm_imports_neither_a_heavy_library_nor_the_algori
     script = textwrap.dedent(
         f"""
         import contextlib, io, sys
-        from alignzoo.cli import prepare
+        from alignzoo.config.prepare import prepare
         from alignzoo.planning.command import main
         names = sorted(prepare().registry.names("algorithm"))
         for name in names:

@@ -70,7 +70,7 @@ def test_components_are_built_from_the_registry_with_typed_configs() -> None:
 def test_gold_and_length_preset_scores_both_parts() -> None:
     from hydra import compose, initialize_config_module
 
-    from alignzoo.cli import prepare
+    from alignzoo.config.prepare import prepare
 
     loaded = prepare()
     with initialize_config_module("alignzoo.conf", version_base="1.3"):

@@ -12,7 +12,7 @@ import torch
 from hydra import compose, initialize_config_module
 from omegaconf import OmegaConf
 
-from alignzoo.cli import prepare
+from alignzoo.config.prepare import prepare
 from alignzoo.config.schema import GuardAction, GuardsConfig
 from alignzoo.config.validation import validate_run_config
 from alignzoo.errors import ConfigError

@@ -49,7 +49,7 @@ def test_reward_gold_follows_data_gold_unless_set_itself():
     from hydra import compose, initialize_config_module
     from omegaconf import OmegaConf
 
-    from alignzoo.cli import prepare
+    from alignzoo.config.prepare import prepare
 
     prepare()
 
