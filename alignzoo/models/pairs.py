@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 from transformers import PreTrainedTokenizerBase
 
+from alignzoo.algorithms.rows import SHARED, RowSliced
 from alignzoo.data.records import PreferencePair
 from alignzoo.models.logprobs import per_sequence
 from alignzoo.models.shared_prompt import share_prompts
@@ -35,19 +36,13 @@ class PairLogprobs:
 
 
 @dataclass(frozen=True)
-class StepPairs:
+class StepPairs(RowSliced):
     """The pairs of one optimizer step, sliced into micro-batches by the updater, with the
     step's mean chosen length, which a token-mean term reads whatever the slice."""
 
     pairs: Sequence[PreferencePair]
     #: tokens per chosen completion over the whole step (None: nothing reads it)
-    chosen_tokens: float | None = None
-
-    def __len__(self) -> int:
-        return len(self.pairs)
-
-    def __getitem__(self, rows: slice) -> StepPairs:
-        return StepPairs(self.pairs[rows], self.chosen_tokens)
+    chosen_tokens: float | None = field(default=None, metadata=SHARED)
 
 
 def mean_chosen_tokens(

@@ -8,9 +8,11 @@ from dataclasses import dataclass
 import torch
 from transformers import PreTrainedTokenizerBase
 
+from alignzoo.algorithms.rows import RowSliced
+
 
 @dataclass
-class TokenizedCompletions:
+class TokenizedCompletions(RowSliced):
     """Right-padded ``prompt + completion (+ EOS)`` rows; ``completion_mask`` marks scored ones.
 
     Packed rows (``alignzoo.models.packing``) hold several examples each and carry
@@ -26,20 +28,6 @@ class TokenizedCompletions:
     position_ids: torch.Tensor | None = None
     example_index: torch.Tensor | None = None
     attention_4d: torch.Tensor | None = None
-
-    def __len__(self) -> int:
-        return self.input_ids.shape[0]
-
-    def __getitem__(self, rows: slice | torch.Tensor) -> TokenizedCompletions:
-        """The rows ``rows`` (a slice or an index tensor) of every tensor."""
-        return TokenizedCompletions(
-            self.input_ids[rows],
-            self.attention_mask[rows],
-            self.completion_mask[rows],
-            None if self.position_ids is None else self.position_ids[rows],
-            None if self.example_index is None else self.example_index[rows],
-            None if self.attention_4d is None else self.attention_4d[rows],
-        )
 
     def to(self, device: torch.device) -> TokenizedCompletions:
         """The same batch on ``device``."""

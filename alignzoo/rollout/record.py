@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import torch
 
+from alignzoo.algorithms.rows import RowSliced
 from alignzoo.models.tokenize import TokenizedCompletions
 
 
@@ -68,16 +69,9 @@ class Rollout:
 
 
 @dataclass
-class ScoredRollout:
+class ScoredRollout(RowSliced):
     """A rollout with the advantage each row (``[N]``) or token (``[N, T-1]``) is pushed by:
     what a policy-gradient update reads. Slices by rows, like the rollout."""
 
     rollout: Rollout
     advantages: torch.Tensor
-
-    def __len__(self) -> int:
-        return len(self.rollout)
-
-    def __getitem__(self, rows: slice | torch.Tensor) -> ScoredRollout:
-        """The rows ``rows`` (a slice or an index tensor)."""
-        return ScoredRollout(self.rollout[rows], self.advantages[rows])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 
@@ -17,6 +17,7 @@ from alignzoo.algorithms.batching import StepTokens, mean_over_updates
 from alignzoo.algorithms.kl import kl_k3, kl_metrics
 from alignzoo.algorithms.masked import masked_mean
 from alignzoo.algorithms.policy_gradient import clipped_surrogate
+from alignzoo.algorithms.rows import SHARED, RowSliced
 from alignzoo.data.records import PromptRecord
 from alignzoo.models.logprobs import token_logprobs
 from alignzoo.rollout import Rollout, collect_rollout
@@ -31,7 +32,7 @@ from alignzoo_grpo.traits import GRPOTraits
 
 
 @dataclass
-class GRPOBatch:
+class GRPOBatch(RowSliced):
     """A rollout with its advantages and learning mask, and the step's size for normalising."""
 
     rollout: Rollout
@@ -40,19 +41,7 @@ class GRPOBatch:
     #: the rollout's mask, less what learns nothing (truncated completions, if asked); [N, T-1]
     mask: torch.Tensor
     #: tokens and rows of the whole step (dapo, bnpo and cispo normalise by them)
-    step: StepTokens
-
-    def __len__(self) -> int:
-        return len(self.rollout)
-
-    def __getitem__(self, rows: slice | torch.Tensor) -> GRPOBatch:
-        """The rows ``rows`` (a slice or an index tensor); the step's size stays."""
-        return GRPOBatch(
-            self.rollout[rows],
-            self.advantages[rows],
-            self.mask[rows],
-            self.step,
-        )
+    step: StepTokens = field(metadata=SHARED)
 
 
 class GRPOAlgorithm(GRPOTraits, Algorithm[PromptRecord]):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 
@@ -14,6 +14,7 @@ from alignzoo.algorithms import (
     Metrics,
     Updater,
 )
+from alignzoo.algorithms.rows import SHARED, RowSliced
 from alignzoo.data.records import LabelledCompletion
 from alignzoo.errors import ConfigError
 from alignzoo.models.logprobs import sequence_logprobs
@@ -24,25 +25,15 @@ from alignzoo_kto.traits import KTOTraits
 
 
 @dataclass
-class KTOBatch:
+class KTOBatch(RowSliced):
     """Feedback rows tokenized once for the step, their labels and reference log-probs, and
     the step's KL reference point z0."""
 
     tokens: TokenizedCompletions
     desirable: torch.Tensor
     reference_logps: torch.Tensor
-    reference_point: torch.Tensor
-
-    def __len__(self) -> int:
-        return len(self.tokens)
-
-    def __getitem__(self, rows: slice | torch.Tensor) -> KTOBatch:
-        return KTOBatch(
-            self.tokens[rows],
-            self.desirable[rows],
-            self.reference_logps[rows],
-            self.reference_point,
-        )
+    #: z0, the step's KL reference point
+    reference_point: torch.Tensor = field(metadata=SHARED)
 
 
 class KTOAlgorithm(KTOTraits, Algorithm[LabelledCompletion]):

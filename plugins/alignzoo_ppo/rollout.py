@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 
 from alignzoo.algorithms.batching import StepTokens
+from alignzoo.algorithms.rows import SHARED, RowSliced
 from alignzoo.rollout import Rollout
 
 
 @dataclass
-class PPOBatch:
+class PPOBatch(RowSliced):
     """A :class:`~alignzoo.rollout.Rollout` with the old policy's log-probs and values, and
     the advantages and returns GAE made of them; per-token tensors are [B, T-1].
 
@@ -27,21 +28,7 @@ class PPOBatch:
     advantages: torch.Tensor
     returns: torch.Tensor
     #: the optimizer step these rows are part of (None until ``as_step``)
-    step: StepTokens | None = None
-
-    def __len__(self) -> int:
-        return len(self.rollout)
-
-    def __getitem__(self, rows: slice | torch.Tensor) -> PPOBatch:
-        """The batch restricted to ``rows`` (a slice or an index tensor); the step stays."""
-        return PPOBatch(
-            self.rollout[rows],
-            self.old_logprobs[rows],
-            self.old_values[rows],
-            self.advantages[rows],
-            self.returns[rows],
-            self.step,
-        )
+    step: StepTokens | None = field(default=None, metadata=SHARED)
 
     def as_step(self) -> PPOBatch:
         """These rows as one optimizer step: losses are token means over all of them."""

@@ -3,7 +3,9 @@ for advantages instead of a value model."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import torch
 
@@ -18,6 +20,7 @@ from alignzoo.algorithms.batching import StepTokens, mean_over_updates, shuffled
 from alignzoo.algorithms.kl import KL_ESTIMATORS, clamp_kl, kl_metrics, kl_penalised_rewards
 from alignzoo.algorithms.masked import masked_mean
 from alignzoo.algorithms.policy_gradient import clipped_surrogate
+from alignzoo.algorithms.rows import SHARED, RowSliced
 from alignzoo.data.records import PromptRecord
 from alignzoo.errors import ConfigError
 from alignzoo.models.logprobs import token_logprobs
@@ -27,26 +30,24 @@ from alignzoo_reinforce_pp.config import Baseline, ReinforcePPConfig
 from alignzoo_reinforce_pp.traits import ReinforcePPTraits
 
 
-class OldPolicyRollout:
+@dataclass
+class OldPolicyRollout(RowSliced):
     """A rollout, its advantages per token, and the sampling policy's log-probs (pi_old);
     ``step`` is the optimizer step (a mini-batch) its rows belong to, once ``as_step`` says."""
 
-    def __init__(
-        self, rollout: Rollout, advantages: torch.Tensor, step: StepTokens | None = None
-    ) -> None:
-        assert rollout.policy_logprobs is not None
-        self.rollout, self.advantages, self.step = rollout, advantages, step
-        self.old_logprobs = rollout.policy_logprobs
+    rollout: Rollout
+    advantages: torch.Tensor
+    step: StepTokens | None = field(default=None, metadata=SHARED)
 
-    def __len__(self) -> int:
-        return len(self.rollout)
-
-    def __getitem__(self, rows: slice | torch.Tensor) -> OldPolicyRollout:
-        return OldPolicyRollout(self.rollout[rows], self.advantages[rows], self.step)
+    @property
+    def old_logprobs(self) -> torch.Tensor:
+        """pi_old's log-probs of the sampled tokens, as the rollout recorded them."""
+        assert self.rollout.policy_logprobs is not None
+        return self.rollout.policy_logprobs
 
     def as_step(self) -> OldPolicyRollout:
         """These rows as one optimizer step: the loss is a token mean over all of them."""
-        return OldPolicyRollout(self.rollout, self.advantages, StepTokens.of(self.rollout.mask))
+        return dataclasses.replace(self, step=StepTokens.of(self.rollout.mask))
 
 
 class ReinforcePPAlgorithm(ReinforcePPTraits, Algorithm[PromptRecord]):

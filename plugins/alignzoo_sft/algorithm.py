@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-
-import torch
+from dataclasses import dataclass, field
 
 from alignzoo.algorithms import (
     Algorithm,
@@ -15,6 +13,7 @@ from alignzoo.algorithms import (
     Updater,
 )
 from alignzoo.algorithms.batching import step_token_mean
+from alignzoo.algorithms.rows import SHARED, RowSliced
 from alignzoo.data.records import PreferencePair
 from alignzoo.models.logprobs import token_logprobs
 from alignzoo.models.packing import check_packing_supported, pack_completions
@@ -24,18 +23,12 @@ from alignzoo_sft.traits import SFTTraits
 
 
 @dataclass
-class SFTBatch:
+class SFTBatch(RowSliced):
     """Token rows, and the size of the whole step they are part of (tokens learnt, rows)."""
 
     rows: TokenizedCompletions
-    step_tokens: float
-    step_rows: int
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def __getitem__(self, rows: slice | torch.Tensor) -> SFTBatch:
-        return SFTBatch(self.rows[rows], self.step_tokens, self.step_rows)
+    step_tokens: float = field(metadata=SHARED)
+    step_rows: int = field(metadata=SHARED)
 
 
 class SFTAlgorithm(SFTTraits, Algorithm[PreferencePair]):
