@@ -60,9 +60,8 @@ class DPOConfig:
 
     #: strength of the KL constraint: higher keeps the policy closer to the reference
     beta: float = 0.1
-    #: one loss, or a list summed with ``loss_weights`` (``algorithm.loss=[sigmoid,sft]``, as
-    #: MPO mixes them): sigmoid (DPO), cdpo, robust, ipo, hinge, exo_pair, nca_pair, bco_pair,
-    #: sppo_hard, aot, aot_unpaired, apo_zero, apo_down, discopop, sigmoid_norm, sft
+    #: one of ``LOSS_NAMES`` (sigmoid is DPO's own), or a list of them summed with
+    #: ``loss_weights`` (``algorithm.loss=[sigmoid,sft]``, as MPO mixes them)
     loss: Any = "sigmoid"
     #: one weight per loss of a list (None: 1 each)
     loss_weights: list[float] | None = None

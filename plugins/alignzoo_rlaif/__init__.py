@@ -10,8 +10,7 @@ with ``requires``), never imported.
 from __future__ import annotations
 
 from alignzoo.registry import PluginRegistry, hookimpl
-from alignzoo_rlaif.config import HTTPJudgeConfig, LocalJudgeConfig
-from alignzoo_rlaif.pipeline_config import DPO, RLAIFConfig
+from alignzoo_rlaif.config import DPO, HTTPJudgeConfig, LocalJudgeConfig, RLAIFConfig
 from alignzoo_rlaif.traits import RLAIFTraits
 
 
@@ -31,7 +30,7 @@ def alignzoo_register_algorithms(registry: PluginRegistry) -> None:
     """``algorithm=rlaif``."""
     registry.add_algorithm(
         "rlaif",
-        "alignzoo_rlaif.pipeline:RLAIFAlgorithm",
+        "alignzoo_rlaif.algorithm:RLAIFAlgorithm",
         RLAIFConfig,
         requires={"dpo": ("algorithm", DPO)},
         traits=RLAIFTraits,

@@ -7,7 +7,7 @@ from typing import Any
 from alignzoo.algorithms.traits import AlgorithmTraits, MemoryTraits
 from alignzoo.config.schema import TrainConfig
 from alignzoo.registry import AlgorithmComponent, installed_plugins
-from alignzoo_rlaif.pipeline_config import DPO, RLAIFConfig
+from alignzoo_rlaif.config import DPO, RLAIFConfig
 
 
 class RLAIFTraits(AlgorithmTraits):

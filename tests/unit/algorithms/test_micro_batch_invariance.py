@@ -127,7 +127,7 @@ def gradients(
     component = installed_plugins().registry.get("algorithm", name)
     algorithm_class: Callable[..., Any] = component.factory
     if name == "rlaif":
-        monkeypatch.setattr("alignzoo_rlaif.pipeline.LocalJudge", PrefersLonger)
+        monkeypatch.setattr("alignzoo_rlaif.algorithm.LocalJudge", PrefersLonger)
     if component.traits.model_kind == "reward_model":
         torch.manual_seed(0)
         policy = LlamaForSequenceClassification(tiny_llama_config(num_labels=1))

@@ -20,7 +20,7 @@ from alignzoo.registry import LoadedPlugins
 from alignzoo_dpo.config import DPOConfig
 from alignzoo_grpo.config import GRPOConfig
 from alignzoo_reward_model.config import LearnedRewardConfig
-from alignzoo_rlaif.pipeline_config import RLAIFConfig
+from alignzoo_rlaif.config import RLAIFConfig
 
 
 def run_config(**parts: Any) -> DictConfig:

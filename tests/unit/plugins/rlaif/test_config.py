@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from alignzoo.errors import ConfigError
-from alignzoo_rlaif.config import LocalJudgeConfig
-from alignzoo_rlaif.pipeline_config import RLAIFConfig
+from alignzoo_rlaif.config import LocalJudgeConfig, RLAIFConfig
 
 
 @pytest.mark.parametrize(

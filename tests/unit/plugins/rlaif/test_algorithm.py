@@ -13,9 +13,8 @@ from alignzoo.data.records import PreferencePair
 from alignzoo.models.reference import ReferenceModel
 from alignzoo.rewards.judge import Judge
 from alignzoo.runner.updater import OptimizerUpdater
-from alignzoo_rlaif import pipeline
-from alignzoo_rlaif.config import LocalJudgeConfig
-from alignzoo_rlaif.pipeline_config import RLAIFConfig
+from alignzoo_rlaif import algorithm as rlaif_algorithm
+from alignzoo_rlaif.config import LocalJudgeConfig, RLAIFConfig
 
 
 class PrefersLonger(Judge):
@@ -35,12 +34,12 @@ class PrefersLonger(Judge):
 
 @pytest.fixture
 def rlaif(monkeypatch, tok, tiny_llama):
-    monkeypatch.setattr(pipeline, "LocalJudge", PrefersLonger)
+    monkeypatch.setattr(rlaif_algorithm, "LocalJudge", PrefersLonger)
     policy = tiny_llama().train()
     context = AlgorithmContext(
         policy, ReferenceModel.frozen_copy_of(policy), tok, torch.device("cpu"), max_length=32
     )
-    return pipeline.RLAIFAlgorithm(RLAIFConfig(judge=LocalJudgeConfig(cache=False)), context)
+    return rlaif_algorithm.RLAIFAlgorithm(RLAIFConfig(judge=LocalJudgeConfig(cache=False)), context)
 
 
 PAIRS = [
