@@ -16,8 +16,7 @@ class BestOfNAlgorithm(BestOfNTraits, Algorithm[PromptRecord]):
     """Sample n completions of each held-out prompt from the starting policy, keep the one the
     training reward scores highest, and report its gold reward at the analytic KL
     log n - (n - 1)/n. Nothing is trained (the runner takes no step); a sweep over n draws
-    its curve on the frontier plot. Raises ``ConfigError`` without a training reward or for
-    n < 1.
+    its curve on the frontier plot.
     """
 
     def train_step(self, batch: Sequence[PromptRecord], updater: Updater) -> Metrics:

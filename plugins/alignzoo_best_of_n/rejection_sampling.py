@@ -23,7 +23,6 @@ class RejectionSamplingAlgorithm(RejectionSamplingTraits, Algorithm[PromptRecord
     """RAFT (Dong et al. 2023): sample n completions per prompt from the current policy, keep
     the best under the training reward, and take one maximum-likelihood step on them:
     L = -mean_i (1/|y_i|) sum_t log pi(y_i,t | x_i, y_i,<t). No reference in the loss.
-    Raises ``ConfigError`` without a training reward or for n < 1.
     """
 
     def train_step(self, batch: Sequence[PromptRecord], updater: Updater) -> Metrics:

@@ -53,7 +53,6 @@ class GRPOAlgorithm(GRPOTraits, Algorithm[PromptRecord]):
     completions and dropping of groups that all scored alike; several optimizer steps per
     rollout; an optional k3 KL term (``beta`` 0, the default, holds no reference at all);
     several weighted reward sources summed then normalised, or normalised each then summed.
-    Raises ``ConfigError`` without a training reward or with fewer than 2 generations.
     """
 
     def updates_per_step(self) -> int:

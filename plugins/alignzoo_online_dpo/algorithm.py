@@ -24,7 +24,6 @@ class OnlineDPOAlgorithm(OnlineDPOTraits, Algorithm[PromptRecord]):
     Any reward source labels: rules, a reward model, or ``reward=judge`` (an AI judge, which
     makes this online RLAIF, the paper's OAIF). Any DPO loss steps (``algorithm.dpo.loss``);
     the pairs are new every step, so their reference log-probs are computed as they come.
-    Raises ``ConfigError`` without a training reward.
     """
 
     def __init__(self, config: OnlineDPOConfig, context: AlgorithmContext) -> None:

@@ -41,7 +41,7 @@ class PPOAlgorithm(PPOTraits, Algorithm[PromptRecord]):
     penalty; reward scaling and clipping; k1 or k3 KL estimators; fixed or adaptive KL
     coefficient; GAE; advantage whitening; clipped policy and value losses; a value head that
     shares the policy's trunk; several epochs over mini-batches per rollout; an entropy bonus.
-    Raises ``ConfigError`` without a training reward or with an impossible mini-batch split.
+    Raises ``ConfigError`` for an impossible mini-batch split.
     """
 
     def __init__(self, config: PPOConfig, context: AlgorithmContext) -> None:

@@ -56,7 +56,7 @@ class ReinforcePPAlgorithm(ReinforcePPTraits, Algorithm[PromptRecord]):
     Per token the reward is -beta KL_t, plus the completion's score at its last token; the
     advantage is the return G_t normalised by the mean and std over every token of the batch
     (global, not per prompt); the loss is PPO's clipped surrogate on pi/pi_old. No critic.
-    Raises ``ConfigError`` without a training reward or with an impossible mini-batch split.
+    Raises ``ConfigError`` for an impossible mini-batch split.
     """
 
     def __init__(self, config: ReinforcePPConfig, context: AlgorithmContext) -> None:

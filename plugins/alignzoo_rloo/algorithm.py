@@ -27,7 +27,6 @@ class RLOOAlgorithm(RLOOTraits, Algorithm[PromptRecord]):
     the reference, R_i = r_i - beta sum_t (log pi - log pi_ref); its advantage is R_i less the
     mean R of the other k - 1, and the loss is REINFORCE's, L = -mean_i A_i log pi(y_i | x).
     No value model, no clipping: one optimizer step per rollout, as in the paper.
-    Raises ``ConfigError`` without a training reward or with fewer than 2 samples per prompt.
     """
 
     def train_step(self, batch: Sequence[PromptRecord], updater: Updater) -> Metrics:
