@@ -7,7 +7,8 @@ KL, completion length, wall time and whether it learned (gold at least 0.1 above
 reference, and no guard fired; a reward model's held-out preference accuracy stands in for
 gold). ``--adapter qlora`` adds ``peft=lora quant=4bit`` to each.
 
-    python benchmarks/readme_runs.py [--adapter full|qlora] [--only ppo,grpo] [--list]
+    python benchmarks/readme_runs.py [--adapter full|qlora] [--page docs/getting-started.md]
+        [--only ppo,grpo] [--list]
 
 Left out, with the reason printed by ``--list``: commands that need a hub model, a data file
 or an earlier run's folder, sweeps (``-m``), pipelines and commands that do not train.
@@ -37,9 +38,10 @@ NEEDS_MORE = {
 LEARNED = 0.1
 
 
-def readme_commands() -> list[str]:
-    """The ``alignzoo ...`` lines of the README's tour, without their comments."""
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+def readme_commands(page: str = "README.md") -> list[str]:
+    """The ``alignzoo ...`` lines of a page's tour (the README's, or the full one in
+    docs/getting-started.md), without their comments."""
+    text = (ROOT / page).read_text(encoding="utf-8")
     tour = text.split("## A tour of overrides", 1)[1].split("```bash", 1)[1].split("```", 1)[0]
     commands = []
     for line in tour.splitlines():
@@ -104,10 +106,13 @@ def main() -> None:
     parser.add_argument("--adapter", choices=["full", "qlora"], default="full")
     parser.add_argument("--only", default="", help="comma-separated words a command must hold")
     parser.add_argument("--list", action="store_true", help="list the commands and exit")
+    parser.add_argument(
+        "--page", default="README.md", help="whose tour: README.md or docs/getting-started.md"
+    )
     args = parser.parse_args()
     chosen = [w for w in args.only.split(",") if w]
     rows = []
-    for command in readme_commands():
+    for command in readme_commands(args.page):
         reason = why_left_out(command)
         if args.list:
             print(f"{'run ' if reason is None else 'skip'}  {command}  {reason or ''}")
