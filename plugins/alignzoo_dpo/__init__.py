@@ -20,5 +20,6 @@ def alignzoo_register_algorithms(registry: PluginRegistry) -> None:
 
 @hookimpl
 def alignzoo_config_dirs() -> list[str]:
-    """Its training budgets, per adapter: ``conf/budget/<algorithm>/<peft>.yaml``."""
+    """Its configs: budgets per adapter (``conf/budget/<algorithm>/<peft>.yaml``), its
+    equal-budget search (``conf/tune/``) and any presets and experiment points it ships."""
     return ["pkg://alignzoo_dpo.conf"]

@@ -15,6 +15,10 @@ from alignzoo.errors import ConfigError
 from alignzoo_dpo.config import DPOConfig
 
 CONF = Path(__file__).parents[3] / "conf"
+#: every first-party plugin's own presets, budgets, search and experiment points
+PLUGIN_CONF = Path(__file__).parents[3] / "plugins"
+#: groups outside the defaults list (named experiments, frontier points, search entries)
+APPENDED = ("experiment", "frontier", "overoptimization", "pipeline", "tune")
 
 
 def _compose(*overrides: str):
@@ -24,7 +28,8 @@ def _compose(*overrides: str):
 
 
 def _group_members() -> list[tuple[str, str]]:
-    return sorted((p.parent.name, p.stem) for p in CONF.glob("*/*.yaml"))
+    shipped = [*CONF.glob("*/*.yaml"), *PLUGIN_CONF.glob("*/conf/*/*.yaml")]
+    return sorted((p.parent.name, p.stem) for p in shipped)
 
 
 def test_default_config_composes_to_dpo_on_the_builtin_task() -> None:
@@ -40,8 +45,7 @@ def test_every_yaml_in_conf_composes(group: str, name: str) -> None:
         extra = ["data.path=pairs.jsonl"]
     if group == "reward" and name == "judge_chat":
         extra = ["reward.model=some/chat-model"]
-    # groups outside the defaults list (named experiments, frontier points) are appended
-    prefix = "+" if group in ("experiment", "frontier", "overoptimization", "pipeline") else ""
+    prefix = "+" if group in APPENDED else ""
     cfg = _compose(f"{prefix}{group}={name}", *extra)
     OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)
 

@@ -6,8 +6,6 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest
-from alignzoo_online_dpo.config import OnlineDPOConfig
-from alignzoo_reinforce_pp.config import ReinforcePPConfig
 from hydra import compose, initialize_config_module
 from omegaconf import DictConfig, OmegaConf
 
@@ -19,6 +17,8 @@ from alignzoo.errors import ConfigError
 from alignzoo.registry import LoadedPlugins
 from alignzoo_dpo.config import DPOConfig
 from alignzoo_grpo.config import GRPOConfig
+from alignzoo_online_dpo.config import OnlineDPOConfig
+from alignzoo_reinforce_pp.config import ReinforcePPConfig
 from alignzoo_reward_model.config import LearnedRewardConfig
 from alignzoo_rlaif.config import RLAIFConfig
 
@@ -37,6 +37,9 @@ def problems_of(cfg: DictConfig) -> str:
 
 
 CONF = Path(__file__).parents[3] / "conf"
+#: the core's configs and every first-party plugin's (presets, search, experiment points)
+SHIPPED = [*CONF.glob("*/*.yaml"), *(CONF.parent / "plugins").glob("*/conf/*/*.yaml")]
+APPENDED = ("experiment", "frontier", "overoptimization", "pipeline", "tune")
 #: what a group member needs besides itself to be a whole run
 EXTRA = {
     ("model", "hf"): ["model.name_or_path=some/model"],
@@ -52,14 +55,12 @@ def test_the_defaults_are_valid() -> None:
 def test_every_shipped_config_and_plugin_default_is_valid() -> None:
     """No default or preset may be refused: the checks bound nonsense, not choices."""
     prepare()
-    members = sorted((p.parent.name, p.stem) for p in CONF.glob("*/*.yaml"))
+    members = sorted((p.parent.name, p.stem) for p in SHIPPED)
     members += [("algorithm", name) for name in ("grpo", "ppo", "rloo", "reinforce_pp", "kto")]
     members += [("algorithm", name) for name in ("simpo", "online_dpo", "rlaif", "best_of_n")]
     with initialize_config_module("alignzoo.conf", version_base="1.3"):
         for group, name in members:
-            prefix = (
-                "+" if group in ("experiment", "frontier", "overoptimization", "pipeline") else ""
-            )
+            prefix = "+" if group in APPENDED else ""
             overrides = [f"{prefix}{group}={name}", *EXTRA.get((group, name), [])]
             validate_run_config(compose("config", overrides=overrides))
 
@@ -68,11 +69,7 @@ def test_every_stage_of_every_shipped_pipeline_is_valid(tmp_path: Path) -> None:
     """A pipeline's stages compose only when it runs: a typo in a later stage would otherwise
     surface after the earlier ones had trained."""
     prepare()
-    pipelines = [
-        p
-        for p in CONF.glob("*/*.yaml")
-        if "pipeline:" in p.read_text() or p.parent.name == "pipeline"
-    ]
+    pipelines = [p for p in SHIPPED if "pipeline:" in p.read_text() or p.parent.name == "pipeline"]
     assert {p.parent.name for p in pipelines} == {"pipeline", "frontier", "overoptimization"}
     with initialize_config_module("alignzoo.conf", version_base="1.3"):
         for path in pipelines:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from alignzoo_best_of_n.config import BestOfNConfig, RejectionSamplingConfig
 
 from alignzoo.config.schema import SamplingConfig
 from alignzoo.errors import ConfigError
+from alignzoo_best_of_n.config import BestOfNConfig, RejectionSamplingConfig
 
 
 @pytest.mark.parametrize("config", [BestOfNConfig, RejectionSamplingConfig])

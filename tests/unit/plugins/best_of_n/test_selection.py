@@ -6,6 +6,7 @@ import math
 
 import pytest
 import torch
+
 from alignzoo_best_of_n.selection import best_of_groups, best_of_n_kl
 
 

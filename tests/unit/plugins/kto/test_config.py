@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from alignzoo_kto.config import KTOConfig
 
 from alignzoo.errors import ConfigError
+from alignzoo_kto.config import KTOConfig
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import torch
+
 from alignzoo_kto.loss import kl_reference_point, kto_losses
 
 

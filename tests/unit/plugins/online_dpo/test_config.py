@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from alignzoo_online_dpo.config import OnlineDPOConfig
 
 from alignzoo.config.schema import SamplingConfig
 from alignzoo.errors import ConfigError
 from alignzoo_dpo.config import DPOConfig
+from alignzoo_online_dpo.config import OnlineDPOConfig
 
 
 def test_the_rollout_is_checked_under_its_key() -> None:

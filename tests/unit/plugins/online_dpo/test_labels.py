@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import torch
-from alignzoo_online_dpo.labels import pairs_from_scores
 
 from alignzoo.data.records import PreferencePair
+from alignzoo_online_dpo.labels import pairs_from_scores
 
 
 def test_the_higher_score_is_chosen_and_a_tie_is_dropped() -> None:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import torch
-from alignzoo_reinforce_pp.advantages import discounted_returns, global_normalized_advantages
 
 from alignzoo.algorithms.kl import kl_penalised_rewards
+from alignzoo_reinforce_pp.advantages import discounted_returns, global_normalized_advantages
 
 MASK = torch.tensor([[0.0, 1.0, 1.0, 1.0], [0.0, 0.0, 1.0, 0.0]])
 

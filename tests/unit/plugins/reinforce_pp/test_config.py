@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from alignzoo_reinforce_pp.config import Baseline, ReinforcePPConfig
 
 from alignzoo.errors import ConfigError
+from alignzoo_reinforce_pp.config import Baseline, ReinforcePPConfig
 
 
 @pytest.mark.parametrize(

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from alignzoo_simpo.config import SimPOConfig
 
 from alignzoo.errors import ConfigError
+from alignzoo_simpo.config import SimPOConfig
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import torch
+
 from alignzoo_simpo.loss import simpo_loss
 
 
