@@ -39,15 +39,20 @@ RUNS = {
 
 
 def run(checkout: Path, overrides: list[str], folder: Path) -> dict:
-    """One run from ``checkout``'s code and configs; its figures, or why it failed."""
+    """One run from ``checkout``'s code and configs; its figures, or why it failed.
+
+    The installed ``alignzoo.conf`` stays the primary config (the plugins' config folders
+    join only alignzoo's own compositions); a baseline's ``conf/`` is searched after it, for
+    the presets that lived there then.
+    """
     env = dict(os.environ, PYTHONPATH=f"{checkout}{os.pathsep}{checkout / 'plugins'}")
+    searched = [] if checkout == ROOT else [f"hydra.searchpath=[file://{checkout / 'conf'}]"]
     argv = [
         sys.executable,
         "-m",
         "alignzoo",
-        f"--config-path={checkout / 'conf'}",
-        "--config-name=config",
         *overrides,
+        *searched,
         f"hydra.run.dir={folder}",
     ]
     done = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=folder.parent)
