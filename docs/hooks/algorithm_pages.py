@@ -27,7 +27,7 @@ def on_files(files: Files, config: Any) -> Files:
     components = sorted(registry.components("algorithm"), key=lambda c: c.name)
     rows = []
     for component in components:
-        page = algorithm_page(component)
+        page = algorithm_page(component, Path(config["docs_dir"]) / "results.md")
         files.append(File.generated(config, f"algorithms/{component.name}.md", content=page))
         summary = _first_line(component.factory)
         rows.append(
@@ -52,8 +52,8 @@ def on_files(files: Files, config: Any) -> Files:
     return files
 
 
-def algorithm_page(component: Any) -> str:
-    """The page of one algorithm."""
+def algorithm_page(component: Any, results: Path) -> str:
+    """The page of one algorithm (``results``: the leaderboard page it takes its rows from)."""
     factory = component.factory
     lines = [
         f"# `{component.name}`",
@@ -90,6 +90,7 @@ def algorithm_page(component: Any) -> str:
                 "```",
                 "",
             ]
+    lines += results_rows(component.name, results)
     tune = package / "tune" / f"{component.name}.yaml"
     if tune.is_file():
         lines += [
@@ -103,6 +104,36 @@ def algorithm_page(component: Any) -> str:
             "```",
         ]
     return "\n".join(lines) + "\n"
+
+
+def results_rows(name: str, results: Path) -> list[str]:
+    """The algorithm's rows of the leaderboard (results.md), one per gold, if it has any."""
+    if not results.is_file():
+        return []
+    header: str | None = None
+    gold = ""
+    rows: list[str] = []
+    for line in results.read_text(encoding="utf-8").splitlines():
+        if line.startswith("## Gold:"):
+            gold = line.removeprefix("## Gold:").strip()
+        elif line.startswith("| algorithm |"):
+            header = line
+        elif header and line.startswith(f"| {name} |"):
+            rows.append("| " + gold + " " + line.removeprefix(f"| {name} "))
+    if not rows or header is None:
+        return []
+    columns = header.count("|") - 1
+    return [
+        "",
+        "## Results on the built-in task",
+        "",
+        "Tuned on the same budget as every other algorithm, mean ± std over 3 seeds "
+        "([results](../results.md), [tuning](../tuning.md)):",
+        "",
+        header.replace("| algorithm |", "| gold |", 1),
+        "|" + "---|" * columns,
+        *rows,
+    ]
 
 
 def config_table(config_class: type) -> list[str]:
