@@ -25,12 +25,16 @@ from pathlib import Path
 from typing import Any
 
 from alignzoo.compare.leaders import KL_BUDGETS, BudgetRanking, rank_at_budgets
-from alignzoo.compare.report import write_report
+from alignzoo.compare.report import column_stat, stat_cell, write_report
 from alignzoo.compare.runs import SUMMARY, RunRecord, find_runs
 from alignzoo.compare.tuning import TUNED, setting_words
 
 #: the built-in task's two gold objectives: the lexicon, and the harder one (fluency too)
 GOLDS = ("sentiment", "sentiment_fluency")
+#: each method's figures beside its ranking (final evaluation, then the run's own), and the
+#: reference's gold
+FIGURES = ("eval/gold_reward", "eval/kl", "wall_time_s", "tokens_per_s")
+REFERENCE = "eval/reference_gold_reward"
 PRESETS = {
     "tune": "9 trials per algorithm (learning rate x0.3, x1, x3 by three strengths), 300 steps",
     "tune_quick": "4 trials per algorithm (learning rate x1, x3 by the lowest and highest "
@@ -112,7 +116,7 @@ def gold_section(gold: str, search: dict[str, Any], runs: list[RunRecord], folde
     ]
     for method in order:
         found = methods[method]
-        mine = [r for r in runs if r.method == method and r.summary]
+        mine = [r for r in runs if r.method == method]
         chosen = " ".join(f"`{w}`" for w in setting_words(found["chosen"] or {}).split()) or "-"
         spread = found["sensitivity"]
         cells = [
@@ -121,13 +125,10 @@ def gold_section(gold: str, search: dict[str, Any], runs: list[RunRecord], folde
             _number(found["score"]),
             f"{spread['std']:.3f} ({spread['low']:.3f} - {spread['high']:.3f})" if spread else "-",
             *(_budget_cell(by_budget.get(b, {}).get(method)) for b in KL_BUDGETS),
-            _mean_std(mine, "eval/gold_reward", final=True),
-            _mean_std(mine, "eval/kl", final=True),
-            _mean_std(mine, "wall_time_s", digits=0),
-            _mean_std(mine, "tokens_per_s", digits=0),
+            *(stat_cell(column_stat(mine, key), key) for key in FIGURES),
         ]
         lines.append("| " + " | ".join(cells) + " |")
-    reference = _mean_std(runs, "eval/reference_gold_reward", final=True)
+    reference = stat_cell(column_stat(runs, REFERENCE), REFERENCE)
     lines += ["", f"The reference (the base model, untrained) scores gold {reference}.", ""]
     lines += ["Leader at each KL budget (a lead within either leader's spread is a tie):", ""]
     lines += [f"- KL <= {r.budget:g}: {_leader_words(r)}" for r in rankings]
@@ -191,19 +192,3 @@ def _leader_words(ranking: BudgetRanking) -> str:
 
 def _number(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f}"
-
-
-def _mean_std(runs: list[RunRecord], key: str, final: bool = False, digits: int = 3) -> str:
-    values = []
-    for run in runs:
-        source = (run.summary or {}).get("final", {}) if final else (run.summary or {})
-        value = source.get(key)
-        if isinstance(value, int | float):
-            values.append(float(value))
-    if not values:
-        return "-"
-    mean = sum(values) / len(values)
-    if len(values) == 1:
-        return f"{mean:.{digits}f}"
-    std = (sum((v - mean) ** 2 for v in values) / (len(values) - 1)) ** 0.5
-    return f"{mean:.{digits}f} ± {std:.{digits}f}"

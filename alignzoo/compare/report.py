@@ -16,7 +16,7 @@ from typing import Any
 from alignzoo.compare.leaders import BudgetRanking, leaders_markdown, rank_at_budgets
 from alignzoo.compare.overoptimization import overoptimization_curves, overoptimization_markdown
 from alignzoo.compare.plots import write_plots
-from alignzoo.compare.runs import RunRecord
+from alignzoo.compare.runs import RunRecord, config_value
 from alignzoo.compare.tuning import TUNED, chosen_labels, tuned_json, tuned_methods, tuning_markdown
 
 #: (key in the summary, column title); eval/* keys are read from the final evaluation
@@ -63,12 +63,7 @@ def build_rows(runs: list[RunRecord]) -> list[ReportRow]:
         groups.setdefault(run.label, []).append(run)
     rows = []
     for label, members in groups.items():
-        stats = {}
-        for key, _ in COLUMNS:
-            values = [v for r in members if (v := _final(r, key)) is not None]
-            if values:
-                spread = statistics.stdev(values) if len(values) > 1 else 0.0
-                stats[key] = (statistics.fmean(values), spread, len(values))
+        stats = {key: stat for key, _ in COLUMNS if (stat := column_stat(members, key))}
         rows.append(ReportRow(label, members[0].algorithm, members, stats))
     return rows
 
@@ -78,7 +73,7 @@ def fairness(runs: list[RunRecord]) -> dict[str, list[str]]:
     configs = [r.summary.get("config", {}) for r in runs if r.summary]
     found: dict[str, list[str]] = {}
     for key, _ in FAIRNESS_KEYS:
-        values = {json.dumps(_lookup(c, key), sort_keys=True, default=str) for c in configs}
+        values = {json.dumps(config_value(c, key), sort_keys=True, default=str) for c in configs}
         found[key] = sorted(values)
     return found
 
@@ -109,6 +104,16 @@ def write_report(runs: list[RunRecord], out_dir: Path) -> Path:
     return path
 
 
+def column_stat(runs: list[RunRecord], key: str) -> tuple[float, float, int] | None:
+    """Mean, standard deviation and count of ``key`` over the finished ``runs`` (an
+    ``eval/*`` key from their final evaluation); None when none has it."""
+    values = [v for r in runs if (v := _final(r, key)) is not None]
+    if not values:
+        return None
+    spread = statistics.stdev(values) if len(values) > 1 else 0.0
+    return statistics.fmean(values), spread, len(values)
+
+
 def _final(run: RunRecord, key: str) -> float | None:
     if run.summary is None:
         return None
@@ -116,13 +121,6 @@ def _final(run: RunRecord, key: str) -> float | None:
     if value is None:
         value = run.summary.get(key)
     return float(value) if isinstance(value, int | float) else None
-
-
-def _lookup(config: dict[str, Any], dotted: str) -> Any:
-    node: Any = config
-    for part in dotted.split("."):
-        node = node.get(part) if isinstance(node, dict) else None
-    return node
 
 
 def _as_json(
@@ -217,7 +215,7 @@ def _markdown(
     lines.append("| configuration | runs | " + " | ".join(titles) + " |")
     lines.append("|---|---|" + "---|" * len(titles))
     for row in rows:
-        cells = [_cell(row.stats.get(key), key) for key, _ in COLUMNS]
+        cells = [stat_cell(row.stats.get(key), key) for key, _ in COLUMNS]
         if guarded:
             cells.append(_guards_cell(row) or "-")
         runs_cell = f"{row.finished}/{len(row.runs)}"
@@ -261,7 +259,7 @@ def _guards_cell(row: ReportRow, separator: str = "; ") -> str:
     )
 
 
-def _cell(stat: tuple[float, float, int] | None, key: str) -> str:
+def stat_cell(stat: tuple[float, float, int] | None, key: str) -> str:
     if stat is None:
         return "-"
     mean, std, n = stat

@@ -141,6 +141,14 @@ def find_runs(paths: list[Path]) -> list[RunRecord]:
     return label_configurations([load_run(directory) for directory in found])
 
 
+def config_value(config: dict[str, Any], dotted: str) -> Any:
+    """The value at ``dotted`` (``algorithm.dpo.beta``) of a config read back; None if absent."""
+    node: Any = config
+    for part in dotted.split("."):
+        node = node.get(part) if isinstance(node, dict) else None
+    return node
+
+
 def has_metrics(row: dict[str, Any], *keys: str) -> bool:
     """Whether a metrics row holds a value for every one of ``keys``."""
     return all(row.get(key) is not None for key in keys)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from alignzoo.compare.leaders import best_gold_within
-from alignzoo.compare.runs import RunRecord
+from alignzoo.compare.runs import RunRecord, config_value
 
 #: the overrides a rerun drops: the search's own, and what it sets again itself
 SEARCH_OVERRIDES = ("seed=", "hydra.", "tuning.lr_scale=", "tuning.strength_index=")
@@ -76,7 +76,7 @@ def setting_words(settings: dict[str, Any]) -> str:
 
 def is_trial(run: RunRecord) -> bool:
     """Whether ``run`` was scored on validation prompts, as a search's trials are."""
-    return _config(run).get("eval", {}).get("prompts") == "validation"
+    return config_value(_config(run), "eval.prompts") == "validation"
 
 
 def tuned_methods(runs: list[RunRecord]) -> list[TunedMethod]:
@@ -108,13 +108,10 @@ def tuned_methods(runs: list[RunRecord]) -> list[TunedMethod]:
 def trial_settings(run: RunRecord) -> dict[str, Any]:
     """The learning rate and strength a trial trained at (from its config as trained)."""
     config = _config(run)
-    settings: dict[str, Any] = {"train.learning_rate": config.get("train", {}).get("learning_rate")}
-    strength = config.get("tuning", {}).get("strength")
+    settings = {"train.learning_rate": config_value(config, "train.learning_rate")}
+    strength = config_value(config, "tuning.strength")
     if strength:
-        node: Any = config.get("algorithm", {})
-        for part in str(strength).split("."):
-            node = node.get(part) if isinstance(node, dict) else None
-        settings[f"algorithm.{strength}"] = node
+        settings[f"algorithm.{strength}"] = config_value(config, f"algorithm.{strength}")
     return settings
 
 
@@ -190,7 +187,8 @@ def _mean_score(runs: list[RunRecord], budget: float) -> float | None:
 
 
 def _kl_budget(run: RunRecord) -> float:
-    return float(_config(run).get("tuning", {}).get("kl_budget", 5.0))
+    budget = config_value(_config(run), "tuning.kl_budget")
+    return 5.0 if budget is None else float(budget)
 
 
 def _config(run: RunRecord) -> dict[str, Any]:

@@ -7,8 +7,6 @@ the comparison report and a resumed command read back.
 
 from __future__ import annotations
 
-import contextlib
-import resource
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -22,6 +20,7 @@ from alignzoo.runner.checkpoint import save_policy
 from alignzoo.runner.guards import GuardWatch
 from alignzoo.runner.loop import Progress
 from alignzoo.runner.parts import RunParts
+from alignzoo.runner.peak_memory import peak_memory_mb
 
 if TYPE_CHECKING:
     from peft import PeftModel
@@ -80,17 +79,6 @@ def summarize(
         **guards.summary(),  # every guard that fired; what stopped the run, if one did
         "config": OmegaConf.to_container(cfg, resolve=True, enum_to_str=True),
     }
-
-
-def peak_memory_mb(device: torch.device) -> float:
-    """Peak since the run started: CUDA tensors, or the process's resident set."""
-    if device.type == "cuda":
-        return torch.cuda.max_memory_allocated(device) / 2**20
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024  # kB
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
 
 
 def _reference_held(reference: ReferenceModel | None, borrowed_for_eval: bool) -> str:

@@ -7,7 +7,6 @@ head's initial weights), so a run built here is the same run on every machine an
 
 from __future__ import annotations
 
-import contextlib
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -44,6 +43,7 @@ from alignzoo.rewards.source import RewardSource
 from alignzoo.rewards.watch import ConstantRewardWatch
 from alignzoo.runner.engines import check_engine
 from alignzoo.runner.optimizer import build_optimizer
+from alignzoo.runner.peak_memory import reset_peak_memory
 from alignzoo.runner.schedules import build_scheduler
 from alignzoo.runner.token_counter import TokenCounter
 from alignzoo.runner.trackers import tracker_names
@@ -337,12 +337,3 @@ def _outside(parameters: Sequence[torch.nn.Parameter], model: torch.nn.Module) -
     """The trained parameters that are not ``model``'s (an algorithm's own heads)."""
     held = {id(p) for p in model.parameters()}
     return [p for p in parameters if id(p) not in held]
-
-
-def reset_peak_memory(device: torch.device) -> None:
-    """Start this run's peak afresh: runs of a multirun share one process."""
-    if device.type == "cuda":
-        torch.cuda.reset_peak_memory_stats(device)
-        return
-    with contextlib.suppress(OSError):  # Linux: "5" resets the process's peak resident size
-        Path("/proc/self/clear_refs").write_text("5")
