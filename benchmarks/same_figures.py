@@ -4,7 +4,7 @@ baseline revision, side by side: every final evaluation figure and the last step
     python benchmarks/same_figures.py --baseline <rev> [--steps 8] [--only ppo,grpo]
 
 The baseline is checked out into a temporary git worktree and run from there (its own
-``alignzoo``, plugins and ``conf/``), one run after the other, never two at once. Time and
+``alignzoo`` with its ``conf/``, and plugins), one run after the other, never two at once. Time and
 throughput figures (``perf/*``) are left out of the comparison: they differ run to run.
 """
 
@@ -46,7 +46,8 @@ def run(checkout: Path, overrides: list[str], folder: Path) -> dict:
     the presets that lived there then.
     """
     env = dict(os.environ, PYTHONPATH=f"{checkout}{os.pathsep}{checkout / 'plugins'}")
-    searched = [] if checkout == ROOT else [f"hydra.searchpath=[file://{checkout / 'conf'}]"]
+    conf = next(c for c in (checkout / "alignzoo" / "conf", checkout / "conf") if c.is_dir())
+    searched = [] if checkout == ROOT else [f"hydra.searchpath=[file://{conf}]"]
     argv = [
         sys.executable,
         "-m",

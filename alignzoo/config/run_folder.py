@@ -2,7 +2,7 @@
 
 Hydra names a run's folder by the second it started (``outputs/<date>/<time>``), so two runs
 started in the same second from the same place would write into one folder. The
-``alignzoo_unique`` resolver wraps that name in ``conf/config.yaml``: it claims the first of
+``alignzoo_unique`` resolver (``alignzoo/conf/config.yaml``) wraps that name: it claims the first of
 ``X``, ``X_1``, ``X_2``, ... that it can create itself (``os.mkdir`` fails when the folder
 exists, so two processes cannot both claim one), and answers the same folder every time it
 is resolved again in the same process. A folder given on the command line

@@ -25,6 +25,6 @@ class RewardComponent:
 
 @dataclass
 class CompositeRewardConfig:
-    """``reward=composite`` with ``reward.components=[...]``; see conf/reward/ for presets."""
+    """``reward=composite`` with ``reward.components=[...]``; presets in alignzoo/conf/reward/."""
 
     components: list[RewardComponent] = field(default_factory=list)

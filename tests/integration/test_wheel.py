@@ -37,8 +37,8 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_wheel_contains_configs_plugins_and_entry_points(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
-    for yaml in (ROOT / "conf").rglob("*.yaml"):
-        assert f"alignzoo/conf/{yaml.relative_to(ROOT / 'conf')}" in names, yaml.name
+    for yaml in (ROOT / "alignzoo" / "conf").rglob("*.yaml"):
+        assert f"{yaml.relative_to(ROOT).as_posix()}" in names, yaml.name
     assert "alignzoo_dpo/loss.py" in names and "alignzoo/py.typed" in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()

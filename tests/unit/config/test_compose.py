@@ -1,4 +1,5 @@
-"""Every config in conf/ composes, overrides reach the plugin's dataclass, typos name the key."""
+"""Every config in alignzoo/conf/ and the plugins composes; overrides reach the plugin's
+dataclass; typos name the key."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from alignzoo.config.schema import LoraAdapterConfig, QuantConfig
 from alignzoo.errors import ConfigError
 from alignzoo_dpo.config import DPOConfig
 
-CONF = Path(__file__).parents[3] / "conf"
+CONF = Path(__file__).parents[3] / "alignzoo" / "conf"
 #: every first-party plugin's own presets, budgets, search and experiment points
 PLUGIN_CONF = Path(__file__).parents[3] / "plugins"
 #: groups outside the defaults list (named experiments, frontier points, search entries)

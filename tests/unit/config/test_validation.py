@@ -36,9 +36,9 @@ def problems_of(cfg: DictConfig) -> str:
     return str(raised.value)
 
 
-CONF = Path(__file__).parents[3] / "conf"
+CONF = Path(__file__).parents[3] / "alignzoo" / "conf"
 #: the core's configs and every first-party plugin's (presets, search, experiment points)
-SHIPPED = [*CONF.glob("*/*.yaml"), *(CONF.parent / "plugins").glob("*/conf/*/*.yaml")]
+SHIPPED = [*CONF.glob("*/*.yaml"), *(CONF.parents[1] / "plugins").glob("*/conf/*/*.yaml")]
 APPENDED = ("experiment", "frontier", "overoptimization", "pipeline", "tune")
 #: what a group member needs besides itself to be a whole run
 EXTRA = {

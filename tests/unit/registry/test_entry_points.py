@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from importlib.metadata import entry_points
+from pathlib import Path
 
 import pluggy
 
@@ -16,6 +17,15 @@ def test_first_party_plugins_are_declared_as_entry_points() -> None:
     declared = {ep.name: ep for ep in entry_points(group="alignzoo")}
     assert set(FIRST_PARTY) <= set(declared)
     assert all(declared[name].dist.name == "alignzoo" for name in FIRST_PARTY)
+
+
+def test_every_plugin_folder_is_one_entry_point_line() -> None:
+    """An in-tree algorithm is its folder under plugins/ plus one entry-point line: setuptools
+    finds the package (pyproject's packages.find), and this catches the forgotten line."""
+    plugins = Path(__file__).parents[3] / "plugins"
+    folders = {init.parent.name for init in plugins.glob("*/__init__.py")}
+    targets = {ep.value.split(":")[0] for ep in entry_points(group="alignzoo")}
+    assert folders and folders <= targets, sorted(folders - targets)
 
 
 def test_every_entry_point_loads_and_registers_something() -> None:
