@@ -33,6 +33,7 @@ RUNS = {
     "rloo": ["algorithm=rloo", "reward=gold"],
     "reinforce_pp": ["algorithm=reinforce_pp", "reward=gold"],
     "online_dpo": ["algorithm=online_dpo", "reward=gold"],
+    "online_dpo_judge": ["algorithm=online_dpo", "reward=judge"],
     "best_of_n": ["algorithm=best_of_n", "reward=gold", "algorithm.n=4"],
     "rejection_sampling": ["algorithm=rejection_sampling", "reward=gold"],
 }

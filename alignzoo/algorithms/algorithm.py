@@ -20,7 +20,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
@@ -32,6 +32,9 @@ from alignzoo.data.records import LabelledCompletion, PreferencePair, PromptReco
 from alignzoo.errors import ConfigError
 from alignzoo.models.reference import ReferenceModel
 from alignzoo.rewards.source import RewardSource
+
+if TYPE_CHECKING:
+    from alignzoo.registry.registry import AlgorithmComponent, PluginRegistry
 
 Record = PreferencePair | PromptRecord | LabelledCompletion
 #: the record type an algorithm consumes: PreferencePair, PromptRecord or LabelledCompletion
@@ -124,6 +127,9 @@ class AlgorithmContext:
     #: ``policy`` without the process-parallel wrapper (the same object in one process):
     #: generate with it, score without gradients with it, read its config from it
     bare_policy: PreTrainedModel = None  # type: ignore[assignment]  # set in __post_init__
+    #: the plugins this run loaded (plugin API 1.4): the one way to another plugin's
+    #: component, e.g. the algorithm whose step this one takes (``required_algorithm``)
+    registry: PluginRegistry | None = None
 
     def __post_init__(self) -> None:
         if self.bare_policy is None:
@@ -137,6 +143,13 @@ class AlgorithmContext:
                 "(or one training a reward model) cannot use it"
             )
         return self.reference
+
+    def required_algorithm(self, config: Any, default: str) -> tuple[AlgorithmComponent, Any]:
+        """The algorithm this one builds on and its config (a field declared with ``requires``;
+        None: ``default`` with its defaults), from this run's registry (plugin API 1.4)."""
+        if self.registry is None:
+            raise ConfigError(f"this context has no plugin registry to find {default!r} in")
+        return self.registry.required_algorithm(config, default)
 
     def reward_source(self) -> RewardSource:
         """``reward``, for an algorithm that samples and scores."""

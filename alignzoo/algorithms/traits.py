@@ -5,14 +5,20 @@ Torch-free on purpose: the memory planner (``alignzoo-plan``) reads these facts 
 importing torch, transformers or the algorithm's own module. A plugin that wants that keeps
 them on an ``AlgorithmTraits`` subclass in a torch-free module, derives its algorithm from it,
 and registers both (``registry.add_algorithm(..., traits=MyTraits)``, plugin API 1.3).
+An algorithm that takes another's step (online DPO, RLAIF) asks that one's traits through the
+registry its ``memory_traits`` may name as a keyword (plugin API 1.4).
 """
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from alignzoo.config.schema import TrainConfig
+
+if TYPE_CHECKING:
+    from alignzoo.registry.registry import PluginRegistry
 
 Consumes = Literal["pairs", "prompts", "feedback"]
 ModelKind = Literal["causal_lm", "reward_model"]
@@ -76,3 +82,25 @@ class AlgorithmTraits:
         """Rows in flight during a step (default: one forward with gradients per micro-batch)."""
         rows = train.micro_batch_size or train.batch_size
         return MemoryTraits(train_rows=rows * (2 if cls.consumes == "pairs" else 1))
+
+
+def required_registry(registry: PluginRegistry | None) -> PluginRegistry:
+    """The registry ``step_memory`` hands a ``memory_traits`` that names it."""
+    if registry is None:
+        raise TypeError("this memory_traits reads another algorithm's: call it through step_memory")
+    return registry
+
+
+def step_memory(
+    traits: type[AlgorithmTraits],
+    config: Any,
+    train: TrainConfig,
+    hidden_size: int,
+    registry: PluginRegistry | None,
+) -> MemoryTraits:
+    """``traits.memory_traits``, handed ``registry=`` when it names that keyword (plugin API
+    1.4; like a pluggy hook, a method takes only the arguments it declares, so a 1.3 override
+    without it keeps working)."""
+    if "registry" in inspect.signature(traits.memory_traits).parameters:
+        return traits.memory_traits(config, train, hidden_size, registry=registry)  # type: ignore[call-arg]
+    return traits.memory_traits(config, train, hidden_size)

@@ -27,6 +27,7 @@ from typing import Any
 from hydra import compose, initialize_config_module
 from omegaconf import DictConfig, OmegaConf
 
+from alignzoo.algorithms.traits import step_memory
 from alignzoo.config.schema import DType, ModelConfig, TrainConfig, optional_dataclass
 from alignzoo.errors import AlignzooError, ConfigError
 from alignzoo.models.location import adapter_base
@@ -98,7 +99,7 @@ def plan_run(
     sharding = sharding or Sharding()
     train = _per_process(train, sharding.processes)
     algorithm_config = OmegaConf.to_object(cfg.algorithm)
-    traits = algorithm.traits.memory_traits(algorithm_config, train, shape.hidden)
+    traits = step_memory(algorithm.traits, algorithm_config, train, shape.hidden, registry)
     sequence = sequence_tokens or model_cfg.max_length
     sampled = max(traits.rollout_new_tokens, cfg.eval.sampling.max_new_tokens)
     run = RunShape(

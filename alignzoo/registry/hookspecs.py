@@ -28,8 +28,10 @@ PROJECT = "alignzoo"
 #: it, so that registering imports no torch; 1.3 adds ``add_algorithm(traits=...)`` (an
 #: algorithm's class-level facts from a torch-free module) and
 #: ``add_dataset(base_model_config=...)``, so that ``alignzoo-plan`` imports no torch either.
-#: 1.0, 1.1 and 1.2 plugins still work.
-PLUGIN_API_VERSION = "1.3"
+#: 1.4 adds one way to the registry: ``AlgorithmContext.registry`` (and its
+#: ``required_algorithm``), and a ``memory_traits`` that names a ``registry`` keyword receives
+#: it. 1.0 to 1.3 plugins still work.
+PLUGIN_API_VERSION = "1.4"
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
 

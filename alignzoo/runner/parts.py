@@ -119,6 +119,7 @@ def build_run(cfg: DictConfig, plugins: LoadedPlugins, run_dir: Path) -> RunPart
         micro_batch_size=cfg.train.micro_batch_size,
         reward=training_reward,
         bare_policy=models.bare_policy,
+        registry=registry,
     )
     algorithm = algorithm_class(algorithm_config, context)
     records = _train_records(

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from alignzoo.algorithms import Algorithm, Evaluator, Metrics, Updater
 from alignzoo.data.records import PromptRecord
 from alignzoo.models.generation import prompt_budget, sample_completions
-from alignzoo_best_of_n.selection import best_of_groups, best_of_n_kl
+from alignzoo.rollout.selection import best_of_groups
+from alignzoo_best_of_n.kl import best_of_n_kl
 from alignzoo_best_of_n.traits import BestOfNTraits
 
 

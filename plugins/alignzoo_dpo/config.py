@@ -9,27 +9,28 @@ from typing import Any, ClassVar
 from alignzoo.algorithms.sft_term import SFTNormalization
 from alignzoo.config.ranges import POSITIVE, FieldRanges, between, config_problems, raise_problems
 
-#: every loss ``algorithm.loss`` may name, in the order messages list them; kept here, not
-#: beside the torch classes in ``loss.py`` (whose ``LOSSES`` has these keys), so that
-#: checking a config imports no torch
-LOSS_NAMES: tuple[str, ...] = (
-    "sigmoid",
-    "cdpo",
-    "robust",
-    "ipo",
-    "hinge",
-    "exo_pair",
-    "nca_pair",
-    "bco_pair",
-    "sppo_hard",
-    "aot",
-    "aot_unpaired",
-    "apo_zero",
-    "apo_down",
-    "discopop",
-    "sigmoid_norm",
-    "sft",
-)
+#: every loss ``algorithm.loss`` may name, in the order messages list them, and its class in
+#: ``loss.py``: the one list of DPO's losses (here, by class name, so that checking a config
+#: imports no torch; ``loss.LOSSES`` maps the same names to the classes)
+LOSS_CLASSES: dict[str, str] = {
+    "sigmoid": "DPOLoss",
+    "cdpo": "ConservativeDPOLoss",
+    "robust": "RobustDPOLoss",
+    "ipo": "IPOLoss",
+    "hinge": "HingeLoss",
+    "exo_pair": "ExoPairLoss",
+    "nca_pair": "NCAPairLoss",
+    "bco_pair": "BCOPairLoss",
+    "sppo_hard": "SPPOHardLoss",
+    "aot": "AOTLoss",
+    "aot_unpaired": "AOTUnpairedLoss",
+    "apo_zero": "APOZeroLoss",
+    "apo_down": "APODownLoss",
+    "discopop": "DiscoPOPLoss",
+    "sigmoid_norm": "NormalizedDPOLoss",
+    "sft": "SFTLoss",
+}
+LOSS_NAMES: tuple[str, ...] = tuple(LOSS_CLASSES)
 
 
 def loss_names(loss: str | Sequence[str]) -> list[str]:

@@ -20,7 +20,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from alignzoo.algorithms.sft_term import SFTNormalization, sft_nll
-from alignzoo_dpo.config import loss_names
+from alignzoo_dpo.config import LOSS_CLASSES, loss_names
 
 
 @dataclass(frozen=True)
@@ -374,25 +374,8 @@ class SFTLoss(_MarginLoss):
         )
 
 
-#: the class of each name; its keys are ``alignzoo_dpo.config.LOSS_NAMES``, in that order
-LOSSES: dict[str, type[_MarginLoss]] = {
-    "sigmoid": DPOLoss,
-    "cdpo": ConservativeDPOLoss,
-    "robust": RobustDPOLoss,
-    "ipo": IPOLoss,
-    "hinge": HingeLoss,
-    "exo_pair": ExoPairLoss,
-    "nca_pair": NCAPairLoss,
-    "bco_pair": BCOPairLoss,
-    "sppo_hard": SPPOHardLoss,
-    "aot": AOTLoss,
-    "aot_unpaired": AOTUnpairedLoss,
-    "apo_zero": APOZeroLoss,
-    "apo_down": APODownLoss,
-    "discopop": DiscoPOPLoss,
-    "sigmoid_norm": NormalizedDPOLoss,
-    "sft": SFTLoss,
-}
+#: the class of each name in ``alignzoo_dpo.config.LOSS_CLASSES`` (the one list), in its order
+LOSSES: dict[str, type[_MarginLoss]] = {name: globals()[cls] for name, cls in LOSS_CLASSES.items()}
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from alignzoo.registry import PluginRegistry, hookimpl
 from alignzoo_grpo.config import GRPOConfig
 from alignzoo_grpo.traits import GRPOTraits
 
-ALIGNZOO_PLUGIN_API = "1.3"
+ALIGNZOO_PLUGIN_API = "1.4"
 
 
 @hookimpl

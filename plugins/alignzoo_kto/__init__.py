@@ -9,7 +9,7 @@ from alignzoo.registry import PluginRegistry, hookimpl
 from alignzoo_kto.config import KTOConfig
 from alignzoo_kto.traits import KTOTraits
 
-ALIGNZOO_PLUGIN_API = "1.3"
+ALIGNZOO_PLUGIN_API = "1.4"
 
 
 @hookimpl

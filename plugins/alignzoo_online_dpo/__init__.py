@@ -11,7 +11,7 @@ from alignzoo.registry import PluginRegistry, hookimpl
 from alignzoo_online_dpo.config import DPO, OnlineDPOConfig
 from alignzoo_online_dpo.traits import OnlineDPOTraits
 
-ALIGNZOO_PLUGIN_API = "1.3"
+ALIGNZOO_PLUGIN_API = "1.4"  # the context's registry
 
 
 @hookimpl

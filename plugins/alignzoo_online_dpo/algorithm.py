@@ -12,9 +12,9 @@ from alignzoo.algorithms import (
 )
 from alignzoo.data.records import PreferencePair, PromptRecord
 from alignzoo.rollout import collect_rollout
-from alignzoo_online_dpo.config import OnlineDPOConfig
+from alignzoo_online_dpo.config import DPO, OnlineDPOConfig
 from alignzoo_online_dpo.labels import pairs_from_scores
-from alignzoo_online_dpo.traits import OnlineDPOTraits, required_dpo
+from alignzoo_online_dpo.traits import OnlineDPOTraits
 
 
 class OnlineDPOAlgorithm(OnlineDPOTraits, Algorithm[PromptRecord]):
@@ -28,7 +28,7 @@ class OnlineDPOAlgorithm(OnlineDPOTraits, Algorithm[PromptRecord]):
 
     def __init__(self, config: OnlineDPOConfig, context: AlgorithmContext) -> None:
         super().__init__(config, context)
-        dpo, dpo_config = required_dpo(config)
+        dpo, dpo_config = context.required_algorithm(config.dpo, DPO)
         self.dpo: Algorithm[PreferencePair] = dpo.factory(dpo_config, context)
 
     def train_step(self, batch: Sequence[PromptRecord], updater: Updater) -> Metrics:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from alignzoo.algorithms.traits import AlgorithmTraits, MemoryTraits
+from alignzoo.algorithms.traits import (
+    AlgorithmTraits,
+    MemoryTraits,
+    required_registry,
+    step_memory,
+)
 from alignzoo.config.schema import TrainConfig
-from alignzoo.registry import AlgorithmComponent, installed_plugins
+from alignzoo.registry import PluginRegistry
 from alignzoo_online_dpo.config import DPO, OnlineDPOConfig
 
 
@@ -17,11 +20,15 @@ class OnlineDPOTraits(AlgorithmTraits):
 
     @classmethod
     def memory_traits(
-        cls, config: OnlineDPOConfig, train: TrainConfig, hidden_size: int
+        cls,
+        config: OnlineDPOConfig,
+        train: TrainConfig,
+        hidden_size: int,
+        registry: PluginRegistry | None = None,
     ) -> MemoryTraits:
         """Two samples per prompt at once, then DPO's step (reference scored as it comes)."""
-        dpo, dpo_config = required_dpo(config)
-        step = dpo.traits.memory_traits(dpo_config, train, hidden_size)
+        dpo, dpo_config = required_registry(registry).required_algorithm(config.dpo, DPO)
+        step = step_memory(dpo.traits, dpo_config, train, hidden_size, registry)
         rows = 2 * train.batch_size
         return MemoryTraits(
             train_rows=step.train_rows,
@@ -29,8 +36,3 @@ class OnlineDPOTraits(AlgorithmTraits):
             rollout_rows=rows,
             rollout_new_tokens=config.rollout.max_new_tokens,
         )
-
-
-def required_dpo(config: OnlineDPOConfig) -> tuple[AlgorithmComponent, Any]:
-    """The DPO plugin's component, found through the registry, and its config."""
-    return installed_plugins().registry.required_algorithm(config.dpo, DPO)

@@ -9,7 +9,7 @@ from alignzoo.registry import PluginRegistry, hookimpl
 from alignzoo_reinforce_pp.config import ReinforcePPConfig
 from alignzoo_reinforce_pp.traits import ReinforcePPTraits
 
-ALIGNZOO_PLUGIN_API = "1.3"
+ALIGNZOO_PLUGIN_API = "1.4"
 
 
 @hookimpl

@@ -9,20 +9,32 @@ with ``requires``), never imported.
 
 from __future__ import annotations
 
+from functools import partial
+from typing import TYPE_CHECKING
+
 from alignzoo.registry import PluginRegistry, hookimpl
 from alignzoo_rlaif.config import DPO, HTTPJudgeConfig, LocalJudgeConfig, RLAIFConfig
 from alignzoo_rlaif.traits import RLAIFTraits
+
+if TYPE_CHECKING:
+    from alignzoo.rewards.source import RewardSource
 
 
 @hookimpl
 def alignzoo_register_rewards(registry: PluginRegistry) -> None:
     """``reward=judge`` (a local model) and ``reward=http_judge`` (an endpoint)."""
-    registry.add_reward(
-        "judge", "alignzoo_rlaif.judge_rewards:build_judge_reward", LocalJudgeConfig
-    )
+    registry.add_reward("judge", partial(_judge_reward, registry), LocalJudgeConfig)
     registry.add_reward(
         "http_judge", "alignzoo_rlaif.judge_rewards:build_http_judge_reward", HTTPJudgeConfig
     )
+
+
+def _judge_reward(registry: PluginRegistry, config: LocalJudgeConfig) -> RewardSource:
+    """``reward=judge``, built by a run: torch is imported then, not when registering; the
+    registry that registered it names the default judge model (the built-in task's)."""
+    from alignzoo_rlaif.judge_rewards import build_judge_reward
+
+    return build_judge_reward(config, registry)
 
 
 @hookimpl

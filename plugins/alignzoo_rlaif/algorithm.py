@@ -14,9 +14,9 @@ from alignzoo.algorithms import (
 from alignzoo.data.records import PreferencePair
 from alignzoo.rewards.judge import Judge, debiased_preference
 from alignzoo.rewards.judgement_cache import CachedJudge
-from alignzoo_rlaif.config import RLAIFConfig
+from alignzoo_rlaif.config import DPO, RLAIFConfig
 from alignzoo_rlaif.local_judge import LocalJudge
-from alignzoo_rlaif.traits import RLAIFTraits, required_dpo
+from alignzoo_rlaif.traits import RLAIFTraits
 
 
 class RLAIFAlgorithm(RLAIFTraits, Algorithm[PreferencePair]):
@@ -30,9 +30,9 @@ class RLAIFAlgorithm(RLAIFTraits, Algorithm[PreferencePair]):
 
     def __init__(self, config: RLAIFConfig, context: AlgorithmContext) -> None:
         super().__init__(config, context)
-        local = LocalJudge(config.judge)
+        local = LocalJudge(config.judge, context.registry)
         self.judge: Judge = CachedJudge(local) if config.judge.cache else local
-        dpo, dpo_config = required_dpo(config)
+        dpo, dpo_config = context.required_algorithm(config.dpo, DPO)
         self.dpo: Algorithm[PreferencePair] = dpo.factory(dpo_config, context)
         self._ai_labelled: dict[PreferencePair, PreferencePair] = {}
         self._judge_agreement: float | None = None

@@ -15,7 +15,7 @@ from alignzoo.models.location import model_location
 from alignzoo.models.logprobs import positions_from_mask, sequence_logprobs
 from alignzoo.models.quant_presets import quant_preset
 from alignzoo.models.tokenize import tokenize_completions
-from alignzoo.registry import installed_plugins
+from alignzoo.registry import PluginRegistry
 from alignzoo.rewards.judge import Judge
 from alignzoo_rlaif.config import JudgeMode, LocalJudgeConfig
 from alignzoo_rlaif.templates import pairwise_texts, pointwise_texts
@@ -26,10 +26,13 @@ BUILTIN_TASK = "sentiment"
 VERDICT_VERSION = 3
 
 
-def builtin_judge_model() -> str:
+def builtin_judge_model(registry: PluginRegistry | None) -> str:
     """The built-in task's base model, which learned p(review | sentiment tag); the task is
-    reached through its registration (``data=sentiment``), never imported."""
-    task = installed_plugins().registry.get("data", BUILTIN_TASK)
+    reached through its registration in the run's registry (``data=sentiment``), never
+    imported."""
+    if registry is None:
+        raise ConfigError("reward.model is not set: name the judge's model")
+    task = registry.get("data", BUILTIN_TASK)
     model = task.build(OmegaConf.structured(task.config_class)).base_model()
     if model is None:
         raise ConfigError(f"data={BUILTIN_TASK} has no base model: set reward.model")
@@ -48,9 +51,12 @@ class LocalJudge(Judge):
     softmax over the choice tokens' logits (Lee et al. 2023), so no free text is parsed.
     """
 
-    def __init__(self, config: LocalJudgeConfig) -> None:
+    def __init__(self, config: LocalJudgeConfig, registry: PluginRegistry | None = None) -> None:
+        """``registry`` (the plugins the run loaded) supplies the default model when
+        ``config.model`` is unset: the built-in task's base model."""
         self.config = config
-        self.model_name = model_location(config.model or builtin_judge_model(), "reward.model")
+        model = config.model or builtin_judge_model(registry)
+        self.model_name = model_location(model, "reward.model")
         self.tokenizer = AutoTokenizer.from_pretrained(
             self.model_name, trust_remote_code=config.trust_remote_code
         )

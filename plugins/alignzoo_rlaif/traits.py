@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from alignzoo.algorithms.traits import AlgorithmTraits, MemoryTraits
+from alignzoo.algorithms.traits import (
+    AlgorithmTraits,
+    MemoryTraits,
+    required_registry,
+    step_memory,
+)
 from alignzoo.config.schema import TrainConfig
-from alignzoo.registry import AlgorithmComponent, installed_plugins
+from alignzoo.registry import PluginRegistry
 from alignzoo_rlaif.config import DPO, RLAIFConfig
 
 
@@ -17,13 +20,12 @@ class RLAIFTraits(AlgorithmTraits):
 
     @classmethod
     def memory_traits(
-        cls, config: RLAIFConfig, train: TrainConfig, hidden_size: int
+        cls,
+        config: RLAIFConfig,
+        train: TrainConfig,
+        hidden_size: int,
+        registry: PluginRegistry | None = None,
     ) -> MemoryTraits:
         """DPO's, on the policy (the judge is a separate model, loaded beside it)."""
-        dpo, dpo_config = required_dpo(config)
-        return dpo.traits.memory_traits(dpo_config, train, hidden_size)
-
-
-def required_dpo(config: RLAIFConfig) -> tuple[AlgorithmComponent, Any]:
-    """The DPO plugin's component, found through the registry, and its config."""
-    return installed_plugins().registry.required_algorithm(config.dpo, DPO)
+        dpo, dpo_config = required_registry(registry).required_algorithm(config.dpo, DPO)
+        return step_memory(dpo.traits, dpo_config, train, hidden_size, registry)

@@ -10,7 +10,7 @@ from alignzoo.registry import PluginRegistry, hookimpl
 from alignzoo_rloo.config import RLOOConfig
 from alignzoo_rloo.traits import RLOOTraits
 
-ALIGNZOO_PLUGIN_API = "1.3"
+ALIGNZOO_PLUGIN_API = "1.4"
 
 
 @hookimpl

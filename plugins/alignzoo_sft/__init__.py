@@ -9,7 +9,7 @@ from alignzoo.registry import PluginRegistry, hookimpl
 from alignzoo_sft.config import SFTConfig
 from alignzoo_sft.traits import SFTTraits
 
-ALIGNZOO_PLUGIN_API = "1.3"
+ALIGNZOO_PLUGIN_API = "1.4"
 
 
 @hookimpl

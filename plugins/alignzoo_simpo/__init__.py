@@ -10,7 +10,7 @@ from alignzoo.registry import PluginRegistry, hookimpl
 from alignzoo_simpo.config import SimPOConfig
 from alignzoo_simpo.traits import SimPOTraits
 
-ALIGNZOO_PLUGIN_API = "1.3"
+ALIGNZOO_PLUGIN_API = "1.4"
 
 
 @hookimpl

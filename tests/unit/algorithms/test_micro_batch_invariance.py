@@ -60,7 +60,7 @@ class PrefersLonger(Judge):
 
     identity = "longer"
 
-    def __init__(self, config: Any) -> None:
+    def __init__(self, config: Any, registry: Any = None) -> None:
         self.config = config
 
     def compare(self, prompts: Sequence[str], first: Sequence[str], second: Sequence[str]):
@@ -145,6 +145,7 @@ def gradients(
         max_length=48,
         micro_batch_size=micro_batch_size,
         reward=CharacterCount(),
+        registry=installed_plugins().registry,
     )
     algorithm = algorithm_class(shrink(component.config_class(), overrides), context)
     batch = batch_for(algorithm.consumes)

@@ -1,7 +1,11 @@
 """Every first-party component is registered by import string, and the string names what it
-should: a typo would otherwise surface only when a run builds the component."""
+should: a typo would otherwise surface only when a run builds the component. The one kind of
+exception: a builder bound to the registry that registered it (``partial(builder, registry)``,
+as ``reward=judge`` finds its default model), which imports its module when called."""
 
 from __future__ import annotations
+
+from functools import partial
 
 from alignzoo.registry import installed_plugins
 from alignzoo.registry.registry import KINDS
@@ -17,6 +21,7 @@ FIRST_PARTY = {
     "reward_model",
     "rlaif",
     "rloo",
+    "rejection_sampling",
     "rules",
     "sft",
     "simpo",
@@ -34,6 +39,10 @@ def test_first_party_import_strings_resolve_to_what_they_name() -> None:
     assert {c.plugin for c in components} == FIRST_PARTY
     for component in components:
         where = f"{component.kind} {component.name!r} (plugin {component.plugin})"
+        if isinstance(component.target, partial):  # bound to the registry, imports when called
+            assert component.target.args == (registry,), where
+            assert component.target.func.__module__ == f"alignzoo_{component.plugin}", where
+            continue
         assert isinstance(component.target, str), f"{where} is registered eagerly"
         module, _, attribute = component.target.partition(":")
         factory = component.factory

@@ -1,10 +1,12 @@
-"""The torch-free list of loss names that configs check against is the loss classes' list."""
+"""The one list of DPO's losses (``config.LOSS_CLASSES``, torch-free) names real loss classes."""
 
 from __future__ import annotations
 
-from alignzoo_dpo.config import LOSS_NAMES
-from alignzoo_dpo.loss import LOSSES
+from alignzoo_dpo import loss
+from alignzoo_dpo.config import LOSS_CLASSES, LOSS_NAMES
 
 
-def test_config_loss_names_are_the_loss_classes_names_in_order() -> None:
-    assert tuple(LOSSES) == LOSS_NAMES
+def test_every_name_maps_to_a_loss_class_of_loss_py_in_the_lists_order() -> None:
+    assert tuple(loss.LOSSES) == LOSS_NAMES == tuple(LOSS_CLASSES)
+    for name, cls in loss.LOSSES.items():
+        assert cls.__name__ == LOSS_CLASSES[name] and issubclass(cls, loss._MarginLoss), name

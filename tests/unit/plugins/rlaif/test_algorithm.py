@@ -11,6 +11,7 @@ from accelerate import Accelerator
 from alignzoo.algorithms import AlgorithmContext
 from alignzoo.data.records import PreferencePair
 from alignzoo.models.reference import ReferenceModel
+from alignzoo.registry import installed_plugins
 from alignzoo.rewards.judge import Judge
 from alignzoo.runner.updater import OptimizerUpdater
 from alignzoo_rlaif import algorithm as rlaif_algorithm
@@ -22,7 +23,7 @@ class PrefersLonger(Judge):
 
     identity = "longer"
 
-    def __init__(self, config: LocalJudgeConfig) -> None:
+    def __init__(self, config: LocalJudgeConfig, registry: object = None) -> None:
         self.config = config
 
     def compare(self, prompts: Sequence[str], first: Sequence[str], second: Sequence[str]):
@@ -37,7 +38,12 @@ def rlaif(monkeypatch, tok, tiny_llama):
     monkeypatch.setattr(rlaif_algorithm, "LocalJudge", PrefersLonger)
     policy = tiny_llama().train()
     context = AlgorithmContext(
-        policy, ReferenceModel.frozen_copy_of(policy), tok, torch.device("cpu"), max_length=32
+        policy,
+        ReferenceModel.frozen_copy_of(policy),
+        tok,
+        torch.device("cpu"),
+        max_length=32,
+        registry=installed_plugins().registry,
     )
     return rlaif_algorithm.RLAIFAlgorithm(RLAIFConfig(judge=LocalJudgeConfig(cache=False)), context)
 

@@ -15,8 +15,8 @@ from alignzoo.algorithms import (
 from alignzoo.data.records import PromptRecord
 from alignzoo.models.logprobs import token_logprobs
 from alignzoo.rollout import Rollout, collect_rollout
-from alignzoo_best_of_n.selection import best_of_groups
-from alignzoo_best_of_n.traits import RejectionSamplingTraits
+from alignzoo.rollout.selection import best_of_groups
+from alignzoo_rejection_sampling.traits import RejectionSamplingTraits
 
 
 class RejectionSamplingAlgorithm(RejectionSamplingTraits, Algorithm[PromptRecord]):

@@ -1,4 +1,4 @@
-"""Best-of-n's pick and its closed-form KL."""
+"""Best-of-n's closed-form KL."""
 
 from __future__ import annotations
 
@@ -7,12 +7,7 @@ import math
 import pytest
 import torch
 
-from alignzoo_best_of_n.selection import best_of_groups, best_of_n_kl
-
-
-def test_the_best_of_each_group_is_picked_first_of_ties() -> None:
-    scores = torch.tensor([0.1, 0.7, 0.3, 0.5, 0.5, 0.2, -1.0, -3.0, -2.0])
-    assert best_of_groups(scores, 3).tolist() == [1, 3, 6]
+from alignzoo_best_of_n.kl import best_of_n_kl
 
 
 def test_best_of_n_kl_is_log_n_minus_n_minus_1_over_n() -> None:
