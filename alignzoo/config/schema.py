@@ -342,6 +342,15 @@ class RunConfig:
     field_ranges: ClassVar[FieldRanges] = {"seed": between(0, 2**32 - 1)}
 
 
+def typed_run_config(cfg: Any) -> RunConfig:
+    """The composed config as its dataclasses, converted once per run: each plugin's section
+    (``algorithm``, ``data``, ``reward``) becomes the dataclass it registered."""
+    config = OmegaConf.to_object(cfg)
+    if not isinstance(config, RunConfig):
+        raise TypeError(f"not a composed run config: {type(config).__name__}")
+    return config
+
+
 def optional_dataclass(node: Any) -> Any:
     """A typed config node as its dataclass; None (``peft=none``, ``quant=none``) stays None."""
     return None if node is None else OmegaConf.to_object(node)

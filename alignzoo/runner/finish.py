@@ -26,10 +26,12 @@ if TYPE_CHECKING:
     from peft import PeftModel
 
 
-def save_trained(parts: RunParts, cfg: DictConfig, run_dir: Path, guards: GuardWatch) -> str | None:
+def save_trained(parts: RunParts, run_dir: Path, guards: GuardWatch) -> str | None:
     """Save what the run trained (not when a guard stopped it); the folder, or None."""
     algorithm, models = parts.algorithm, parts.models
-    if not (cfg.save_policy and parts.main and algorithm.trains and guards.stopped is None):
+    if not (
+        parts.config.save_policy and parts.main and algorithm.trains and guards.stopped is None
+    ):
         return None
     name = "reward_model" if algorithm.model_kind == "reward_model" else "policy"
     saved = save_policy(models.bare_policy, models.tokenizer, run_dir / name, algorithm.save_extras)

@@ -94,8 +94,9 @@ def train(
 ) -> None:
     """Take the steps from ``progress.step + 1`` to the last, evaluating and saving as due."""
     accelerator, algorithm, steps = parts.accelerator, parts.algorithm, parts.steps
+    train, evaluation = parts.config.train, parts.config.eval
     batches = _process_shares(
-        _shuffled_batches(parts.train_records, cfg.train.batch_size, cfg.seed),
+        _shuffled_batches(parts.train_records, train.batch_size, parts.config.seed),
         accelerator.process_index,
         accelerator.num_processes,
     )
@@ -113,17 +114,17 @@ def train(
     with StopSignals() as stop:
         for step in steps_left:
             stopping = _step(parts, progress, watch, step, next(batches), stop.requested)
-            if progress.bad_steps >= cfg.train.max_bad_steps:
+            if progress.bad_steps >= train.max_bad_steps:
                 raise TrainingDiverged(
                     f"{_non_finite(progress.metrics)} at step {step}: {progress.bad_steps} steps "
                     f"in a row with a non-finite loss, reward or gradient norm "
-                    f"(train.max_bad_steps={cfg.train.max_bad_steps}; their updates were "
+                    f"(train.max_bad_steps={train.max_bad_steps}; their updates were "
                     "skipped). " + last_checkpoint_words(run_dir)
                 )
             if parts.main:
                 steps_left.set_postfix(loss=f"{progress.metrics.get('loss', float('nan')):.3f}")
             halted = watch.guards.stopped is not None  # evaluated where a guard stops it
-            if step % cfg.eval.every == 0 or step in cfg.eval.at or step == steps or halted:
+            if step % evaluation.every == 0 or step in evaluation.at or step == steps or halted:
                 progress.latest_eval = algorithm.evaluate(parts.evaluator)
                 if parts.main:
                     watch.log.write(step, progress.latest_eval)
@@ -131,7 +132,7 @@ def train(
                 watch.guards.check(step, dict(progress.latest_eval))
             if watch.guards.stopped is not None:  # the last good checkpoint stays the last
                 break
-            every = cfg.train.checkpoint_every
+            every = train.checkpoint_every
             due = (every is not None and step % every == 0) or step == steps
             if progress.bad_steps == 0 and (due or stopping):
                 _save_checkpoint(parts, progress, watch.guards, step, cfg, run_dir, overrides)
@@ -222,7 +223,7 @@ def _save_checkpoint(
             training_state,
             OmegaConf.to_yaml(OmegaConf.merge(cfg, {"resume": None})),  # as composed again
             overrides,
-            cfg.train.keep_checkpoints,
+            parts.config.train.keep_checkpoints,
         )
     accelerator.wait_for_everyone()
 

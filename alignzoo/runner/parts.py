@@ -16,18 +16,17 @@ from typing import Any
 import torch
 from accelerate import Accelerator
 from accelerate.utils import DataLoaderConfiguration, set_seed
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 from transformers import PreTrainedModel
 
 from alignzoo.algorithms import Algorithm, AlgorithmContext
 from alignzoo.config.schema import (
     Device,
-    EvalConfig,
     EvalPrompts,
-    GuardsConfig,
     LoraAdapterConfig,
     ModelConfig,
-    optional_dataclass,
+    RunConfig,
+    typed_run_config,
 )
 from alignzoo.data.identical_pairs import refuse_when_no_pair_teaches
 from alignzoo.data.overlong_rows import cut_overlong_text, warn_overlong_rows
@@ -54,12 +53,14 @@ from alignzoo.runner.updater import OptimizerUpdater
 class RunParts:
     """Everything a run builds before its first step."""
 
+    #: the run's config in its typed form, converted once (plugins' sections are their own
+    #: dataclasses)
+    config: RunConfig
     accelerator: Accelerator
     trackers: list[str]
     data_name: str
     data: DataSource
     models: Models
-    guards: GuardsConfig
     reward_name: str | None
     #: the training reward, watched for a constant score (None: the algorithm needs none)
     training_reward: ConstantRewardWatch | None
@@ -82,32 +83,32 @@ class RunParts:
 def build_run(cfg: DictConfig, plugins: LoadedPlugins, run_dir: Path) -> RunParts:
     """Build the run ``cfg`` describes (validated already), in dependency order."""
     registry = plugins.registry
-    accelerator, trackers = _accelerator(cfg, run_dir)
-    set_seed(cfg.seed)
+    config = typed_run_config(cfg)
+    accelerator, trackers = _accelerator(config, run_dir)
+    set_seed(config.seed)
 
     # --- data: the registered source the config names ---
-    data_component = registry.for_config("data", cfg.data)
-    data = data_component.build(cfg.data)
+    data_component = registry.component_for("data", config.data)
+    data = data_component.factory(config.data)
 
     # --- models: the policy and its reference, from any HF id or local directory ---
-    model: ModelConfig = OmegaConf.to_object(cfg.model)  # type: ignore[assignment]
+    model = config.model
     name_or_path = model.name_or_path or data.base_model()
     if name_or_path is None:
         raise ConfigError(
             f"model.name_or_path is not set and data={data_component.name} has no base model "
             "of its own; set model.name_or_path to a Hugging Face id or a local directory"
         )
-    algorithm_component = registry.for_config("algorithm", cfg.algorithm)
+    algorithm_component = registry.component_for("algorithm", config.algorithm)
     algorithm_class = algorithm_component.factory
-    algorithm_config = OmegaConf.to_object(cfg.algorithm)  # the plugin's own dataclass
-    if cfg.reward is None and algorithm_class.needs_reward_for(algorithm_config):
+    algorithm_config = config.algorithm  # the plugin's own dataclass
+    if config.reward is None and algorithm_class.needs_reward_for(algorithm_config):
         raise ConfigError(
             f"algorithm={algorithm_component.name} samples completions and scores them: add "
             "reward=<name> (reward=gold on the built-in task, reward=judge for AI feedback)"
         )
-    models = _models(cfg, model, name_or_path, algorithm_class, algorithm_config, accelerator)
-    guards: GuardsConfig = OmegaConf.to_object(cfg.guards)  # type: ignore[assignment]
-    reward_name, reward, training_reward = _rewards(cfg, registry, models.bare_policy, guards)
+    models = _models(config, name_or_path, algorithm_class, accelerator)
+    reward_name, reward, training_reward = _rewards(config, registry, models.bare_policy)
 
     # --- the algorithm, and what it consumes ---
     context = AlgorithmContext(
@@ -116,27 +117,27 @@ def build_run(cfg: DictConfig, plugins: LoadedPlugins, run_dir: Path) -> RunPart
         tokenizer=models.tokenizer,
         device=accelerator.device,
         max_length=model.max_length,
-        micro_batch_size=cfg.train.micro_batch_size,
+        micro_batch_size=config.train.micro_batch_size,
         reward=training_reward,
         bare_policy=models.bare_policy,
         registry=registry,
     )
     algorithm = algorithm_class(algorithm_config, context)
     records = _train_records(
-        cfg, data, data_component.name, algorithm, algorithm_component.name, models.tokenizer
+        config, data, data_component.name, algorithm, algorithm_component.name, models.tokenizer
     )
     algorithm.prepare(records)
     # an algorithm that trains nothing (best-of-n) is evaluated once, whatever train.steps says
-    steps = cfg.train.steps if algorithm.trains else 0
-    optimization = _optimization(cfg, algorithm, accelerator, models, steps)
-    evaluator, borrowed = _evaluator(cfg, data, models, reward, algorithm, accelerator)
+    steps = config.train.steps if algorithm.trains else 0
+    optimization = _optimization(config, algorithm, accelerator, models, steps)
+    evaluator, borrowed = _evaluator(config, data, models, reward, algorithm, accelerator)
     return RunParts(
+        config=config,
         accelerator=accelerator,
         trackers=trackers,
         data_name=data_component.name,
         data=data,
         models=models,
-        guards=guards,
         reward_name=reward_name,
         training_reward=training_reward,
         algorithm_name=algorithm_component.name,
@@ -179,26 +180,22 @@ class Optimization:
 
 
 def _models(
-    cfg: DictConfig,
-    model: ModelConfig,
-    name_or_path: str,
-    algorithm_class: Any,
-    algorithm_config: Any,
-    accelerator: Accelerator,
+    config: RunConfig, name_or_path: str, algorithm_class: Any, accelerator: Accelerator
 ) -> Models:
     """The tokenizer, then the policy and reference, quantized and adapted if configured."""
+    model = config.model
     tokenizer = load_tokenizer(name_or_path, model)
-    lora: LoraAdapterConfig | None = optional_dataclass(cfg.peft)
+    lora: LoraAdapterConfig | None = config.peft
     bare_policy, reference = load_policy_and_reference(
         name_or_path,
         model,
         kind=algorithm_class.model_kind,
         device=accelerator.device,
         lora=lora,
-        quant=optional_dataclass(cfg.quant),
-        gradient_checkpointing=cfg.train.gradient_checkpointing,
+        quant=config.quant,
+        gradient_checkpointing=config.train.gradient_checkpointing,
         pad_token_id=tokenizer.pad_token_id,
-        with_reference=algorithm_class.needs_reference_for(algorithm_config),
+        with_reference=algorithm_class.needs_reference_for(config.algorithm),
     )
     policy = accelerator.prepare_model(bare_policy)
     tokens = TokenCounter(bare_policy)
@@ -206,14 +203,19 @@ def _models(
 
 
 def _optimization(
-    cfg: DictConfig, algorithm: Algorithm[Any], accelerator: Accelerator, models: Models, steps: int
+    config: RunConfig,
+    algorithm: Algorithm[Any],
+    accelerator: Accelerator,
+    models: Models,
+    steps: int,
 ) -> Optimization:
     """AdamW over what the algorithm trains, its learning-rate schedule and the updater."""
+    train = config.train
     parameters = list(algorithm.trainable_parameters())
-    optimizer = build_optimizer(parameters, cfg.train.learning_rate, cfg.train.weight_decay)
+    optimizer = build_optimizer(parameters, train.learning_rate, train.weight_decay)
     per_step = algorithm.updates_per_step()  # PPO: several optimizer steps per rollout
     scheduler = build_scheduler(
-        cfg.train.scheduler, optimizer, cfg.train.warmup_steps * per_step, steps * per_step
+        train.scheduler, optimizer, train.warmup_steps * per_step, steps * per_step
     )
     optimizer, scheduler = accelerator.prepare(optimizer, scheduler)
     updater = OptimizerUpdater(
@@ -221,23 +223,23 @@ def _optimization(
         optimizer,
         scheduler,
         parameters,
-        cfg.train.max_grad_norm,
-        micro_batch_size=cfg.train.micro_batch_size,
+        train.max_grad_norm,
+        micro_batch_size=train.micro_batch_size,
         outside_model=_outside(parameters, models.bare_policy),
         model=models.policy,
     )
     return Optimization(parameters, optimizer, scheduler, updater, per_step)
 
 
-def _accelerator(cfg: DictConfig, run_dir: Path) -> tuple[Accelerator, list[str]]:
+def _accelerator(config: RunConfig, run_dir: Path) -> tuple[Accelerator, list[str]]:
     """accelerate's view of the processes and devices, and the trackers it mirrors to.
 
     ``train.batch_size`` is the global batch, split among processes: the schedule then steps
     once per optimizer step, not once per process.
     """
-    trackers = tracker_names(cfg.logger)
+    trackers = tracker_names(config.logger)
     accelerator = Accelerator(
-        cpu=cfg.device == Device.cpu,
+        cpu=config.device == Device.cpu,
         dataloader_config=DataLoaderConfiguration(split_batches=True),
         log_with=trackers or None,
         project_dir=run_dir,
@@ -248,22 +250,22 @@ def _accelerator(cfg: DictConfig, run_dir: Path) -> tuple[Accelerator, list[str]
 
 
 def _rewards(
-    cfg: DictConfig, registry: PluginRegistry, bare_policy: torch.nn.Module, guards: GuardsConfig
+    config: RunConfig, registry: PluginRegistry, bare_policy: torch.nn.Module
 ) -> tuple[str | None, RewardSource | None, ConstantRewardWatch | None]:
     """The reward ``reward=<name>`` names (evaluation's proxy reward), and the same watched as
     the training reward: one that never varies teaches nothing (the constant_reward guard
     says so; counted here)."""
-    if cfg.reward is None:
+    if config.reward is None:
         return None, None, None
-    component = registry.for_config("reward", cfg.reward)
-    reward = component.build(cfg.reward)
+    component = registry.component_for("reward", config.reward)
+    reward = component.factory(config.reward)
     reward.share_policy_base(bare_policy)
-    patience = guards.constant_reward_batches or sys.maxsize
+    patience = config.guards.constant_reward_batches or sys.maxsize
     return component.name, reward, ConstantRewardWatch(reward, component.name, patience, warn=False)
 
 
 def _train_records(
-    cfg: DictConfig,
+    config: RunConfig,
     data: DataSource,
     data_name: str,
     algorithm: Algorithm[Any],
@@ -283,16 +285,17 @@ def _train_records(
             f"which algorithm={algorithm_name} consumes"
         )
     if algorithm.consumes == "pairs" and algorithm.compares_pairs:
-        source = str(cfg.data.path) if "path" in cfg.data else f"data={data_name}"
+        path = getattr(config.data, "path", None)
+        source = str(path) if path is not None else f"data={data_name}"
         refuse_when_no_pair_teaches(records, source, algorithm_name)
-    max_length: int = cfg.model.max_length
+    max_length = config.model.max_length
     fitting: list[Any] = cut_overlong_text(records, max_length)
     warn_overlong_rows(fitting, tokenizer, max_length)
     return fitting
 
 
 def _evaluator(
-    cfg: DictConfig,
+    config: RunConfig,
     data: DataSource,
     models: Models,
     reward: RewardSource | None,
@@ -301,7 +304,7 @@ def _evaluator(
 ) -> tuple[HeldoutEvaluator, bool]:
     """Held-out evaluation (its step-0 point is the reference itself), and whether it loads
     the reference for itself: training holds none, but ``eval.kl`` wants one."""
-    eval_config: EvalConfig = OmegaConf.to_object(cfg.eval)  # type: ignore[assignment]
+    eval_config = config.eval
     model, tokenizer = models.model, models.tokenizer
     load_reference = None
     if models.reference is None and eval_config.kl and algorithm.model_kind == "causal_lm":
@@ -325,7 +328,7 @@ def _evaluator(
         proxy_reward=reward,
         config=eval_config,
         max_length=model.max_length,
-        seed=cfg.seed,
+        seed=config.seed,
         load_reference=load_reference,
         # every process evaluates its share of the held-out set; only the main one logs
         process_index=accelerator.process_index,

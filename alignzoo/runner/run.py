@@ -48,7 +48,7 @@ def run(
     # --- what the run reports to: the metrics log (and trackers), the degeneration guards ---
     log = MetricsLog(run_dir / METRICS, _trackers(parts, cfg))
     guards = GuardWatch(
-        parts.guards,
+        parts.config.guards,
         parts.training_reward,
         speak=parts.main,
         last_checkpoint=lambda: last_checkpoint_words(run_dir),
@@ -71,7 +71,7 @@ def run(
     # --- the trained policy (safetensors, atomically) and the summary ---
     parts.models.tokens.close()
     parts.accelerator.wait_for_everyone()
-    policy_dir = save_trained(parts, cfg, run_dir, guards)
+    policy_dir = save_trained(parts, run_dir, guards)
     summary = summarize(parts, cfg, progress, initial, guards, started, policy_dir)
     if parts.trackers:
         parts.accelerator.end_training()

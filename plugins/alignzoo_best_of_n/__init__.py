@@ -8,8 +8,7 @@ Registered through the ``alignzoo`` entry-point group, exactly like a third-part
 from __future__ import annotations
 
 from alignzoo.registry import PluginRegistry, hookimpl
-from alignzoo_best_of_n.config import BestOfNConfig
-from alignzoo_best_of_n.traits import BestOfNTraits
+from alignzoo_best_of_n.config import BestOfNConfig, BestOfNTraits
 
 ALIGNZOO_PLUGIN_API = "1.4"
 

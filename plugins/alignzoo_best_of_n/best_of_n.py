@@ -9,8 +9,8 @@ from alignzoo.algorithms import Algorithm, Evaluator, Metrics, Updater
 from alignzoo.data.records import PromptRecord
 from alignzoo.models.generation import prompt_budget, sample_completions
 from alignzoo.rollout.selection import best_of_groups
+from alignzoo_best_of_n.config import BestOfNTraits
 from alignzoo_best_of_n.kl import best_of_n_kl
-from alignzoo_best_of_n.traits import BestOfNTraits
 
 
 class BestOfNAlgorithm(BestOfNTraits, Algorithm[PromptRecord]):

@@ -1,10 +1,15 @@
-"""The typed config of ``algorithm=best_of_n``."""
+"""The typed config of ``algorithm=best_of_n``.
+
+With ``BestOfNTraits``: what the planner and the runner know of it before building it. Both
+import no torch, so registering and ``alignzoo-plan`` stay fast.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import ClassVar
 
+from alignzoo.algorithms.traits import AlgorithmTraits
 from alignzoo.config.ranges import COUNT, FieldRanges, check_config_ranges
 
 
@@ -20,3 +25,11 @@ class BestOfNConfig:
     def __post_init__(self) -> None:
         """A nonsense value fails here, naming its key, before any model loads."""
         check_config_ranges(self, "algorithm")
+
+
+class BestOfNTraits(AlgorithmTraits):
+    """BestOfNAlgorithm's class-level facts."""
+
+    consumes = "prompts"
+    needs_reference = False  # it samples from the untrained policy: the reference itself
+    trains = False  # the runner evaluates it once and takes no step

@@ -6,8 +6,7 @@ Registered through the ``alignzoo`` entry-point group, exactly like a third-part
 from __future__ import annotations
 
 from alignzoo.registry import PluginRegistry, hookimpl
-from alignzoo_dpo.config import DPOConfig
-from alignzoo_dpo.traits import DPOTraits
+from alignzoo_dpo.config import DPOConfig, DPOTraits
 
 
 @hookimpl

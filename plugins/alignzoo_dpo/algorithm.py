@@ -27,9 +27,8 @@ from alignzoo.models.shared_prompt import (
     shared_prompts_supported,
 )
 from alignzoo.models.tokenize import TokenizedCompletions
-from alignzoo_dpo.config import DPOConfig, loss_names
+from alignzoo_dpo.config import REFERENCE_BATCH, DPOConfig, DPOTraits, loss_names
 from alignzoo_dpo.loss import make_loss
-from alignzoo_dpo.traits import REFERENCE_BATCH, DPOTraits
 
 logger = logging.getLogger(__name__)
 

@@ -7,8 +7,7 @@ Registered through the ``alignzoo`` entry-point group, exactly like a third-part
 from __future__ import annotations
 
 from alignzoo.registry import PluginRegistry, hookimpl
-from alignzoo_grpo.config import GRPOConfig
-from alignzoo_grpo.traits import GRPOTraits
+from alignzoo_grpo.config import GRPOConfig, GRPOTraits
 
 ALIGNZOO_PLUGIN_API = "1.4"
 

@@ -26,9 +26,8 @@ from alignzoo_grpo.advantages import (
     informative_groups,
     per_source_advantages,
 )
-from alignzoo_grpo.config import LossType, RewardAggregation
+from alignzoo_grpo.config import GRPOTraits, LossType, RewardAggregation
 from alignzoo_grpo.loss import aggregate, cispo_token_losses, log_importance
-from alignzoo_grpo.traits import GRPOTraits
 
 
 @dataclass

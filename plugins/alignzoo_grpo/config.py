@@ -1,4 +1,8 @@
-"""The typed config of ``algorithm=grpo``: every field is an override (``algorithm.beta=0.04``)."""
+"""The typed config of ``algorithm=grpo``: every field is an override (``algorithm.beta=0.04``).
+
+With ``GRPOTraits``: what the planner and the runner know of it before building it. Both
+import no torch, so registering and ``alignzoo-plan`` stay fast.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import ClassVar
 
+from alignzoo.algorithms.traits import AlgorithmTraits, MemoryTraits
 from alignzoo.config.ranges import (
     COUNT,
     NON_NEGATIVE,
@@ -14,7 +19,7 @@ from alignzoo.config.ranges import (
     at_least,
     check_config_ranges,
 )
-from alignzoo.config.schema import SamplingConfig
+from alignzoo.config.schema import SamplingConfig, TrainConfig
 from alignzoo.errors import ConfigError
 
 
@@ -119,3 +124,28 @@ class GRPOConfig:
                 f"sequences: set algorithm.loss_type=grpo, not {self.loss_type.value} (a token "
                 "mean would weigh each sequence by its length)"
             )
+
+
+class GRPOTraits(AlgorithmTraits):
+    """GRPOAlgorithm's class-level facts."""
+
+    consumes = "prompts"
+
+    @classmethod
+    def needs_reference_for(cls, config: GRPOConfig) -> bool:
+        """Only a KL term (``beta`` > 0) reads the reference."""
+        return config.beta != 0
+
+    @classmethod
+    def memory_traits(
+        cls, config: GRPOConfig, train: TrainConfig, hidden_size: int
+    ) -> MemoryTraits:
+        """G completions of every prompt sampled at once; scored without gradients; updated in
+        micro-batches of completions."""
+        rows = train.batch_size * config.num_generations
+        return MemoryTraits(
+            train_rows=min(train.micro_batch_size or rows, rows),
+            no_grad_rows=rows if config.beta or config.num_iterations > 1 else 0,
+            rollout_rows=rows,
+            rollout_new_tokens=config.rollout.max_new_tokens,
+        )

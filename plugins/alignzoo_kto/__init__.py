@@ -6,8 +6,7 @@ Registered through the ``alignzoo`` entry-point group, exactly like a third-part
 from __future__ import annotations
 
 from alignzoo.registry import PluginRegistry, hookimpl
-from alignzoo_kto.config import KTOConfig
-from alignzoo_kto.traits import KTOTraits
+from alignzoo_kto.config import KTOConfig, KTOTraits
 
 ALIGNZOO_PLUGIN_API = "1.4"
 

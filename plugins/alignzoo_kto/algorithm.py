@@ -19,9 +19,8 @@ from alignzoo.data.records import LabelledCompletion
 from alignzoo.errors import ConfigError
 from alignzoo.models.logprobs import sequence_logprobs
 from alignzoo.models.tokenize import TokenizedCompletions, tokenize_completions
-from alignzoo_kto.config import KTOConfig
+from alignzoo_kto.config import KTOConfig, KTOTraits
 from alignzoo_kto.loss import kl_reference_point, kto_losses
-from alignzoo_kto.traits import KTOTraits
 
 
 @dataclass

@@ -8,8 +8,7 @@ It builds on the DPO plugin for the step, reached through the registry (declared
 from __future__ import annotations
 
 from alignzoo.registry import PluginRegistry, hookimpl
-from alignzoo_online_dpo.config import DPO, OnlineDPOConfig
-from alignzoo_online_dpo.traits import OnlineDPOTraits
+from alignzoo_online_dpo.config import DPO, OnlineDPOConfig, OnlineDPOTraits
 
 ALIGNZOO_PLUGIN_API = "1.4"  # the context's registry
 

@@ -12,9 +12,8 @@ from alignzoo.algorithms import (
 )
 from alignzoo.data.records import PreferencePair, PromptRecord
 from alignzoo.rollout import collect_rollout
-from alignzoo_online_dpo.config import DPO, OnlineDPOConfig
+from alignzoo_online_dpo.config import DPO, OnlineDPOConfig, OnlineDPOTraits
 from alignzoo_online_dpo.labels import pairs_from_scores
-from alignzoo_online_dpo.traits import OnlineDPOTraits
 
 
 class OnlineDPOAlgorithm(OnlineDPOTraits, Algorithm[PromptRecord]):

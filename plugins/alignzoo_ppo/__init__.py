@@ -6,8 +6,7 @@ Registered through the ``alignzoo`` entry-point group, exactly like a third-part
 from __future__ import annotations
 
 from alignzoo.registry import PluginRegistry, hookimpl
-from alignzoo_ppo.config import PPOConfig
-from alignzoo_ppo.traits import PPOTraits
+from alignzoo_ppo.config import PPOConfig, PPOTraits
 
 
 @hookimpl

@@ -23,7 +23,7 @@ from alignzoo.models.logprobs import causal_forward, completion_logprobs
 from alignzoo.models.tokenize import TokenizedCompletions
 from alignzoo.rollout import collect_rollout
 from alignzoo_ppo.advantages import generalized_advantages
-from alignzoo_ppo.config import PPOConfig
+from alignzoo_ppo.config import PPOConfig, PPOTraits
 from alignzoo_ppo.kl_controller import AdaptiveKLController, FixedKLController
 from alignzoo_ppo.loss import (
     clipped_policy_loss,
@@ -31,7 +31,6 @@ from alignzoo_ppo.loss import (
     entropy_from_logits,
 )
 from alignzoo_ppo.rollout import PPOBatch
-from alignzoo_ppo.traits import PPOTraits
 
 
 class PPOAlgorithm(PPOTraits, Algorithm[PromptRecord]):

@@ -1,4 +1,8 @@
-"""The typed config of ``algorithm=ppo``; every field is an override (``algorithm.kl_coef=0.1``)."""
+"""The typed config of ``algorithm=ppo``; every field is an override (``algorithm.kl_coef=0.1``).
+
+With ``PPOTraits``: what the planner and the runner know of it before building it. Both
+import no torch, so registering and ``alignzoo-plan`` stay fast.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from alignzoo.algorithms.kl_estimator import KLEstimator
+from alignzoo.algorithms.traits import AlgorithmTraits, MemoryTraits
 from alignzoo.config.ranges import (
     COUNT,
     NON_NEGATIVE,
@@ -15,7 +20,7 @@ from alignzoo.config.ranges import (
     check_config_ranges,
     optional,
 )
-from alignzoo.config.schema import SamplingConfig
+from alignzoo.config.schema import SamplingConfig, TrainConfig
 
 
 @dataclass
@@ -71,3 +76,22 @@ class PPOConfig:
     def __post_init__(self) -> None:
         """A nonsense value fails here, naming its key, before any model loads."""
         check_config_ranges(self, "algorithm")
+
+
+class PPOTraits(AlgorithmTraits):
+    """PPOAlgorithm's class-level facts."""
+
+    consumes = "prompts"
+
+    @classmethod
+    def memory_traits(cls, config: PPOConfig, train: TrainConfig, hidden_size: int) -> MemoryTraits:
+        """Rollout of the whole batch (KV cache), its no-grad scoring, mini-batch updates."""
+        minibatch = max(1, train.batch_size // config.num_minibatches)
+        return MemoryTraits(
+            train_rows=min(train.micro_batch_size or minibatch, minibatch),
+            no_grad_rows=train.batch_size,
+            no_grad_keeps_hidden_states=True,
+            rollout_rows=train.batch_size,
+            rollout_new_tokens=config.rollout.max_new_tokens,
+            extra_trainable=hidden_size + 1,
+        )

@@ -6,8 +6,7 @@ Registered through the ``alignzoo`` entry-point group, exactly like a third-part
 from __future__ import annotations
 
 from alignzoo.registry import PluginRegistry, hookimpl
-from alignzoo_reinforce_pp.config import ReinforcePPConfig
-from alignzoo_reinforce_pp.traits import ReinforcePPTraits
+from alignzoo_reinforce_pp.config import ReinforcePPConfig, ReinforcePPTraits
 
 ALIGNZOO_PLUGIN_API = "1.4"
 

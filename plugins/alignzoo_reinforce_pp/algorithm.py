@@ -26,8 +26,7 @@ from alignzoo.errors import ConfigError
 from alignzoo.models.logprobs import token_logprobs
 from alignzoo.rollout import Rollout, collect_rollout
 from alignzoo_reinforce_pp.advantages import global_normalized_advantages
-from alignzoo_reinforce_pp.config import Baseline, ReinforcePPConfig
-from alignzoo_reinforce_pp.traits import ReinforcePPTraits
+from alignzoo_reinforce_pp.config import Baseline, ReinforcePPConfig, ReinforcePPTraits
 
 
 @dataclass

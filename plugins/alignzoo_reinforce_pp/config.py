@@ -1,4 +1,8 @@
-"""The typed config of ``algorithm=reinforce_pp``; every field is an override."""
+"""The typed config of ``algorithm=reinforce_pp``; every field is an override.
+
+With ``ReinforcePPTraits``: what the planner and the runner know of it before building it. Both
+import no torch, so registering and ``alignzoo-plan`` stay fast.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from enum import StrEnum
 from typing import ClassVar
 
 from alignzoo.algorithms.kl_estimator import KLEstimator
+from alignzoo.algorithms.traits import AlgorithmTraits, MemoryTraits
 from alignzoo.config.ranges import (
     COUNT,
     NON_NEGATIVE,
@@ -17,7 +22,7 @@ from alignzoo.config.ranges import (
     optional,
     raise_problems,
 )
-from alignzoo.config.schema import SamplingConfig
+from alignzoo.config.schema import SamplingConfig, TrainConfig
 
 
 class Baseline(StrEnum):
@@ -77,3 +82,28 @@ class ReinforcePPConfig:
                 f"not {self.gamma}"
             )
         raise_problems(problems)
+
+
+class ReinforcePPTraits(AlgorithmTraits):
+    """ReinforcePPAlgorithm's class-level facts."""
+
+    consumes = "prompts"
+
+    @classmethod
+    def needs_reference_for(cls, config: ReinforcePPConfig) -> bool:
+        """Only the KL penalty (``kl_coef`` > 0) reads the reference."""
+        return config.kl_coef != 0
+
+    @classmethod
+    def memory_traits(
+        cls, config: ReinforcePPConfig, train: TrainConfig, hidden_size: int
+    ) -> MemoryTraits:
+        """The whole batch sampled at once and scored without gradients, then mini-batches."""
+        rows = train.batch_size * config.samples_per_prompt
+        minibatch = max(1, rows // config.num_minibatches)
+        return MemoryTraits(
+            train_rows=min(train.micro_batch_size or minibatch, minibatch),
+            no_grad_rows=rows,
+            rollout_rows=rows,
+            rollout_new_tokens=config.rollout.max_new_tokens,
+        )

@@ -7,8 +7,7 @@ Registered through the ``alignzoo`` entry-point group, exactly like a third-part
 from __future__ import annotations
 
 from alignzoo.registry import PluginRegistry, hookimpl
-from alignzoo_rejection_sampling.config import RejectionSamplingConfig
-from alignzoo_rejection_sampling.traits import RejectionSamplingTraits
+from alignzoo_rejection_sampling.config import RejectionSamplingConfig, RejectionSamplingTraits
 
 ALIGNZOO_PLUGIN_API = "1.4"
 

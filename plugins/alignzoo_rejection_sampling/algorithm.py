@@ -16,7 +16,7 @@ from alignzoo.data.records import PromptRecord
 from alignzoo.models.logprobs import token_logprobs
 from alignzoo.rollout import Rollout, collect_rollout
 from alignzoo.rollout.selection import best_of_groups
-from alignzoo_rejection_sampling.traits import RejectionSamplingTraits
+from alignzoo_rejection_sampling.config import RejectionSamplingTraits
 
 
 class RejectionSamplingAlgorithm(RejectionSamplingTraits, Algorithm[PromptRecord]):

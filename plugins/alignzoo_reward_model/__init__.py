@@ -7,8 +7,7 @@ saved one into a reward source for PPO or any algorithm that samples.
 from __future__ import annotations
 
 from alignzoo.registry import PluginRegistry, hookimpl
-from alignzoo_reward_model.config import LearnedRewardConfig, RewardModelConfig
-from alignzoo_reward_model.traits import RewardModelTraits
+from alignzoo_reward_model.config import LearnedRewardConfig, RewardModelConfig, RewardModelTraits
 
 
 @hookimpl

@@ -14,9 +14,9 @@ from alignzoo.algorithms import Algorithm, Evaluator, LossAndMetrics, Metrics, U
 from alignzoo.data.records import PreferencePair
 from alignzoo.models.tokenize import tokenize_completions
 from alignzoo.rewards import RewardSource
+from alignzoo_reward_model.config import RewardModelTraits
 from alignzoo_reward_model.loss import bradley_terry_loss, centering_penalty
 from alignzoo_reward_model.scoring import STATS_FILE, reward_logits, score_completions
-from alignzoo_reward_model.traits import RewardModelTraits
 
 #: training pairs kept to measure the trained model's reward statistics
 STATS_SAMPLE = 512

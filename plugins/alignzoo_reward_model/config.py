@@ -1,10 +1,15 @@
-"""Typed configs of ``algorithm=reward_model`` (training) and ``reward=learned`` (scoring)."""
+"""Typed configs of ``algorithm=reward_model`` (training) and ``reward=learned`` (scoring).
+
+With ``RewardModelTraits``: what the planner and the runner know of it before building it. Both
+import no torch, so registering and ``alignzoo-plan`` stay fast.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import ClassVar
 
+from alignzoo.algorithms.traits import AlgorithmTraits
 from alignzoo.config.ranges import COUNT, NON_NEGATIVE, FieldRanges, at_least, check_config_ranges
 from alignzoo.config.schema import Device, QuantPreset
 from alignzoo.config.validation import required
@@ -64,3 +69,10 @@ class LearnedRewardConfig:
     def __post_init__(self) -> None:
         """A nonsense value fails here, naming its key, before any model loads."""
         check_config_ranges(self, "reward")
+
+
+class RewardModelTraits(AlgorithmTraits):
+    """RewardModelAlgorithm's class-level facts."""
+
+    consumes = "pairs"
+    model_kind = "reward_model"

@@ -13,8 +13,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from alignzoo.registry import PluginRegistry, hookimpl
-from alignzoo_rlaif.config import DPO, HTTPJudgeConfig, LocalJudgeConfig, RLAIFConfig
-from alignzoo_rlaif.traits import RLAIFTraits
+from alignzoo_rlaif.config import DPO, HTTPJudgeConfig, LocalJudgeConfig, RLAIFConfig, RLAIFTraits
 
 if TYPE_CHECKING:
     from alignzoo.rewards.source import RewardSource

@@ -14,9 +14,8 @@ from alignzoo.algorithms import (
 from alignzoo.data.records import PreferencePair
 from alignzoo.rewards.judge import Judge, debiased_preference
 from alignzoo.rewards.judgement_cache import CachedJudge
-from alignzoo_rlaif.config import DPO, RLAIFConfig
+from alignzoo_rlaif.config import DPO, RLAIFConfig, RLAIFTraits
 from alignzoo_rlaif.local_judge import LocalJudge
-from alignzoo_rlaif.traits import RLAIFTraits
 
 
 class RLAIFAlgorithm(RLAIFTraits, Algorithm[PreferencePair]):

@@ -1,6 +1,10 @@
 """Typed configs of the AI-feedback judges (``reward=judge``, ``reward=http_judge``).
 
 Torch-free: registering the plugin imports this module, and listing plugins must stay cheap.
+
+
+With ``RLAIFTraits``: what the planner and the runner know of it before building it. Both
+import no torch, so registering and ``alignzoo-plan`` stay fast.
 """
 
 from __future__ import annotations
@@ -11,6 +15,12 @@ from typing import Any, ClassVar
 
 from omegaconf import MISSING
 
+from alignzoo.algorithms.traits import (
+    AlgorithmTraits,
+    MemoryTraits,
+    required_registry,
+    step_memory,
+)
 from alignzoo.config.ranges import (
     COUNT,
     NON_NEGATIVE,
@@ -20,7 +30,8 @@ from alignzoo.config.ranges import (
     between,
     check_config_ranges,
 )
-from alignzoo.config.schema import Device, QuantPreset
+from alignzoo.config.schema import Device, QuantPreset, TrainConfig
+from alignzoo.registry import PluginRegistry
 
 PAIRWISE_TEMPLATE = (
     "You compare two responses to a prompt under these principles:\n{principles}\n\n"
@@ -154,3 +165,21 @@ class RLAIFConfig:
     def __post_init__(self) -> None:
         """A nonsense judge value fails here, naming its key, before any model loads."""
         check_config_ranges(self, "algorithm")
+
+
+class RLAIFTraits(AlgorithmTraits):
+    """RLAIFAlgorithm's class-level facts."""
+
+    consumes = "pairs"
+
+    @classmethod
+    def memory_traits(
+        cls,
+        config: RLAIFConfig,
+        train: TrainConfig,
+        hidden_size: int,
+        registry: PluginRegistry | None = None,
+    ) -> MemoryTraits:
+        """DPO's, on the policy (the judge is a separate model, loaded beside it)."""
+        dpo, dpo_config = required_registry(registry).required_algorithm(config.dpo, DPO)
+        return step_memory(dpo.traits, dpo_config, train, hidden_size, registry)

@@ -7,8 +7,7 @@ Registered through the ``alignzoo`` entry-point group, exactly like a third-part
 from __future__ import annotations
 
 from alignzoo.registry import PluginRegistry, hookimpl
-from alignzoo_rloo.config import RLOOConfig
-from alignzoo_rloo.traits import RLOOTraits
+from alignzoo_rloo.config import RLOOConfig, RLOOTraits
 
 ALIGNZOO_PLUGIN_API = "1.4"
 

@@ -17,7 +17,7 @@ from alignzoo.data.records import PromptRecord
 from alignzoo.models.logprobs import token_logprobs
 from alignzoo.rollout import ScoredRollout, collect_rollout
 from alignzoo_rloo.advantages import leave_one_out_advantages
-from alignzoo_rloo.traits import RLOOTraits
+from alignzoo_rloo.config import RLOOTraits
 
 
 class RLOOAlgorithm(RLOOTraits, Algorithm[PromptRecord]):

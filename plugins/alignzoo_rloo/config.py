@@ -1,12 +1,17 @@
-"""The typed config of ``algorithm=rloo``: every field is an override (``algorithm.beta=0.1``)."""
+"""The typed config of ``algorithm=rloo``: every field is an override (``algorithm.beta=0.1``).
+
+With ``RLOOTraits``: what the planner and the runner know of it before building it. Both
+import no torch, so registering and ``alignzoo-plan`` stay fast.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from alignzoo.algorithms.traits import AlgorithmTraits, MemoryTraits
 from alignzoo.config.ranges import NON_NEGATIVE, FieldRanges, at_least, check_config_ranges
-from alignzoo.config.schema import SamplingConfig
+from alignzoo.config.schema import SamplingConfig, TrainConfig
 
 
 @dataclass
@@ -33,3 +38,28 @@ class RLOOConfig:
     def __post_init__(self) -> None:
         """A nonsense value fails here, naming its key, before any model loads."""
         check_config_ranges(self, "algorithm")
+
+
+class RLOOTraits(AlgorithmTraits):
+    """RLOOAlgorithm's class-level facts."""
+
+    consumes = "prompts"
+
+    @classmethod
+    def needs_reference_for(cls, config: RLOOConfig) -> bool:
+        """Only the KL penalty (``beta`` > 0) reads the reference."""
+        return config.beta != 0
+
+    @classmethod
+    def memory_traits(
+        cls, config: RLOOConfig, train: TrainConfig, hidden_size: int
+    ) -> MemoryTraits:
+        """k completions of every prompt sampled at once, scored without gradients (policy and
+        reference, for the KL), updated in micro-batches of completions."""
+        rows = train.batch_size * config.num_generations
+        return MemoryTraits(
+            train_rows=min(train.micro_batch_size or rows, rows),
+            no_grad_rows=rows if config.beta else 0,
+            rollout_rows=rows,
+            rollout_new_tokens=config.rollout.max_new_tokens,
+        )

@@ -6,8 +6,7 @@ Registered through the ``alignzoo`` entry-point group, exactly like a third-part
 from __future__ import annotations
 
 from alignzoo.registry import PluginRegistry, hookimpl
-from alignzoo_sft.config import SFTConfig
-from alignzoo_sft.traits import SFTTraits
+from alignzoo_sft.config import SFTConfig, SFTTraits
 
 ALIGNZOO_PLUGIN_API = "1.4"
 

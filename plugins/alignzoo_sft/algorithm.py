@@ -18,8 +18,7 @@ from alignzoo.data.records import PreferencePair
 from alignzoo.models.logprobs import token_logprobs
 from alignzoo.models.packing import check_packing_supported, pack_completions
 from alignzoo.models.tokenize import TokenizedCompletions, tokenize_completions
-from alignzoo_sft.config import SFTConfig
-from alignzoo_sft.traits import SFTTraits
+from alignzoo_sft.config import SFTConfig, SFTTraits
 
 
 @dataclass

@@ -7,8 +7,7 @@ Registered through the ``alignzoo`` entry-point group, exactly like a third-part
 from __future__ import annotations
 
 from alignzoo.registry import PluginRegistry, hookimpl
-from alignzoo_simpo.config import SimPOConfig
-from alignzoo_simpo.traits import SimPOTraits
+from alignzoo_simpo.config import SimPOConfig, SimPOTraits
 
 ALIGNZOO_PLUGIN_API = "1.4"
 

@@ -16,9 +16,8 @@ from alignzoo.data.records import PreferencePair
 from alignzoo.errors import ConfigError
 from alignzoo.models.logprobs import sequence_logprobs
 from alignzoo.models.pairs import StepPairs, mean_chosen_tokens, pair_logprobs
-from alignzoo_simpo.config import SimPOConfig
+from alignzoo_simpo.config import SimPOConfig, SimPOTraits
 from alignzoo_simpo.loss import simpo_loss
-from alignzoo_simpo.traits import SimPOTraits
 
 
 class SimPOAlgorithm(SimPOTraits, Algorithm[PreferencePair]):

@@ -1,4 +1,8 @@
-"""The typed config of ``algorithm=simpo``: every field is an override (``algorithm.gamma=1``)."""
+"""The typed config of ``algorithm=simpo``: every field is an override (``algorithm.gamma=1``).
+
+With ``SimPOTraits``: what the planner and the runner know of it before building it. Both
+import no torch, so registering and ``alignzoo-plan`` stay fast.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,9 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from alignzoo.algorithms.sft_term import SFTNormalization
+from alignzoo.algorithms.traits import AlgorithmTraits, MemoryTraits
 from alignzoo.config.ranges import NON_NEGATIVE, POSITIVE, FieldRanges, check_config_ranges
+from alignzoo.config.schema import TrainConfig
 
 
 @dataclass
@@ -33,3 +39,17 @@ class SimPOConfig:
     def __post_init__(self) -> None:
         """A nonsense value fails here, naming its key, before any model loads."""
         check_config_ranges(self, "algorithm")
+
+
+class SimPOTraits(AlgorithmTraits):
+    """SimPOAlgorithm's class-level facts."""
+
+    consumes = "pairs"
+    needs_reference = False
+
+    @classmethod
+    def memory_traits(
+        cls, config: SimPOConfig, train: TrainConfig, hidden_size: int
+    ) -> MemoryTraits:
+        """Chosen and rejected rows of a micro-batch; nothing scored without gradients."""
+        return MemoryTraits(train_rows=2 * (train.micro_batch_size or train.batch_size))
