@@ -28,7 +28,7 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase
 from alignzoo.algorithms.batching import B, LossAndMetrics
 from alignzoo.algorithms.traits import AlgorithmTraits
 from alignzoo.config.schema import EvalConfig
-from alignzoo.data.records import LabelledCompletion, PreferencePair, PromptRecord
+from alignzoo.data.records import Fields, LabelledCompletion, PreferencePair, PromptRecord
 from alignzoo.errors import ConfigError
 from alignzoo.models.reference import ReferenceModel
 from alignzoo.rewards.source import RewardSource
@@ -79,6 +79,12 @@ class Evaluator(Protocol):
     @property
     def prompts(self) -> Sequence[str]:
         """The held-out prompts every policy is sampled on."""
+        ...
+
+    @property
+    def fields(self) -> Sequence[Fields]:
+        """Each held-out prompt's per-example fields (its answer, its tests), for a reward
+        that checks completions against them (plugin API 1.4)."""
         ...
 
     @property

@@ -203,16 +203,74 @@ def shp_pair(
     return PreferencePair(prompt, chosen, rejected)
 
 
+def _others(row: Row, *taken: str) -> dict[str, Any]:
+    """The row's columns besides ``taken``: its per-example fields."""
+    return {key: value for key, value in row.items() if key not in taken}
+
+
 def prompt_only(
     row: Row, index: int | None, source: str, tokenizer: ChatTokenizer | None = None
 ) -> PromptRecord:
-    """A ``prompt`` string, or a message list rendered ready for the assistant to answer."""
+    """A ``prompt`` string, or a message list rendered ready for the assistant to answer; the
+    other columns (``answer``, ``solution``, ``tests``, ``ground_truth``...) are its fields."""
     if isinstance(row.get("prompt"), list):
         messages = _messages(row, "prompt", source, index)
-        return PromptRecord(
-            _render(messages, tokenizer, "prompt", source, index, add_generation_prompt=True)
+        text = _render(messages, tokenizer, "prompt", source, index, add_generation_prompt=True)
+        return PromptRecord(text, _others(row, "prompt"))
+    return PromptRecord(_str(row, "prompt", source, index), _others(row, "prompt"))
+
+
+#: GSM8K's final answer: the text after the last ``####``
+GSM8K_MARK = "####"
+
+
+def gsm8k_prompt(
+    row: Row, index: int | None, source: str, tokenizer: ChatTokenizer | None = None
+) -> PromptRecord:
+    """GSM8K's shape: ``question``, and an ``answer`` whose worked solution ends in ``#### <n>``.
+    Fields: ``answer`` (the final answer, thousands separators dropped) and ``solution``
+    (the worked text), beside any other columns."""
+    question = _str(row, "question", source, index)
+    worked = _str(row, "answer", source, index)
+    if GSM8K_MARK not in worked:
+        raise DataFormatError(
+            source, index, "answer", f"expected a final answer after {GSM8K_MARK!r}"
         )
-    return PromptRecord(_str(row, "prompt", source, index))
+    final = worked.rsplit(GSM8K_MARK, 1)[1].strip().replace(",", "")
+    if not final:
+        raise DataFormatError(source, index, "answer", f"nothing after {GSM8K_MARK!r}")
+    fields = _others(row, "question", "answer") | {"answer": final, "solution": worked}
+    return PromptRecord(question, fields)
+
+
+def last_boxed(text: str) -> str | None:
+    """The content of the last ``\\boxed{...}`` (or ``\\fbox{...}``) in ``text``, braces
+    balanced; None when there is none."""
+    start = max(text.rfind("\\boxed{"), text.rfind("\\fbox{"))
+    if start < 0:
+        return None
+    opening = text.index("{", start)
+    depth = 0
+    for position in range(opening, len(text)):
+        depth += {"{": 1, "}": -1}.get(text[position], 0)
+        if depth == 0:
+            return text[opening + 1 : position]
+    return None
+
+
+def math_prompt(
+    row: Row, index: int | None, source: str, tokenizer: ChatTokenizer | None = None
+) -> PromptRecord:
+    """MATH's shape: ``problem``, and a ``solution`` with the answer in ``\\boxed{}`` (or an
+    ``answer`` column, as MATH-500 has). Fields: ``answer`` and ``solution``, beside any
+    other columns."""
+    problem = _str(row, "problem", source, index)
+    solution = _str(row, "solution", source, index) if "solution" in row else None
+    answer = str(row["answer"]) if "answer" in row else last_boxed(solution or "")
+    if answer is None:
+        raise DataFormatError(source, index, "solution", "expected the answer in \\boxed{...}")
+    fields = _others(row, "problem", "solution", "answer") | {"answer": answer}
+    return PromptRecord(problem, fields | ({"solution": solution} if solution else {}))
 
 
 def labelled_completion(
@@ -255,7 +313,15 @@ _DETECTORS: tuple[tuple[str, Callable[[Row], bool]], ...] = (
     ("explicit", lambda r: "prompt" in r and _pair_key(r)),
     ("hh", _pair_key),
     ("prompt", lambda r: "prompt" in r),
+    ("gsm8k", lambda r: "question" in r and "answer" in r),
+    ("math", lambda r: "problem" in r and ("solution" in r or "answer" in r)),
 )
+#: the shapes of rows that are prompts to sample from (with their per-example fields)
+PROMPT_SHAPES: dict[str, Callable[..., PromptRecord]] = {
+    "prompt": prompt_only,
+    "gsm8k": gsm8k_prompt,
+    "math": math_prompt,
+}
 PAIR_SHAPES: dict[str, PairFn] = {
     "tldr": tldr_pair,
     "conversational": conversational_pair,
@@ -272,7 +338,9 @@ ACCEPTED_SHAPES = (
     "tldr (info, summaries, choice)",
     "shp (history, human_ref_A, human_ref_B, labels)",
     "unpaired (prompt, completion, label)",
-    "prompt-only (prompt)",
+    "prompt-only (prompt, and any other columns as its fields)",
+    "gsm8k (question, answer ending in '#### <answer>')",
+    "math (problem, solution with \\boxed{answer}, or answer)",
 )
 
 
@@ -330,10 +398,32 @@ def normalize_feedback(
 
 
 def normalize_prompt(
-    row: Any, index: int | None, source: str, tokenizer: ChatTokenizer | None = None
+    row: Any,
+    index: int | None,
+    source: str,
+    tokenizer: ChatTokenizer | None = None,
+    system_prompt: str | None = None,
+    template: str | None = None,
 ) -> PromptRecord:
-    """Turn a raw row into a ``PromptRecord``; pair-shaped rows give their prompt."""
-    detect_shape(row, source=source, index=index)
-    if "prompt" in row:
-        return prompt_only(row, index, source, tokenizer)
-    return PromptRecord(normalize_pair(row, index, source, tokenizer).prompt)
+    """Turn a raw row into a ``PromptRecord``; pair-shaped rows give their prompt.
+
+    ``template`` wraps a plain-text prompt (its ``{prompt}`` is replaced, nothing else is
+    read from it); ``system_prompt`` renders the prompt as a conversation, a system turn then
+    the user's, with the tokenizer's chat template.
+    """
+    shape = detect_shape(row, source=source, index=index)
+    if shape not in PROMPT_SHAPES:  # a pair row: its prompt alone (its completions are no fields)
+        if "prompt" not in row:
+            return PromptRecord(normalize_pair(row, index, source, tokenizer).prompt)
+        return PromptRecord(prompt_only(row, index, source, tokenizer).prompt)
+    if isinstance(row.get("prompt"), list):  # a conversation, the system turn first
+        messages = _messages(row, "prompt", source, index)
+        if system_prompt is not None and (not messages or messages[0]["role"] != "system"):
+            messages = [{"role": "system", "content": system_prompt}, *messages]
+        return prompt_only({**row, "prompt": messages}, index, source, tokenizer)
+    record = PROMPT_SHAPES[shape](row, index, source, tokenizer)
+    text = template.replace("{prompt}", record.prompt) if template else record.prompt
+    if system_prompt is not None:
+        turns = [{"role": "system", "content": system_prompt}, {"role": "user", "content": text}]
+        text = _render(turns, tokenizer, "prompt", source, index, add_generation_prompt=True)
+    return dataclasses.replace(record, prompt=text)

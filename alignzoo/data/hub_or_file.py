@@ -55,7 +55,12 @@ class HubOrFileData(DataSource):
         return self._split(
             split,
             lambda name: load_prompts(
-                self.config.path, name, tokenizer=tokenizer, limit=self.config.limit
+                self.config.path,
+                name,
+                tokenizer=tokenizer,
+                limit=self.config.limit,
+                system_prompt=self.config.system_prompt,
+                template=self.config.prompt_template,
             ),
         )
 

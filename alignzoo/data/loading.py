@@ -203,8 +203,15 @@ def load_prompts(
     split: str = "train",
     tokenizer: ChatTokenizer | None = None,
     limit: int | None = None,
+    system_prompt: str | None = None,
+    template: str | None = None,
 ) -> list[PromptRecord]:
-    """Load up to ``limit`` prompts from any supported source (pair rows give their prompt)."""
+    """Load up to ``limit`` prompts from any supported source (pair rows give their prompt),
+    each with its row's other columns as per-example fields; ``template`` and
+    ``system_prompt`` as :func:`~alignzoo.data.formats.normalize_prompt` applies them."""
     return _load(
-        source, split, limit, lambda row, i, name: normalize_prompt(row, i, name, tokenizer)
+        source,
+        split,
+        limit,
+        lambda row, i, name: normalize_prompt(row, i, name, tokenizer, system_prompt, template),
     )

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+#: a row's other columns (``answer``, ``solution``, ``tests``, ...): what reaches the reward
+#: beside each completion of its prompt (plugin API 1.4)
+Fields = Mapping[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,9 +28,12 @@ class PreferencePair:
 
 @dataclass(frozen=True, slots=True)
 class PromptRecord:
-    """A prompt for algorithms that sample their own completions (PPO, RLAIF)."""
+    """A prompt for algorithms that sample their own completions (PPO, GRPO), with the row's
+    other columns as ``fields``: a verifier checks each completion against them (the answer
+    of a math problem, the tests of a coding one)."""
 
     prompt: str
+    fields: Fields = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,7 @@ from accelerate.utils import gather_object
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from alignzoo.config.schema import EvalConfig
-from alignzoo.data.records import PreferencePair
+from alignzoo.data.records import Fields, PreferencePair
 from alignzoo.models.generation import completions_ended, prompt_budget, sample_completions
 from alignzoo.models.logprobs import sequence_logprobs
 from alignzoo.models.reference import ReferenceModel
@@ -40,6 +40,7 @@ CHUNK_SEED_STRIDE = 7919
 class _ReferenceSamples:
     texts: list[str]
     gold: torch.Tensor | None
+    tokens: torch.Tensor
 
 
 class HeldoutEvaluator:
@@ -71,8 +72,13 @@ class HeldoutEvaluator:
         load_reference: Callable[[], ReferenceModel] | None = None,
         process_index: int = 0,
         num_processes: int = 1,
+        fields: Sequence[Fields] | None = None,
     ) -> None:
         self.prompts = list(prompts[: config.num_prompts])
+        #: each prompt's per-example fields (its row's other columns), for the rewards
+        self.fields: list[Fields] = list(fields or [{} for _ in prompts])[: config.num_prompts]
+        if len(self.fields) != len(self.prompts):
+            raise ValueError(f"{len(self.fields)} rows of fields for {len(self.prompts)} prompts")
         self.pairs = list(pairs)
         self.tokenizer, self.reference, self.gold = tokenizer, reference, gold_reward
         #: loads the reference for one evaluation when training holds none (``eval.kl``)
@@ -134,7 +140,7 @@ class HeldoutEvaluator:
             metrics["eval/truncated"] = 1.0 - ended.float().mean().item()
         if reference_model is not None:
             metrics["eval/kl"] = torch.cat([part[3] for part in parts]).mean().item()
-        return metrics | self._reward_metrics(texts, reference)
+        return metrics | self._reward_metrics(texts, tokens, reference)
 
     def _my_chunks(self, items: Sequence[T]) -> list[tuple[int, list[T]]]:
         """(index, items) of the ``eval.batch_size`` chunks of ``items`` this process takes."""
@@ -179,15 +185,28 @@ class HeldoutEvaluator:
             )
         with torch.no_grad():
             reference = self._reference_samples(starting_policy, self.reference)
-            return self._reward_metrics(list(completions), reference)
+            tokens = tokenize_completions(
+                self.tokenizer, self.prompts, list(completions), self.max_length
+            ).completion_mask.sum(-1)
+            return self._reward_metrics(list(completions), tokens, reference)
 
-    def _reward_metrics(self, texts: list[str], reference: _ReferenceSamples) -> dict[str, float]:
+    def _scored(self, reward: RewardSource, texts: list[str], tokens: torch.Tensor) -> torch.Tensor:
+        """``reward``'s scores of one completion per held-out prompt, with the prompt's fields
+        and each completion's token count."""
+        fields = [
+            {**row, "completion_tokens": int(n)} for row, n in zip(self.fields, tokens, strict=True)
+        ]
+        return reward.score_examples(self.prompts, texts, fields)
+
+    def _reward_metrics(
+        self, texts: list[str], tokens: torch.Tensor, reference: _ReferenceSamples
+    ) -> dict[str, float]:
         """Proxy and gold reward of ``texts``, and how often they beat the reference's."""
         metrics = {}
         if self.proxy is not None:  # the training reward beside the gold: over-optimisation
-            metrics["eval/proxy_reward"] = self.proxy.score(self.prompts, texts).mean().item()
+            metrics["eval/proxy_reward"] = self._scored(self.proxy, texts, tokens).mean().item()
         if self.gold is not None and reference.gold is not None:
-            gold = self.gold.score(self.prompts, texts)
+            gold = self._scored(self.gold, texts, tokens)
             wins = (gold > reference.gold).float() + 0.5 * (gold == reference.gold).float()
             metrics |= {
                 "eval/gold_reward": gold.mean().item(),
@@ -222,13 +241,15 @@ class HeldoutEvaluator:
                 if reference_model is not None
                 else contextlib.nullcontext(first_policy)
             ) as reference:
-                mine = [
-                    (chunk, self._sample(reference, prompts, chunk, offset=1)[0])
-                    for chunk, prompts in self._my_chunks(self.prompts)
-                ]
-            texts = [text for part in self._gathered(mine) for text in part]
-            gold = self.gold.score(self.prompts, texts) if self.gold is not None else None
-            self._reference = _ReferenceSamples(texts, gold)
+                mine = []
+                for chunk, prompts in self._my_chunks(self.prompts):
+                    texts, rows = self._sample(reference, prompts, chunk, offset=1)
+                    mine.append((chunk, (texts, rows.completion_mask.sum(-1).cpu())))
+            parts = self._gathered(mine)
+            texts = [text for part in parts for text in part[0]]
+            tokens = torch.cat([part[1] for part in parts]) if parts else torch.zeros(0)
+            gold = self._scored(self.gold, texts, tokens) if self.gold is not None else None
+            self._reference = _ReferenceSamples(texts, gold, tokens)
         return self._reference
 
     def _gold_directions(self) -> torch.Tensor:

@@ -30,7 +30,10 @@ PROJECT = "alignzoo"
 #: ``add_dataset(base_model_config=...)``, so that ``alignzoo-plan`` imports no torch either.
 #: 1.4 adds one way to the registry: ``AlgorithmContext.registry`` (and its
 #: ``required_algorithm``), and a ``memory_traits`` that names a ``registry`` keyword receives
-#: it. 1.0 to 1.3 plugins still work.
+#: it; per-example fields: ``PromptRecord.fields`` (a row's other columns) reach every
+#: sample's reward, a ``RewardSource.score`` that declares ``fields`` receives them (callers
+#: use ``score_examples``), a reward function's parameters without defaults (or ``**kwargs``)
+#: are filled from them, and ``collect_rollout`` takes records. 1.0 to 1.3 plugins still work.
 PLUGIN_API_VERSION = "1.4"
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)

@@ -8,6 +8,7 @@ from typing import Any
 import torch
 from omegaconf import OmegaConf
 
+from alignzoo.data.records import Fields
 from alignzoo.errors import ConfigError
 from alignzoo.rewards.composite_config import CompositeRewardConfig
 from alignzoo.rewards.source import RewardSource
@@ -67,12 +68,18 @@ class CompositeReward(RewardSource):
         self._last: dict[str, float] = {}
         self._last_terms: dict[str, tuple[float, torch.Tensor]] = {}
 
-    def score(self, prompts: Sequence[str], completions: Sequence[str]) -> torch.Tensor:
-        """Weighted sum of the (normalised) component scores."""
+    def score(
+        self,
+        prompts: Sequence[str],
+        completions: Sequence[str],
+        fields: Sequence[Fields] | None = None,
+    ) -> torch.Tensor:
+        """Weighted sum of the (normalised) component scores; each component gets the
+        per-example fields if it takes them."""
         total = torch.zeros(len(completions))
         self._last, self._last_terms = {}, {}
         for label, weight, moments, source in self.terms:
-            raw = source.score(prompts, completions).float().cpu()
+            raw = source.score_examples(prompts, completions, fields).float().cpu()
             self._last[f"rewards/{label}"] = raw.mean().item()
             if moments is not None:
                 moments.update(raw)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from alignzoo.errors import PluginError
 
@@ -25,6 +25,8 @@ def function_config(name: str, function: RewardFunction, config: type | None) ->
             "as its first two positional parameters"
         )
     options = {p.name: p for p in parameters[2:] if p.kind is not p.VAR_KEYWORD}
+    if config is None:  # a parameter without a default is a per-example field of the row
+        options = {n: p for n, p in options.items() if p.default is not p.empty}
     if config is not None:
         takes_any = any(p.kind is p.VAR_KEYWORD for p in parameters)
         unknown = [f.name for f in dataclasses.fields(config) if f.name not in options]
@@ -40,7 +42,7 @@ def function_config(name: str, function: RewardFunction, config: type | None) ->
         if option.default is inspect.Parameter.empty or option.name not in hints:
             raise PluginError(
                 f"reward {name!r}: parameter {option.name!r} of {function.__qualname__} needs "
-                "a type annotation and a default to become a config field (or pass config=)"
+                "a type annotation to become a config field (or pass config=)"
             )
         fields.append((option.name, hints[option.name], option.default))
     class_name = "".join(part.title() for part in name.split("_")) + "RewardConfig"
@@ -48,3 +50,19 @@ def function_config(name: str, function: RewardFunction, config: type | None) ->
     made.__module__ = function.__module__
     made.__doc__ = f"Config of reward={name}: the keyword parameters of {function.__qualname__}."
     return made
+
+
+def row_parameters(function: RewardFunction, options: Iterable[str]) -> tuple[list[str], bool]:
+    """The per-example fields ``function`` names (its parameters after the first two without
+    a default that are not config ``options``), and whether it takes every other field
+    (``**kwargs``)."""
+    parameters = list(inspect.signature(function).parameters.values())[2:]
+    taken = set(options)
+    named = [
+        p.name
+        for p in parameters
+        if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+        and p.default is p.empty
+        and p.name not in taken
+    ]
+    return named, any(p.kind is p.VAR_KEYWORD for p in parameters)

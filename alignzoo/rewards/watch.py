@@ -14,6 +14,7 @@ from typing import Any
 
 import torch
 
+from alignzoo.data.records import Fields
 from alignzoo.errors import PluginError
 from alignzoo.rewards.source import RewardSource
 
@@ -44,9 +45,14 @@ class ConstantRewardWatch(RewardSource):
         #: the score every completion got in the last batch, when that batch was constant
         self.constant_score: float | None = None
 
-    def score(self, prompts: Sequence[str], completions: Sequence[str]) -> torch.Tensor:
+    def score(
+        self,
+        prompts: Sequence[str],
+        completions: Sequence[str],
+        fields: Sequence[Fields] | None = None,
+    ) -> torch.Tensor:
         """The source's scores, checked for shape and watched for variance."""
-        scores = self.source.score(prompts, completions)
+        scores = self.source.score_examples(prompts, completions, fields)
         if not isinstance(scores, torch.Tensor) or scores.shape != (len(completions),):
             shape = tuple(scores.shape) if isinstance(scores, torch.Tensor) else type(scores)
             raise PluginError(

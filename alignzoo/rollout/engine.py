@@ -13,6 +13,7 @@ import torch
 
 from alignzoo.algorithms import AlgorithmContext
 from alignzoo.config.schema import SamplingConfig
+from alignzoo.data.records import Fields, PromptRecord
 from alignzoo.models.generation import completions_ended, prompt_budget, sample_completions
 from alignzoo.models.logprobs import token_logprobs
 from alignzoo.rollout.record import Rollout
@@ -21,7 +22,7 @@ from alignzoo.rollout.record import Rollout
 @torch.no_grad()
 def collect_rollout(
     ctx: AlgorithmContext,
-    prompts: Sequence[str],
+    prompts: Sequence[str] | Sequence[PromptRecord],
     sampling: SamplingConfig,
     samples_per_prompt: int = 1,
     policy_logprobs: bool = True,
@@ -32,11 +33,16 @@ def collect_rollout(
     Log-probs are of ``logits / sampling.temperature``, the distribution sampled from. Skip
     ``policy_logprobs`` when the algorithm computes them in a forward of its own (PPO reads
     its values from the same pass); the reference's are skipped when the run has none.
+
+    ``prompts`` may be records: each sample then carries its row's per-example fields to the
+    reward (a verifier's answer or tests), with ``completion_tokens`` added, the number of
+    tokens sampled (EOS included), as TRL hands its reward functions the completion's ids.
     """
     if samples_per_prompt < 1:
         raise ValueError(f"samples_per_prompt must be >= 1, got {samples_per_prompt}")
+    records = [p if isinstance(p, PromptRecord) else PromptRecord(p) for p in prompts]
     # the n samples of a prompt are adjacent rows: groups are contiguous
-    repeated = [prompt for prompt in prompts for _ in range(samples_per_prompt)]
+    repeated = [record.prompt for record in records for _ in range(samples_per_prompt)]
     group = torch.arange(len(prompts), device=ctx.device).repeat_interleave(samples_per_prompt)
 
     # --- sample with the current policy (KV cache, stop at EOS) ---
@@ -53,8 +59,11 @@ def collect_rollout(
     ended = completions_ended(rows, ctx.tokenizer.eos_token_id)
 
     # --- scores from the training reward, one call for the whole batch ---
+    fields = sample_fields(
+        [record.fields for record in records for _ in range(samples_per_prompt)], mask
+    )
     reward = ctx.reward_source()
-    scores = reward.score(repeated, texts).float().to(ctx.device)
+    scores = reward.score_examples(repeated, texts, fields).float().to(ctx.device)
     terms = reward.last_terms() or {reward.name: (1.0, scores)}
     source_scores = {
         label: (weight, part.float().to(ctx.device)) for label, (weight, part) in terms.items()
@@ -71,6 +80,7 @@ def collect_rollout(
     return Rollout(
         prompts=repeated,
         completions=texts,
+        fields=fields,
         rows=rows,
         mask=mask,
         ended=ended,
@@ -81,3 +91,10 @@ def collect_rollout(
         reward_metrics=reward.metrics(),
         source_scores=source_scores,
     )
+
+
+def sample_fields(rows: Sequence[Fields], completion_mask: torch.Tensor) -> list[Fields]:
+    """Each sample's fields: its row's, and ``completion_tokens`` from the sampled-token mask
+    (``[N, T]`` or ``[N, T-1]``; one row per sample)."""
+    counts = completion_mask.sum(-1).round().long().tolist()
+    return [{**row, "completion_tokens": count} for row, count in zip(rows, counts, strict=True)]

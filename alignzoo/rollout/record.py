@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import torch
 
 from alignzoo.algorithms.rows import RowSliced
+from alignzoo.data.records import Fields
 from alignzoo.models.tokenize import TokenizedCompletions
 
 
@@ -38,6 +39,9 @@ class Rollout:
     reference_logprobs: torch.Tensor | None = None
     #: the reward source's own figures about this batch (``rewards/<name>`` per component)
     reward_metrics: dict[str, float] = field(default_factory=dict)
+    #: each row's per-example fields (its prompt's row, and ``completion_tokens``), as the
+    #: reward saw them; empty when the rollout was built without them
+    fields: list[Fields] = field(default_factory=list)
     #: the scores of each weighted source summed into ``scores`` (a composite's components;
     #: one term, weight 1, otherwise): ``{label: (weight, [N])}``
     source_scores: dict[str, tuple[float, torch.Tensor]] = field(default_factory=dict)
@@ -61,6 +65,7 @@ class Rollout:
                 None if self.reference_logprobs is None else self.reference_logprobs[rows]
             ),
             reward_metrics=self.reward_metrics,
+            fields=[self.fields[i] for i in picked] if self.fields else [],
             source_scores={
                 label: (weight, scores[rows])
                 for label, (weight, scores) in self.source_scores.items()

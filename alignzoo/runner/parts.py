@@ -317,8 +317,10 @@ def _evaluator(
     if eval_config.prompts == EvalPrompts.validation:  # a tuning trial: never the test prompts
         train = data.prompts("train", tokenizer)
         prompts, split = validation_prompts(train, prompts, eval_config.num_prompts), "validation"
+    fitting = cut_overlong_text(prompts, model.max_length, split)
     evaluator = HeldoutEvaluator(
-        prompts=[p.prompt for p in cut_overlong_text(prompts, model.max_length, split)],
+        prompts=[p.prompt for p in fitting],
+        fields=[p.fields for p in fitting],
         pairs=cut_overlong_text(
             data.preference_pairs("heldout", tokenizer), model.max_length, "held-out"
         ),

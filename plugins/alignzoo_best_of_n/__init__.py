@@ -18,7 +18,7 @@ def alignzoo_register_algorithms(registry: PluginRegistry) -> None:
     """``algorithm=best_of_n``."""
     registry.add_algorithm(
         "best_of_n",
-        "alignzoo_best_of_n.best_of_n:BestOfNAlgorithm",
+        "alignzoo_best_of_n.algorithm:BestOfNAlgorithm",
         BestOfNConfig,
         traits=BestOfNTraits,
     )

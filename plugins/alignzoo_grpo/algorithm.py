@@ -64,7 +64,7 @@ class GRPOAlgorithm(GRPOTraits, Algorithm[PromptRecord]):
         # --- rollout: G completions per prompt, scored; pi_old and pi_ref only when read ---
         rollout = collect_rollout(
             self.ctx,
-            [record.prompt for record in batch],
+            batch,  # records: each sample carries its row's fields to the reward
             cfg.rollout,
             samples_per_prompt=cfg.num_generations,
             policy_logprobs=cfg.num_iterations > 1,

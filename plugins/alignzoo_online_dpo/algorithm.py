@@ -35,7 +35,7 @@ class OnlineDPOAlgorithm(OnlineDPOTraits, Algorithm[PromptRecord]):
         # --- rollout: two completions per prompt from the current policy, scored ---
         rollout = collect_rollout(
             self.ctx,
-            [record.prompt for record in batch],
+            batch,  # records: each sample carries its row's fields to the reward
             self.config.rollout,
             samples_per_prompt=2,
             policy_logprobs=False,

@@ -83,10 +83,9 @@ class PPOAlgorithm(PPOTraits, Algorithm[PromptRecord]):
                 f"train.batch_size={len(batch)} is not divisible by "
                 f"algorithm.num_minibatches={cfg.num_minibatches}"
             )
-        prompts = [record.prompt for record in batch]
 
         # --- rollout: sample, score, reference log-probs (the shared engine) ---
-        rollout = collect_rollout(self.ctx, prompts, cfg.rollout, policy_logprobs=False)
+        rollout = collect_rollout(self.ctx, batch, cfg.rollout, policy_logprobs=False)
         rows, mask = rollout.rows, rollout.mask
         reference_logprobs = rollout.reference_logprobs
         assert reference_logprobs is not None  # PPO needs a reference: the runner loads one

@@ -84,7 +84,7 @@ class ReinforcePPAlgorithm(ReinforcePPTraits, Algorithm[PromptRecord]):
         # --- rollout: pi_old's log-probs always (the ratio), the reference's for the KL ---
         rollout = collect_rollout(
             self.ctx,
-            [record.prompt for record in batch],
+            batch,  # records: each sample carries its row's fields to the reward
             cfg.rollout,
             samples_per_prompt=cfg.samples_per_prompt,
             reference_logprobs=cfg.kl_coef != 0,

@@ -30,7 +30,7 @@ class RejectionSamplingAlgorithm(RejectionSamplingTraits, Algorithm[PromptRecord
         n = self.config.n
         rollout = collect_rollout(
             self.ctx,
-            [record.prompt for record in batch],
+            batch,  # records: each sample carries its row's fields to the reward
             self.config.rollout,
             samples_per_prompt=n,
             policy_logprobs=False,

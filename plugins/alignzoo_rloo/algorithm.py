@@ -36,7 +36,7 @@ class RLOOAlgorithm(RLOOTraits, Algorithm[PromptRecord]):
         # --- rollout: k completions per prompt, scored; log-probs only for the KL ---
         rollout = collect_rollout(
             self.ctx,
-            [record.prompt for record in batch],
+            batch,  # records: each sample carries its row's fields to the reward
             cfg.rollout,
             samples_per_prompt=k,
             policy_logprobs=penalised,

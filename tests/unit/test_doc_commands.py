@@ -25,6 +25,7 @@ def shown_commands() -> list[tuple[str, str, str]]:
     found = []
     for page in PAGES:
         for block in BLOCK.findall(page.read_text(encoding="utf-8")):
+            block = re.sub(r"\\\n\s*", " ", block)  # a command continued with a backslash
             for line in block.splitlines():
                 line = re.sub(r"\s+#.*$", "", line).strip()
                 match = COMMAND.match(line)

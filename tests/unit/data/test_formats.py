@@ -323,3 +323,69 @@ def test_shp_rows_order_the_replies_by_their_label() -> None:
 def test_a_row_of_no_shape_lists_the_shapes_read() -> None:
     with pytest.raises(DataFormatError, match=r"keys \['text'\].*shp \(history.*unpaired"):
         detect_shape({"text": "t"}, source="f", index=0)
+
+
+# --- prompt rows with per-example fields: plain, GSM8K-shaped, MATH-shaped ---
+
+
+def test_a_prompt_rows_other_columns_are_its_fields() -> None:
+    record = normalize_prompt(
+        {"prompt": "2 + 2 =", "answer": "4", "tests": ["assert f() == 4"], "id": 7}, 0, "f"
+    )
+    assert record.prompt == "2 + 2 ="
+    assert record.fields == {"answer": "4", "tests": ["assert f() == 4"], "id": 7}
+
+
+def test_a_gsm8k_row_gives_the_question_and_the_number_after_the_hashes() -> None:
+    worked = "Natalia sold 48/2 = <<48/2=24>>24 clips in May.\n#### 1,072"
+    record = normalize_prompt({"question": "How many clips?", "answer": worked}, 0, "f")
+    assert record.prompt == "How many clips?"
+    assert record.fields == {"answer": "1072", "solution": worked}
+
+
+def test_a_math_row_gives_the_problem_and_the_last_boxed_answer() -> None:
+    solution = r"So $x = \frac{1}{2}$, and the sum is $\boxed{\frac{3}{4}}$."
+    record = normalize_prompt(
+        {"problem": "Find the sum.", "solution": solution, "level": "Level 2"}, 0, "f"
+    )
+    assert record.prompt == "Find the sum."
+    assert record.fields == {"answer": r"\frac{3}{4}", "solution": solution, "level": "Level 2"}
+    with_answer = normalize_prompt({"problem": "p", "solution": "s", "answer": "5"}, 0, "f")
+    assert with_answer.fields["answer"] == "5"  # MATH-500's own answer column wins
+
+
+@pytest.mark.parametrize(
+    ("row", "field", "problem"),
+    [
+        ({"question": "q", "answer": "no mark"}, "answer", "expected a final answer after '####'"),
+        ({"question": "q", "answer": "x ####  "}, "answer", "nothing after '####'"),
+        ({"question": "q", "answer": 4}, "answer", "expected a string, got int"),
+        ({"problem": "p", "solution": "no box"}, "solution", r"expected the answer in \boxed{...}"),
+        ({"problem": 3, "answer": "1"}, "problem", "expected a string, got int"),
+    ],
+)
+def test_a_malformed_reasoning_row_is_named_by_file_row_and_field(row, field, problem) -> None:
+    with pytest.raises(DataFormatError) as raised:
+        normalize_prompt(row, 12, "problems.jsonl")
+    assert str(raised.value) == f"problems.jsonl, row 12, field {field!r}: {problem}"
+
+
+def test_a_template_wraps_the_prompt_and_a_system_prompt_renders_a_conversation() -> None:
+    class Chat:
+        chat_template = "x"
+
+        def apply_chat_template(self, conversation, **kwargs):
+            assert kwargs["add_generation_prompt"] is True
+            return "|".join(f"{m['role']}:{m['content']}" for m in conversation) + "|assistant:"
+
+    row = {"question": "1 + 1?", "answer": "#### 2"}
+    wrapped = normalize_prompt(row, 0, "f", template="Q: {prompt} A:")
+    assert wrapped.prompt == "Q: 1 + 1? A:" and wrapped.fields["answer"] == "2"
+    chat = normalize_prompt(row, 0, "f", Chat(), system_prompt="Think, then answer.")
+    assert chat.prompt == "system:Think, then answer.|user:1 + 1?|assistant:"
+    messages = {"prompt": [{"role": "user", "content": "hi"}], "answer": "x"}
+    rendered = normalize_prompt(messages, 0, "f", Chat(), system_prompt="Be brief.")
+    assert rendered.prompt == "system:Be brief.|user:hi|assistant:"
+    assert rendered.fields == {"answer": "x"}
+    with pytest.raises(DataFormatError, match="need a tokenizer with a chat template"):
+        normalize_prompt(row, 5, "f", None, system_prompt="s")

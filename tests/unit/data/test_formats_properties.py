@@ -192,8 +192,10 @@ def test_any_row_gives_strings_or_a_data_error_naming_its_field(
             continue
         records = result if isinstance(result, list) else [result]
         for record in records:
-            strings = [v for k, v in vars_of(record).items() if k not in ("margin", "desirable")]
+            others = ("margin", "desirable", "fields")
+            strings = [v for k, v in vars_of(record).items() if k not in others]
             assert all(type(value) is str for value in strings)
+            assert isinstance(getattr(record, "fields", {}), dict)
             margin = getattr(record, "margin", None)
             assert margin is None or (type(margin) is float and math.isfinite(margin))
 

@@ -94,3 +94,20 @@ def test_a_components_own_figures_reach_the_step() -> None:
     reward = CompositeReward(config, lambda name, fields: judge)
     reward.score(["p", "q"], ["x", "y"])
     assert reward.metrics() == {"judge/unreadable": 0.25, "rewards/judge": 0.5}
+
+
+class FieldEcho(RewardSource):
+    """A verifier: scores each completion by its row's ``answer``."""
+
+    def score(self, prompts, completions, fields=None) -> torch.Tensor:
+        return torch.tensor([float(row["answer"]) for row in fields or []])
+
+
+def test_the_per_example_fields_reach_the_components_that_take_them() -> None:
+    sources = {"verifier": FieldEcho(), "plain": Constant([1.0, 1.0])}
+    config = CompositeRewardConfig(
+        components=[RewardComponent(name="verifier"), RewardComponent(name="plain", weight=0.5)]
+    )
+    reward = CompositeReward(config, lambda name, fields: sources[name])
+    scores = reward.score_examples(["p", "q"], ["x", "y"], [{"answer": 2}, {"answer": -1}])
+    torch.testing.assert_close(scores, torch.tensor([2.5, -0.5]))

@@ -143,3 +143,45 @@ def test_a_single_source_is_one_term_of_weight_one(tok, tiny_llama) -> None:
     assert list(rollout.source_scores) == ["tagged"]
     weight, scores = rollout.source_scores["tagged"]
     assert weight == 1.0 and torch.equal(scores, rollout.scores)
+
+
+class EchoesFields(RewardSource):
+    """A verifier-shaped source: remembers the fields each completion arrived with."""
+
+    name = "echo"
+
+    def __init__(self) -> None:
+        self.seen: list[dict] = []
+
+    def score(self, prompts, completions, fields=None) -> torch.Tensor:
+        self.seen.extend(dict(row) for row in fields or [])
+        return torch.tensor([float(row["answer"]) for row in fields or []])
+
+
+def test_each_sample_carries_its_rows_fields_in_order_with_its_token_count(tok, tiny_llama) -> None:
+    from alignzoo.data.records import PromptRecord
+
+    context = _context(tok, tiny_llama)
+    context.reward = echo = EchoesFields()
+    records = [PromptRecord(p, {"answer": str(i), "tests": [i]}) for i, p in enumerate(PROMPTS)]
+    torch.manual_seed(0)
+    rollout = collect_rollout(context, records, SAMPLING, samples_per_prompt=3)
+    assert [row["answer"] for row in echo.seen] == ["0", "0", "0", "1", "1", "1"]
+    assert [row["tests"] for row in echo.seen] == [[0]] * 3 + [[1]] * 3
+    assert [row["completion_tokens"] for row in echo.seen] == rollout.mask.sum(-1).int().tolist()
+    assert rollout.scores.tolist() == [0.0, 0.0, 0.0, 1.0, 1.0, 1.0]
+    assert rollout.fields == echo.seen
+    picked = rollout[torch.tensor([5, 0])]  # micro-batches keep each row's fields
+    assert [row["answer"] for row in picked.fields] == ["1", "0"]
+    assert [row["answer"] for row in rollout[1:4].fields] == ["0", "0", "1"]
+
+
+def test_a_source_written_before_fields_still_scores_records(tok, tiny_llama) -> None:
+    from alignzoo.data.records import PromptRecord
+
+    records = [PromptRecord(p, {"answer": "7"}) for p in PROMPTS]
+    torch.manual_seed(0)
+    rollout = collect_rollout(_context(tok, tiny_llama), records, SAMPLING, samples_per_prompt=2)
+    assert rollout.scores[0].item() == 100.0 * len(PROMPTS[0].split()) + len(
+        rollout.completions[0].split()
+    )

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from alignzoo.algorithms import Algorithm, Evaluator, Metrics, Updater
 from alignzoo.data.records import PromptRecord
 from alignzoo.models.generation import prompt_budget, sample_completions
+from alignzoo.rollout.engine import sample_fields
 from alignzoo.rollout.selection import best_of_groups
 from alignzoo_best_of_n.config import BestOfNTraits
 from alignzoo_best_of_n.kl import best_of_n_kl
@@ -28,7 +29,7 @@ class BestOfNAlgorithm(BestOfNTraits, Algorithm[PromptRecord]):
         """The held-out metrics of each prompt's best of n reference samples."""
         n, prompts = self.config.n, list(evaluator.prompts)
         repeated = [prompt for prompt in prompts for _ in range(n)]
-        texts, _ = sample_completions(
+        texts, rows = sample_completions(
             self.ctx.bare_policy,
             self.ctx.tokenizer,
             repeated,
@@ -36,7 +37,10 @@ class BestOfNAlgorithm(BestOfNTraits, Algorithm[PromptRecord]):
             evaluator.config.batch_size,
             max_prompt_tokens=prompt_budget(self.ctx.max_length, evaluator.config.sampling),
         )
-        scores = self.ctx.reward_source().score(repeated, texts).float()
+        fields = sample_fields(
+            [row for row in evaluator.fields for _ in range(n)], rows.completion_mask
+        )
+        scores = self.ctx.reward_source().score_examples(repeated, texts, fields).float()
         best = best_of_groups(scores, n).tolist()
         metrics = evaluator.score_completions(self.ctx.bare_policy, [texts[i] for i in best])
         return metrics | {"eval/kl": best_of_n_kl(n), "eval/best_of_n": float(n)}
