@@ -31,6 +31,24 @@ COLUMNS = [
     ("tokens_per_s", "tokens/s"),
     ("peak_memory_mb", "peak memory (MB)"),
 ]
+#: a reasoning task's (a gold reward that checks answers): shown after the gold, whose mean
+#: over sampled completions is then the sampled accuracy
+REASONING_COLUMNS = [
+    ("eval/accuracy", "accuracy (greedy)"),
+    ("eval/pass@8", "pass@8"),
+    ("eval/format_rate", "format rate"),
+]
+
+
+def shown_columns(rows: list[ReportRow]) -> list[tuple[str, str]]:
+    """``COLUMNS``, with the reasoning ones after the gold where any run reports them."""
+    present = [(k, t) for k, t in REASONING_COLUMNS if any(k in row.stats for row in rows)]
+    if not present:
+        return COLUMNS
+    gold = [("eval/gold_reward", "gold (sampled accuracy)")]
+    return gold + present + COLUMNS[1:]
+
+
 #: what must match across runs for the comparison to be fair
 FAIRNESS_KEYS = [
     ("data", "data (prompts and pairs)"),
@@ -63,7 +81,11 @@ def build_rows(runs: list[RunRecord]) -> list[ReportRow]:
         groups.setdefault(run.label, []).append(run)
     rows = []
     for label, members in groups.items():
-        stats = {key: stat for key, _ in COLUMNS if (stat := column_stat(members, key))}
+        stats = {
+            key: stat
+            for key, _ in COLUMNS + REASONING_COLUMNS
+            if (stat := column_stat(members, key))
+        }
         rows.append(ReportRow(label, members[0].algorithm, members, stats))
     return rows
 
@@ -171,7 +193,8 @@ def _as_json(
 
 def _write_csv(rows: list[ReportRow], path: Path) -> None:
     header = ["configuration", "algorithm", "runs", "finished"]
-    for key, _ in COLUMNS:
+    columns = shown_columns(rows)
+    for key, _ in columns:
         header += [f"{key} mean", f"{key} std"]
     header.append("guards")
     with path.open("w", newline="", encoding="utf-8") as handle:
@@ -179,7 +202,7 @@ def _write_csv(rows: list[ReportRow], path: Path) -> None:
         writer.writerow(header)
         for row in rows:
             line: list[Any] = [row.label, row.algorithm, len(row.runs), row.finished]
-            for key, _ in COLUMNS:
+            for key, _ in columns:
                 mean, std, _n = row.stats.get(key, (None, None, 0))
                 line += [mean, std]
             line.append(_guards_cell(row, separator="; "))
@@ -211,11 +234,12 @@ def _markdown(
     lines += ["", "## Results", ""]
     # a degeneration guard that fired flags its row (a column only when one did)
     guarded = any(r.guards for r in runs)
-    titles = [title for _, title in COLUMNS] + (["guards"] if guarded else [])
+    columns = shown_columns(rows)
+    titles = [title for _, title in columns] + (["guards"] if guarded else [])
     lines.append("| configuration | runs | " + " | ".join(titles) + " |")
     lines.append("|---|---|" + "---|" * len(titles))
     for row in rows:
-        cells = [stat_cell(row.stats.get(key), key) for key, _ in COLUMNS]
+        cells = [stat_cell(row.stats.get(key), key) for key, _ in columns]
         if guarded:
             cells.append(_guards_cell(row) or "-")
         runs_cell = f"{row.finished}/{len(row.runs)}"

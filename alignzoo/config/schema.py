@@ -204,11 +204,16 @@ class EvalConfig:
     #: measure KL to the reference even when training holds none (a reference-free algorithm
     #: under full fine-tuning): it is then loaded for each evaluation and freed after it
     kl: bool = True
+    #: where the gold reward checks correctness (a reasoning task): samples per prompt of
+    #: ``eval/pass@k`` (0: not measured). ``eval/accuracy`` (greedy) and
+    #: ``eval/format_rate`` are reported there too
+    pass_k: int = 8
 
     field_ranges: ClassVar[FieldRanges] = {
         "every": COUNT,
         "num_prompts": COUNT,
         "batch_size": COUNT,
+        "pass_k": NON_NEGATIVE,
     }
 
 

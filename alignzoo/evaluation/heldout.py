@@ -13,6 +13,7 @@ shared the work.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import math
 from collections.abc import Callable, Sequence
@@ -23,7 +24,7 @@ import torch
 from accelerate.utils import gather_object
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
-from alignzoo.config.schema import EvalConfig
+from alignzoo.config.schema import EvalConfig, SamplingConfig
 from alignzoo.data.records import Fields, PreferencePair
 from alignzoo.models.generation import completions_ended, prompt_budget, sample_completions
 from alignzoo.models.logprobs import sequence_logprobs
@@ -56,6 +57,10 @@ class HeldoutEvaluator:
     (the policy's implicit reward log pi/pi_ref orders held-out pairs as the gold reward does,
     or as their labels do when there is no gold reward); ``eval/proxy_reward`` (the training
     reward of policy samples, if any: its gap to the gold reward shows over-optimisation).
+    Where the gold reward checks correctness (a reasoning task's verifier), also
+    ``eval/accuracy`` (greedy completions solved), ``eval/pass@k`` (prompts with at least one
+    of ``eval.pass_k`` samples solved) and ``eval/format_rate`` (greedy completions whose
+    answer could be read).
     """
 
     def __init__(
@@ -107,6 +112,8 @@ class HeldoutEvaluator:
         with torch.no_grad():
             if self.prompts:
                 metrics |= self._sampled_metrics(policy, reference)
+                if getattr(self.gold, "checks_correctness", False):
+                    metrics |= self._correctness_metrics(policy)
             if self.pairs and reference is not None:
                 metrics["eval/preference_accuracy"] = self._preference_accuracy(policy, reference)
         if reference is not self.reference:  # borrowed: training never holds a second copy
@@ -142,6 +149,33 @@ class HeldoutEvaluator:
             metrics["eval/kl"] = torch.cat([part[3] for part in parts]).mean().item()
         return metrics | self._reward_metrics(texts, tokens, reference)
 
+    def _correctness_metrics(self, policy: PreTrainedModel) -> dict[str, float]:
+        """Accuracy and format rate of greedy completions; pass@k of sampled ones."""
+        assert self.gold is not None
+        greedy = dataclasses.replace(self.config.sampling, top_k=1)
+        k = self.config.pass_k
+        mine = []
+        for chunk, prompts in self._my_chunks(self.prompts):
+            texts, rows = self._sample(policy, prompts, chunk, offset=2, sampling=greedy)
+            tokens = rows.completion_mask.sum(-1).cpu()
+            # k rounds of one sample per prompt: no more rows at once than any evaluation
+            rounds = [self._sample(policy, prompts, chunk, offset=3 + r)[0] for r in range(k)]
+            samples = [rounds[r][i] for i in range(len(prompts)) for r in range(k)]
+            mine.append((chunk, (texts, tokens, samples)))
+        parts = self._gathered(mine)
+        texts = [text for part in parts for text in part[0]]
+        tokens = torch.cat([part[1] for part in parts])
+        solved = self._scored(self.gold, texts, tokens)
+        unread = self.gold.metrics().get(f"{self.gold.name}/no_answer", 0.0)
+        metrics = {"eval/accuracy": solved.mean().item(), "eval/format_rate": 1.0 - unread}
+        if k:
+            samples = [text for part in parts for text in part[2]]
+            per_sample = [row for row in self.fields for _ in range(k)]
+            prompts = [prompt for prompt in self.prompts for _ in range(k)]
+            scores = self.gold.score_examples(prompts, samples, per_sample).view(-1, k)
+            metrics[f"eval/pass@{k}"] = (scores >= 1.0).any(dim=1).float().mean().item()
+        return metrics
+
     def _my_chunks(self, items: Sequence[T]) -> list[tuple[int, list[T]]]:
         """(index, items) of the ``eval.batch_size`` chunks of ``items`` this process takes."""
         size = self.config.batch_size
@@ -157,18 +191,24 @@ class HeldoutEvaluator:
         return [result for _, result in sorted(everything, key=lambda pair: pair[0])]
 
     def _sample(
-        self, model: PreTrainedModel, prompts: list[str], chunk: int, offset: int
+        self,
+        model: PreTrainedModel,
+        prompts: list[str],
+        chunk: int,
+        offset: int,
+        sampling: SamplingConfig | None = None,
     ) -> tuple[list[str], TokenizedCompletions]:
         """One completion per prompt of ``chunk``, with that chunk's own seed."""
         seed = self.seed + offset + CHUNK_SEED_STRIDE * chunk
+        sampling = sampling or self.config.sampling
         return sample_completions(
             model,
             self.tokenizer,
             prompts,
-            self.config.sampling,
+            sampling,
             len(prompts),
             seed=seed,
-            max_prompt_tokens=prompt_budget(self.max_length, self.config.sampling),
+            max_prompt_tokens=prompt_budget(self.max_length, sampling),
         )
 
     def score_completions(
@@ -253,8 +293,10 @@ class HeldoutEvaluator:
         return self._reference
 
     def _gold_directions(self) -> torch.Tensor:
-        """+1 where chosen is truly better, -1 where worse, 0 where the gold reward ties."""
-        if self.gold is None:
+        """+1 where chosen is truly better, -1 where worse, 0 where the gold reward ties; the
+        labels where there is no gold reward, or where it checks answers a pair does not carry
+        (a reasoning task's pairs are labelled by their answers already)."""
+        if self.gold is None or getattr(self.gold, "checks_correctness", False):
             return torch.ones(len(self.pairs))
         prompts = [p.prompt for p in self.pairs]
         chosen = self.gold.score(prompts, [p.chosen for p in self.pairs])

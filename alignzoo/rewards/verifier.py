@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 
@@ -18,6 +18,10 @@ class Verifier(RewardSource):
     """Scores each completion with ``check(completion, row)``; ``outcome`` names the kind of
     each result, and ``metrics`` reports the share of each kind in the last batch
     (``<name>/<kind>``)."""
+
+    #: 1 means solved (an answer checker): as a task's gold reward, evaluation then reports
+    #: ``eval/accuracy`` (greedy), ``eval/pass@k`` and ``eval/format_rate`` (answers read)
+    checks_correctness: ClassVar[bool] = False
 
     def check(self, completion: str, row: Fields) -> tuple[float, str]:
         """The reward of one completion given its row's fields, and the outcome's kind."""

@@ -37,15 +37,22 @@ class RejectionSamplingAlgorithm(RejectionSamplingTraits, Algorithm[PromptRecord
             reference_logprobs=False,
         )
         best = best_of_groups(rollout.scores, n)
+        if self.config.min_score is not None:  # only bests good enough to learn from
+            best = best[rollout.scores[best] >= self.config.min_score]
+        sampled = {
+            "objective/scores": rollout.scores.mean().item(),
+            "rejection_sampling/kept": len(best) / len(batch),
+        } | rollout.reward_metrics
+        if len(best) == 0:  # no prompt's best was good enough: nothing to learn this step
+            return sampled
         kept = rollout[best]
         return (
             updater.update(kept, self.loss_on)
             | {
-                "objective/scores": rollout.scores.mean().item(),
                 "objective/best_scores": kept.scores.mean().item(),
                 "rejection_sampling/completion_tokens": kept.mask.sum(-1).mean().item(),
             }
-            | rollout.reward_metrics
+            | sampled
         )
 
     def loss_on(self, kept: Rollout) -> LossAndMetrics:

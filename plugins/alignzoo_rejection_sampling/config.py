@@ -24,6 +24,10 @@ class RejectionSamplingConfig:
     rollout: SamplingConfig = field(default_factory=SamplingConfig)
     #: samples drawn per prompt; the training reward keeps the best for the fine-tuning step
     n: int = 4
+    #: keep a prompt's best only when it scores at least this (None: always keep it). With a
+    #: verifiable reward, 1 trains on correct answers only (rejection-sampling fine-tuning as
+    #: STaR and RFT do); keeping a best that is wrong teaches the wrong answer
+    min_score: float | None = None
 
     field_ranges: ClassVar[FieldRanges] = {"n": COUNT}
 

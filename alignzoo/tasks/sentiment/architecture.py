@@ -10,13 +10,7 @@ from typing import Any
 
 from alignzoo.tasks.sentiment.config import BaseModelConfig, SentimentTaskConfig
 from alignzoo.tasks.sentiment.grammar import vocabulary
-
-SPECIAL_TOKENS = {
-    "pad_token": "<pad>",
-    "bos_token": "<s>",
-    "eos_token": "</s>",
-    "unk_token": "<unk>",
-}
+from alignzoo.tasks.tiny_llama import SPECIAL_TOKENS, llama_architecture
 
 
 def token_words() -> list[str]:
@@ -26,21 +20,7 @@ def token_words() -> list[str]:
 
 def base_model_architecture(config: BaseModelConfig) -> dict[str, Any]:
     """config.json's content for the tiny Llama (a LlamaConfig takes it as keywords)."""
-    words = token_words()
-    return {
-        "model_type": "llama",
-        "vocab_size": len(words),
-        "hidden_size": config.hidden_size,
-        "intermediate_size": config.intermediate_size,
-        "num_hidden_layers": config.num_layers,
-        "num_attention_heads": config.num_heads,
-        "num_key_value_heads": config.num_heads,
-        "max_position_embeddings": config.max_positions,
-        "pad_token_id": words.index(SPECIAL_TOKENS["pad_token"]),
-        "bos_token_id": words.index(SPECIAL_TOKENS["bos_token"]),
-        "eos_token_id": words.index(SPECIAL_TOKENS["eos_token"]),
-        "tie_word_embeddings": True,
-    }
+    return llama_architecture(config, token_words())
 
 
 def task_base_model_config(config: SentimentTaskConfig) -> dict[str, Any]:

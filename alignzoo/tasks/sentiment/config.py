@@ -10,27 +10,19 @@ from typing import ClassVar
 from omegaconf import II
 
 from alignzoo.config.ranges import COUNT, POSITIVE, FieldRanges
+from alignzoo.tasks.tiny_llama import TinyLlamaConfig
 
 
 @dataclass
-class BaseModelConfig:
+class BaseModelConfig(TinyLlamaConfig):
     """Size and training budget of the tiny base model (all part of its cache key).
 
     1400 steps are what the control tags need to take hold across the opening (700 steps
     learn the reviews but ignore the tags), so an AI judge can read sentiment from them.
     """
 
-    hidden_size: int = 128
-    num_layers: int = 2
-    num_heads: int = 4
-    intermediate_size: int = 384
-    max_positions: int = 64
-    corpus_size: int = 30_000
+    #: the share of training reviews that start with their sentiment tag
     tagged_fraction: float = 0.5
-    train_steps: int = 1400
-    batch_size: int = 64
-    learning_rate: float = 5e-3
-    seed: int = 1234
 
 
 class GoldObjective(StrEnum):

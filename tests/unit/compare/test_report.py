@@ -180,3 +180,26 @@ def test_a_pipelines_stages_are_its_runs_named_by_stage_and_reward(tmp_path: Pat
     report = write_report(list(runs.values()), tmp_path / "report").read_text()
     assert "## Leader at each KL budget" in report
     assert "| 5 | ppo[gold] | **0.800 ± 0.000 (1)** | 0.400 ± 0.000 (1) |" in report
+
+
+def test_a_reasoning_tasks_accuracy_pass_at_k_and_format_rate_are_columns(tmp_path: Path) -> None:
+    for seed, (accuracy, passed) in enumerate([(0.4, 0.8), (0.6, 0.9)]):
+        run = make_run(tmp_path, str(seed), ["+rlvr=grpo", f"seed={seed}"], "grpo", [(0, 0.1, 0.0)])
+        summary = json.loads((run / "summary.json").read_text())
+        summary["final"] |= {
+            "eval/accuracy": accuracy,
+            "eval/pass@8": passed,
+            "eval/format_rate": 1.0,
+        }
+        (run / "summary.json").write_text(json.dumps(summary))
+    markdown = write_report(find_runs([tmp_path]), tmp_path / "report").read_text()
+    assert "| gold (sampled accuracy) | accuracy (greedy) | pass@8 | format rate | KL" in markdown
+    assert (
+        "| `algorithm=grpo` | 2/2 | 0.100 ± 0.000 | 0.500 ± 0.141 | 0.850 ± 0.071 | 1.000"
+        in markdown
+    )
+
+
+def test_the_reasoning_columns_stay_out_of_other_reports(sweep: Path, tmp_path: Path) -> None:
+    markdown = write_report(find_runs([sweep]), tmp_path / "report").read_text()
+    assert "accuracy (greedy)" not in markdown and "| gold reward |" in markdown

@@ -19,7 +19,7 @@ CONF = Path(__file__).parents[3] / "alignzoo" / "conf"
 #: every first-party plugin's own presets, budgets, search and experiment points
 PLUGIN_CONF = Path(__file__).parents[3] / "plugins"
 #: groups outside the defaults list (named experiments, frontier points, search entries)
-APPENDED = ("experiment", "frontier", "overoptimization", "pipeline", "tune")
+APPENDED = ("experiment", "frontier", "overoptimization", "pipeline", "rlvr", "tune")
 
 
 def _compose(*overrides: str):

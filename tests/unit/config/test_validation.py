@@ -39,7 +39,7 @@ def problems_of(cfg: DictConfig) -> str:
 CONF = Path(__file__).parents[3] / "alignzoo" / "conf"
 #: the core's configs and every first-party plugin's (presets, search, experiment points)
 SHIPPED = [*CONF.glob("*/*.yaml"), *(CONF.parents[1] / "plugins").glob("*/conf/*/*.yaml")]
-APPENDED = ("experiment", "frontier", "overoptimization", "pipeline", "tune")
+APPENDED = ("experiment", "frontier", "overoptimization", "pipeline", "rlvr", "tune")
 #: what a group member needs besides itself to be a whole run
 EXTRA = {
     ("model", "hf"): ["model.name_or_path=some/model"],

@@ -1,0 +1,1 @@
+"""The built-in reasoning task: multi-step sums with worked answers."""
