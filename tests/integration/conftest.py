@@ -26,6 +26,30 @@ TINY_TASK = [
 RunResult = tuple[dict[str, Any], list[dict[str, Any]]]
 
 
+@pytest.fixture(scope="session")
+def tiny_gpt2(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny random GPT-2 over the built-in vocabulary (64 positions), saved with its
+    tokenizer: any Hugging Face model directory, built once per session."""
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    from alignzoo.tasks.sentiment.base_model import build_tokenizer
+
+    folder = tmp_path_factory.mktemp("gpt2-tiny")
+    tokenizer = build_tokenizer()
+    config = GPT2Config(
+        vocab_size=len(tokenizer),
+        n_embd=32,
+        n_layer=1,
+        n_head=2,
+        n_positions=64,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+    )
+    GPT2LMHeadModel(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
 @pytest.fixture
 def tiny_task() -> list[str]:
     """Overrides that shrink the built-in task (a fresh list per test)."""

@@ -6,30 +6,14 @@ import json
 from pathlib import Path
 
 from hydra import compose, initialize_config_module
-from transformers import GPT2Config, GPT2LMHeadModel
 
 from alignzoo.config.prepare import prepare
 from alignzoo.pipeline import run_pipeline
 from alignzoo.runner.run import run
-from alignzoo.tasks.sentiment.base_model import build_tokenizer
 
 
-def _local_model_and_pairs(tmp_path: Path) -> list[str]:
+def _local_model_and_pairs(tmp_path: Path, model_dir: Path) -> list[str]:
     """A tiny GPT-2 directory and a JSONL of pairs; the overrides that train on them."""
-    model_dir = tmp_path / "gpt2-tiny"
-    tokenizer = build_tokenizer()
-    GPT2LMHeadModel(
-        GPT2Config(
-            vocab_size=len(tokenizer),
-            n_embd=32,
-            n_layer=1,
-            n_head=2,
-            n_positions=64,
-            bos_token_id=tokenizer.bos_token_id,
-            eos_token_id=tokenizer.eos_token_id,
-        )
-    ).save_pretrained(model_dir)
-    tokenizer.save_pretrained(model_dir)
     pairs = tmp_path / "pairs.jsonl"
     rows = [
         {
@@ -53,23 +37,24 @@ def _local_model_and_pairs(tmp_path: Path) -> list[str]:
     ]
 
 
-def test_local_gpt2_directory_with_jsonl_pairs(tmp_path: Path) -> None:
-    overrides = _local_model_and_pairs(tmp_path)
-    model_dir = tmp_path / "gpt2-tiny"
+def test_local_gpt2_directory_with_jsonl_pairs(tmp_path: Path, tiny_gpt2: Path) -> None:
+    overrides = _local_model_and_pairs(tmp_path, tiny_gpt2)
     prepare()
     with initialize_config_module("alignzoo.conf", version_base="1.3"):
         cfg = compose("config", overrides=overrides)
     summary = run(cfg, prepare(), tmp_path / "run")
 
-    assert summary["model"] == str(model_dir) and summary["data"] == "hf"
+    assert summary["model"] == str(tiny_gpt2) and summary["data"] == "hf"
     final = summary["final"]
     assert "eval/gold_reward" not in final  # a file has no known objective
     assert {"eval/kl", "eval/preference_accuracy"} <= set(final)
     assert (tmp_path / "run" / "policy" / "model.safetensors").exists()
 
 
-def test_the_rlhf_pipeline_runs_on_a_local_model_and_data_file(tmp_path: Path) -> None:
-    command_line = [*_local_model_and_pairs(tmp_path), "+pipeline=rlhf"]
+def test_the_rlhf_pipeline_runs_on_a_local_model_and_data_file(
+    tmp_path: Path, tiny_gpt2: Path
+) -> None:
+    command_line = [*_local_model_and_pairs(tmp_path, tiny_gpt2), "+pipeline=rlhf"]
     plugins = prepare()
     with initialize_config_module("alignzoo.conf", version_base="1.3"):
         cfg = compose("config", overrides=command_line)

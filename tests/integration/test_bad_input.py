@@ -13,31 +13,16 @@ from pathlib import Path
 import pytest
 from hydra import compose, initialize_config_module
 from omegaconf import OmegaConf
-from transformers import GPT2Config, GPT2LMHeadModel
 
 from alignzoo.config.prepare import prepare
-from alignzoo.tasks.sentiment.base_model import build_tokenizer
 
 ROW = {"prompt": "yesterday i read the book :", "chosen": " it was great .", "rejected": " bad ."}
 
 
-@pytest.fixture(scope="module")
-def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+@pytest.fixture
+def model_dir(tiny_gpt2: Path) -> Path:
     """A tiny GPT-2 over the built-in vocabulary, with 64 positions."""
-    folder = tmp_path_factory.mktemp("gpt2-tiny")
-    tokenizer = build_tokenizer()
-    config = GPT2Config(
-        vocab_size=len(tokenizer),
-        n_embd=32,
-        n_layer=1,
-        n_head=2,
-        n_positions=64,
-        bos_token_id=tokenizer.bos_token_id,
-        eos_token_id=tokenizer.eos_token_id,
-    )
-    GPT2LMHeadModel(config).save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
-    return folder
+    return tiny_gpt2
 
 
 def alignzoo(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

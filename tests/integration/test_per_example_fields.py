@@ -11,13 +11,11 @@ from typing import Any, ClassVar
 import pytest
 import torch
 from hydra import compose, initialize_config_module
-from transformers import GPT2Config, GPT2LMHeadModel
 
 from alignzoo.config.prepare import prepare
 from alignzoo.registry import LoadedPlugins, create_plugin_manager, hookimpl, load_plugins
 from alignzoo.rewards import RewardSource
 from alignzoo.runner.run import run
-from alignzoo.tasks.sentiment.base_model import build_tokenizer
 
 SUBJECTS = ["the movie", "the book", "the hotel", "the song", "the game", "the show"]
 OPENINGS = ["yesterday i watched", "last week we saw", "today i read", "recently we tried"]
@@ -58,21 +56,8 @@ def plugins() -> LoadedPlugins:
     return load_plugins(manager)
 
 
-def _data(tmp_path: Path) -> tuple[list[str], dict[str, tuple[int, str]]]:
+def _data(tmp_path: Path, model_dir: Path) -> tuple[list[str], dict[str, tuple[int, str]]]:
     """A tiny GPT-2 directory and 24 prompt rows with an ``id`` and an ``answer`` each."""
-    model_dir = tmp_path / "gpt2"
-    tokenizer = build_tokenizer()
-    config = GPT2Config(
-        vocab_size=len(tokenizer),
-        n_embd=32,
-        n_layer=1,
-        n_head=2,
-        n_positions=64,
-        bos_token_id=tokenizer.bos_token_id,
-        eos_token_id=tokenizer.eos_token_id,
-    )
-    GPT2LMHeadModel(config).save_pretrained(model_dir)
-    tokenizer.save_pretrained(model_dir)
     prompts = [f"{o} {s} and" for o in OPENINGS for s in SUBJECTS]
     truth = {p: (i, str(7 * i)) for i, p in enumerate(prompts)}
     rows = [{"prompt": p, "id": i, "answer": a} for p, (i, a) in truth.items()]
@@ -120,9 +105,9 @@ def _calls() -> tuple[list[list[tuple[str, int, str]]], list[list[tuple[str, int
 
 
 def test_each_sample_is_scored_with_its_own_rows_fields_in_order_and_after_resume(
-    plugins: LoadedPlugins, tmp_path: Path
+    plugins: LoadedPlugins, tmp_path: Path, tiny_gpt2: Path
 ) -> None:
-    overrides, truth = _data(tmp_path)
+    overrides, truth = _data(tmp_path, tiny_gpt2)
     _Recording.calls.clear()
     _run(plugins, tmp_path / "full", overrides)
     training, evaluation = _calls()
@@ -149,9 +134,9 @@ def test_each_sample_is_scored_with_its_own_rows_fields_in_order_and_after_resum
 
 @pytest.mark.parametrize("task", ["chain_sum", "leg_counting", "spell_backward"])
 def test_a_reasoning_gym_task_trains_end_to_end(
-    plugins: LoadedPlugins, tmp_path: Path, task: str
+    plugins: LoadedPlugins, tmp_path: Path, task: str, tiny_gpt2: Path
 ) -> None:
-    overrides, _ = _data(tmp_path)
+    overrides, _ = _data(tmp_path, tiny_gpt2)
     kept = [o for o in overrides if o.split("=")[0] in ("model", "model.name_or_path")]
     _run(
         plugins,
