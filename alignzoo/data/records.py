@@ -11,6 +11,11 @@ from typing import Any
 Fields = Mapping[str, Any]
 
 
+def with_completion_tokens(rows: list[Fields], counts: list[int]) -> list[Fields]:
+    """Each sample's fields: its row's, and ``completion_tokens``, the tokens it sampled."""
+    return [{**row, "completion_tokens": int(n)} for row, n in zip(rows, counts, strict=True)]
+
+
 @dataclass(frozen=True, slots=True)
 class PreferencePair:
     """A prompt with a preferred (``chosen``) and a dispreferred (``rejected``) completion.

@@ -25,7 +25,7 @@ from accelerate.utils import gather_object
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from alignzoo.config.schema import EvalConfig, SamplingConfig
-from alignzoo.data.records import Fields, PreferencePair
+from alignzoo.data.records import Fields, PreferencePair, with_completion_tokens
 from alignzoo.models.generation import completions_ended, prompt_budget, sample_completions
 from alignzoo.models.logprobs import sequence_logprobs
 from alignzoo.models.reference import ReferenceModel
@@ -233,9 +233,7 @@ class HeldoutEvaluator:
     def _scored(self, reward: RewardSource, texts: list[str], tokens: torch.Tensor) -> torch.Tensor:
         """``reward``'s scores of one completion per held-out prompt, with the prompt's fields
         and each completion's token count."""
-        fields = [
-            {**row, "completion_tokens": int(n)} for row, n in zip(self.fields, tokens, strict=True)
-        ]
+        fields = with_completion_tokens(self.fields, tokens.round().long().tolist())
         return reward.score_examples(self.prompts, texts, fields)
 
     def _reward_metrics(

@@ -13,7 +13,7 @@ import torch
 
 from alignzoo.algorithms import AlgorithmContext
 from alignzoo.config.schema import SamplingConfig
-from alignzoo.data.records import Fields, PromptRecord
+from alignzoo.data.records import Fields, PromptRecord, with_completion_tokens
 from alignzoo.models.generation import completions_ended, prompt_budget, sample_completions
 from alignzoo.models.logprobs import token_logprobs
 from alignzoo.rollout.record import Rollout
@@ -96,5 +96,4 @@ def collect_rollout(
 def sample_fields(rows: Sequence[Fields], completion_mask: torch.Tensor) -> list[Fields]:
     """Each sample's fields: its row's, and ``completion_tokens`` from the sampled-token mask
     (``[N, T]`` or ``[N, T-1]``; one row per sample)."""
-    counts = completion_mask.sum(-1).round().long().tolist()
-    return [{**row, "completion_tokens": count} for row, count in zip(rows, counts, strict=True)]
+    return with_completion_tokens(list(rows), completion_mask.sum(-1).round().long().tolist())
