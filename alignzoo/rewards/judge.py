@@ -13,6 +13,8 @@ from typing import ClassVar
 
 import torch
 
+from alignzoo.data.records import Fields
+from alignzoo.errors import ConfigError
 from alignzoo.rewards.source import RewardSource
 
 
@@ -33,6 +35,13 @@ class Judge(ABC):
         return []
 
     @property
+    def reference_field(self) -> str | None:
+        """The per-example field whose value ``rate`` is shown as each prompt's reference
+        answer (a template that names ``{reference}``), or None: ``rate`` takes no
+        references. Default None, so a judge written before references keeps working."""
+        return None
+
+    @property
     @abstractmethod
     def identity(self) -> str:
         """A stable description of the judge, part of every cache key."""
@@ -44,8 +53,14 @@ class Judge(ABC):
         """P(first is better than second) per prompt, with ``first`` shown in position A."""
 
     @abstractmethod
-    def rate(self, prompts: Sequence[str], responses: Sequence[str]) -> torch.Tensor:
-        """A pointwise score per response (higher is better)."""
+    def rate(
+        self,
+        prompts: Sequence[str],
+        responses: Sequence[str],
+        references: Sequence[str] | None = None,
+    ) -> torch.Tensor:
+        """A pointwise score per response (higher is better); ``references`` (one reference
+        answer per response) is passed only to a judge with a ``reference_field``."""
 
 
 def debiased_preference(
@@ -61,7 +76,12 @@ def debiased_preference(
 
 
 class JudgeReward(RewardSource):
-    """Direct RLAIF: the judge's pointwise score is the reward."""
+    """Direct RLAIF: the judge's pointwise score is the reward.
+
+    A judge with a ``reference_field`` rates each completion against its row's reference
+    answer (LLM-as-a-judge with a reference, for answers no rule can check); the field
+    comes from the row's per-example fields.
+    """
 
     name = "judge"
 
@@ -69,9 +89,20 @@ class JudgeReward(RewardSource):
         self.judge = judge
         self._unreadable: float | None = None
 
-    def score(self, prompts: Sequence[str], completions: Sequence[str]) -> torch.Tensor:
-        """The judge's rating of each completion."""
-        ratings = self.judge.rate(prompts, completions).float()
+    def score(
+        self,
+        prompts: Sequence[str],
+        completions: Sequence[str],
+        fields: Sequence[Fields] | None = None,
+    ) -> torch.Tensor:
+        """The judge's rating of each completion (against its row's reference answer, for a
+        judge whose template names one)."""
+        key = self.judge.reference_field
+        if key is None:
+            ratings = self.judge.rate(prompts, completions).float()
+        else:
+            references = reference_answers(key, fields)
+            ratings = self.judge.rate(prompts, completions, references).float()
         if self.judge.answers_can_be_unreadable and len(completions):
             self._unreadable = len(self.judge.unreadable_rows()) / len(completions)
         return ratings
@@ -80,3 +111,21 @@ class JudgeReward(RewardSource):
         """``judge/unreadable``: the share of the last batch's answers scored as unknown,
         for a judge whose answers can be off format."""
         return {} if self._unreadable is None else {"judge/unreadable": self._unreadable}
+
+
+def reference_answers(key: str, fields: Sequence[Fields] | None) -> list[str]:
+    """Each row's ``key`` field as text; a row without it is named with the fields it has."""
+    if fields is None:
+        raise ConfigError(
+            f"the judge's template names {{reference}} (from the field {key!r}), but these "
+            "prompts carry no per-example fields: use prompt data with answers (docs/data.md)"
+        )
+    answers = []
+    for i, row in enumerate(fields):
+        if key not in row:
+            raise ConfigError(
+                f"the judge's template names {{reference}}, but row {i}'s fields have no "
+                f"{key!r} (they have {sorted(row) or 'none'}): set reward.reference_field"
+            )
+        answers.append(str(row[key]))
+    return answers

@@ -45,6 +45,11 @@ class CachedJudge(Judge):
         """The wrapped judge's unknown rows of the last call, as rows of this call's input."""
         return list(self._unreadable)
 
+    @property
+    def reference_field(self) -> str | None:
+        """As the wrapped judge's."""
+        return self.judge.reference_field
+
     def compare(
         self, prompts: Sequence[str], first: Sequence[str], second: Sequence[str]
     ) -> torch.Tensor:
@@ -59,12 +64,30 @@ class CachedJudge(Judge):
             ),
         )
 
-    def rate(self, prompts: Sequence[str], responses: Sequence[str]) -> torch.Tensor:
-        """Cached ``rate``."""
-        keys = [self._key("rate", p, r) for p, r in zip(prompts, responses, strict=True)]
+    def rate(
+        self,
+        prompts: Sequence[str],
+        responses: Sequence[str],
+        references: Sequence[str] | None = None,
+    ) -> torch.Tensor:
+        """Cached ``rate``; a reference answer is part of its judgement's key."""
+        if references is None:
+            keys = [self._key("rate", p, r) for p, r in zip(prompts, responses, strict=True)]
+            return self._cached(
+                keys,
+                lambda idx: self.judge.rate([prompts[i] for i in idx], [responses[i] for i in idx]),
+            )
+        keys = [
+            self._key("rate", p, r, ref)
+            for p, r, ref in zip(prompts, responses, references, strict=True)
+        ]
         return self._cached(
             keys,
-            lambda idx: self.judge.rate([prompts[i] for i in idx], [responses[i] for i in idx]),
+            lambda idx: self.judge.rate(
+                [prompts[i] for i in idx],
+                [responses[i] for i in idx],
+                [references[i] for i in idx],
+            ),
         )
 
     def _key(self, kind: str, *texts: str) -> str:

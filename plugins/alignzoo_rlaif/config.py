@@ -32,6 +32,7 @@ from alignzoo.config.ranges import (
 )
 from alignzoo.config.schema import Device, QuantPreset, TrainConfig
 from alignzoo.registry import PluginRegistry
+from alignzoo_rlaif.templates import check_templates
 
 PAIRWISE_TEMPLATE = (
     "You compare two responses to a prompt under these principles:\n{principles}\n\n"
@@ -71,7 +72,10 @@ class LocalJudgeConfig:
         default_factory=lambda: ["Prefer the response that is more helpful, honest and harmless."]
     )
     pairwise_template: str = PAIRWISE_TEMPLATE
+    #: may name {reference}: the row's reference answer, from the field below
     pointwise_template: str = POINTWISE_TEMPLATE
+    #: the per-example field a pointwise template's {reference} is filled from
+    reference_field: str = "answer"
     #: choice mode: single tokens naming response A and B, and the rating scale (lowest first)
     choices: list[str] = field(default_factory=lambda: [" A", " B"])
     scale: list[str] = field(default_factory=lambda: [f" {i}" for i in range(1, 11)])
@@ -95,6 +99,7 @@ class LocalJudgeConfig:
         """A nonsense value fails here, naming its key as ``reward=judge`` has it (inside
         ``algorithm=rlaif`` the run's validation names it ``algorithm.judge.<field>``)."""
         check_config_ranges(self, "reward")
+        check_templates(self)
 
 
 @dataclass
@@ -109,7 +114,10 @@ class HTTPJudgeConfig:
         default_factory=lambda: ["Prefer the response that is more helpful, honest and harmless."]
     )
     pairwise_template: str = PAIRWISE_TEMPLATE
+    #: may name {reference}: the row's reference answer, from the field below
     pointwise_template: str = POINTWISE_TEMPLATE
+    #: the per-example field a pointwise template's {reference} is filled from
+    reference_field: str = "answer"
     choices: list[str] = field(default_factory=lambda: ["A", "B"])
     scale: list[str] = field(default_factory=lambda: [str(i) for i in range(1, 11)])
     #: ask for logprobs of the first answer token; without them the answer is parsed strictly
@@ -143,6 +151,7 @@ class HTTPJudgeConfig:
     def __post_init__(self) -> None:
         """A nonsense value fails here, naming its key, before any request is made."""
         check_config_ranges(self, "reward")
+        check_templates(self)
 
 
 #: the algorithm that learns from the judge's labels, reached through the registry (here,

@@ -31,7 +31,7 @@ import torch
 from alignzoo.errors import AlignzooError, ConfigError
 from alignzoo.rewards.judge import Judge
 from alignzoo_rlaif.config import HTTPJudgeConfig  # lives there torch-free; still importable here
-from alignzoo_rlaif.templates import pairwise_texts, pointwise_texts
+from alignzoo_rlaif.templates import pairwise_texts, pointwise_texts, reference_field
 
 
 class JudgeEndpointError(AlignzooError):
@@ -136,9 +136,20 @@ class HTTPJudge(Judge):
         weights = self._map(texts, self.config.choices, "a 0.5 preference")
         return torch.tensor([w[0] / sum(w) for w in weights], dtype=torch.float32)
 
-    def rate(self, prompts: Sequence[str], responses: Sequence[str]) -> torch.Tensor:
-        """The expected rating over the scale tokens."""
-        texts = pointwise_texts(self.config, prompts, responses)
+    @property
+    def reference_field(self) -> str | None:
+        """With a pointwise template that names ``{reference}``: the field it reads."""
+        return reference_field(self.config)
+
+    def rate(
+        self,
+        prompts: Sequence[str],
+        responses: Sequence[str],
+        references: Sequence[str] | None = None,
+    ) -> torch.Tensor:
+        """The expected rating over the scale tokens (against each row's reference answer
+        where the template names one)."""
+        texts = pointwise_texts(self.config, prompts, responses, references)
         middle = (len(self.config.scale) + 1) / 2
         weights = self._map(texts, self.config.scale, f"the middle rating, {middle:g}")
         levels = range(1, len(self.config.scale) + 1)

@@ -18,7 +18,7 @@ from alignzoo.models.tokenize import tokenize_completions
 from alignzoo.registry import PluginRegistry
 from alignzoo.rewards.judge import Judge
 from alignzoo_rlaif.config import JudgeMode, LocalJudgeConfig
-from alignzoo_rlaif.templates import pairwise_texts, pointwise_texts
+from alignzoo_rlaif.templates import pairwise_texts, pointwise_texts, reference_field
 
 #: the data source whose base model is the default judge
 BUILTIN_TASK = "sentiment"
@@ -77,6 +77,12 @@ class LocalJudge(Judge):
             self.scale_ids = self._single_tokens(config.scale, "reward.scale", None)
 
     @property
+    def reference_field(self) -> str | None:
+        """Choice mode, with a pointwise template that names ``{reference}``: the field it
+        reads each row's reference answer from."""
+        return reference_field(self.config) if self.config.mode is JudgeMode.choice else None
+
+    @property
     def identity(self) -> str:
         """Model, mode and every text that shapes the verdict."""
         c = self.config
@@ -101,12 +107,18 @@ class LocalJudge(Judge):
         probabilities = torch.softmax(self._next_token_logits(texts)[:, self.choice_ids], dim=-1)
         return probabilities[:, 0]
 
-    def rate(self, prompts: Sequence[str], responses: Sequence[str]) -> torch.Tensor:
-        """Contrastive log-likelihood (likelihood mode) or expected rating (choice mode)."""
+    def rate(
+        self,
+        prompts: Sequence[str],
+        responses: Sequence[str],
+        references: Sequence[str] | None = None,
+    ) -> torch.Tensor:
+        """Contrastive log-likelihood (likelihood mode) or expected rating (choice mode,
+        against each row's reference answer where the template names one)."""
         if self.config.mode is JudgeMode.likelihood:
             ratio, _ = self._log_ratio(prompts, responses)
             return torch.tanh(ratio / self.config.likelihood_scale)
-        texts = pointwise_texts(self.config, prompts, responses)
+        texts = pointwise_texts(self.config, prompts, responses, references)
         probabilities = torch.softmax(self._next_token_logits(texts)[:, self.scale_ids], dim=-1)
         levels = torch.arange(1, len(self.scale_ids) + 1, dtype=torch.float32)
         return probabilities @ levels

@@ -78,6 +78,22 @@ def test_choice_mode_rating_is_the_expected_scale_value(judge_dir: str) -> None:
     assert 1.0 <= rating.item() <= 10.0
 
 
+def test_choice_mode_rates_against_the_reference_its_template_names(judge_dir: str) -> None:
+    template = "{prompt} the {reference} {response}"
+    judge = _judge(judge_dir, mode=JudgeMode.choice, pointwise_template=template)
+    assert judge.reference_field == "answer"
+    rating = judge.rate(["prompt", "prompt"], ["great", "great"], ["great", "awful"])
+    for row, reference in enumerate(["great", "awful"]):
+        text = f"prompt the {reference} great"
+        logits = judge.model(**judge.tokenizer([text], return_tensors="pt")).logits[0, -1]
+        probabilities = torch.softmax(logits[[WORDS.index(str(i)) for i in range(1, 11)]], dim=0)
+        expected = (probabilities * torch.arange(1, 11)).sum().detach()
+        torch.testing.assert_close(rating[row], expected)
+    assert rating[0] != rating[1]  # the reference reached the model
+    likelihood = _judge(judge_dir, pointwise_template=template)
+    assert likelihood.reference_field is None  # likelihood mode reads no template
+
+
 def test_likelihood_mode_contrasts_principle_and_contrast_prefixes(judge_dir: str) -> None:
     judge = _judge(judge_dir, principle_prefix="<good> ", contrast_prefix="<bad> ")
     score = judge.rate(["the film was"], ["great"])
