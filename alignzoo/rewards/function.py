@@ -35,9 +35,11 @@ def score_each(
 class FunctionReward(RewardSource):
     """Scores each pair with ``function(prompt, completion, **row fields, **config options)``."""
 
-    def __init__(self, name: str, function: RewardFunction, config: Any) -> None:
+    def __init__(self, name: str, function: RewardFunction, config: Any | None) -> None:
+        """``config``: the dataclass of the function's options (None: it has none)."""
         self.name, self.function = name, function
-        self.options = {f.name: getattr(config, f.name) for f in dataclasses.fields(config)}
+        options = dataclasses.fields(config) if config is not None else ()
+        self.options = {f.name: getattr(config, f.name) for f in options}
         self.row_fields, self.takes_every_field = row_parameters(function, self.options)
 
     def score(

@@ -56,7 +56,10 @@ def row_parameters(function: RewardFunction, options: Iterable[str]) -> tuple[li
     """The per-example fields ``function`` names (its parameters after the first two without
     a default that are not config ``options``), and whether it takes every other field
     (``**kwargs``)."""
-    parameters = list(inspect.signature(function).parameters.values())[2:]
+    try:
+        parameters = list(inspect.signature(function).parameters.values())[2:]
+    except (TypeError, ValueError):  # a builtin without a signature: it takes no fields
+        return [], False
     taken = set(options)
     named = [
         p.name

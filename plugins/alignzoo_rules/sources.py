@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import torch
 
 from alignzoo.errors import ConfigError
-from alignzoo.rewards.function import score_each
+from alignzoo.rewards.function import FunctionReward, score_each
 from alignzoo.rewards.source import RewardSource
 from alignzoo_rules import functions
 from alignzoo_rules.config import (
@@ -93,15 +93,13 @@ class JsonFormatReward(RuleReward):
         return functions.json_format_reward(completion, self.config.required_keys)
 
 
-class PythonFunctionReward(RuleReward):
-    """Your ``fn(prompt, completion) -> float``, resolved once at build time."""
+class PythonFunctionReward(FunctionReward):
+    """Your ``fn(prompt, completion) -> float``, resolved once at build time; like a
+    registered reward function it receives the prompt's row fields its parameters without
+    a default name (or all of them through ``**kwargs``), e.g. ``answer``."""
 
     name = "python"
-    config: PythonFunctionConfig
 
     def __init__(self, config: PythonFunctionConfig) -> None:
-        super().__init__(config)
-        self.function = functions.load_user_function(config.function)
-
-    def rule(self, prompt: str, completion: str) -> float:
-        return self.function(prompt, completion)
+        super().__init__(self.name, functions.load_user_function(config.function), None)
+        self.config = config

@@ -1,9 +1,13 @@
 """A field set on a prompt's row reaches the reward with every sample of that row, in order:
-in training (across micro-batches), in evaluation, and after a resume."""
+in training (across micro-batches), in evaluation, after a resume and in every job of a
+sweep."""
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -16,6 +20,8 @@ from alignzoo.config.prepare import prepare
 from alignzoo.registry import LoadedPlugins, create_plugin_manager, hookimpl, load_plugins
 from alignzoo.rewards import RewardSource
 from alignzoo.runner.run import run
+from alignzoo_grpo.config import GRPOConfig
+from alignzoo_rloo.config import RLOOConfig
 
 SUBJECTS = ["the movie", "the book", "the hotel", "the song", "the game", "the show"]
 OPENINGS = ["yesterday i watched", "last week we saw", "today i read", "recently we tried"]
@@ -165,3 +171,59 @@ def test_a_reasoning_gym_task_trains_end_to_end(
     trained = [row for row in rows if "rewards/reasoning_gym" in row or "loss" in row]
     assert len(evaluated) == 2 and trained
     assert all(0.0 <= row["eval/gold_reward"] <= 1.0 for row in evaluated)
+
+
+RECORDER = '''
+import json, os
+
+
+def record(prompt: str, completion: str, id: int, answer: str) -> float:
+    """Writes each sample's row fields, then scores the completion's length."""
+    with open(os.environ["FIELDS_LOG"], "a") as log:
+        log.write(json.dumps([prompt, id, answer]) + "\\n")
+    return float(len(completion) % 3)
+'''
+
+
+def test_fields_reach_a_function_reward_in_every_job_of_a_sweep(
+    tmp_path: Path, tiny_gpt2: Path
+) -> None:
+    """``alignzoo -m`` (Hydra's sweeper, two algorithms by two seeds, in one process): every
+    job's every sample carries its own row's fields into a plain function reward, given as
+    keyword arguments; the sweep ends in its report."""
+    overrides, truth = _data(tmp_path, tiny_gpt2)
+    (tmp_path / "recorder.py").write_text(RECORDER)
+    log = tmp_path / "fields.jsonl"
+    swept = [o for o in overrides if not o.startswith(("algorithm", "reward", "train.checkpoint"))]
+    env = {**os.environ, "PYTHONPATH": str(tmp_path), "FIELDS_LOG": str(log)}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "alignzoo",
+            "-m",
+            *swept,
+            "algorithm=grpo,rloo",
+            "seed=0,1",
+            "reward=python",
+            "reward.function=recorder:record",
+            "train.steps=2",
+            "eval.every=2",
+            f"hydra.sweep.dir={tmp_path / 'sweep'}",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    rows = [json.loads(line) for line in log.read_text().splitlines()]
+    assert all(truth[prompt] == (i, answer) for prompt, i, answer in rows)
+    samples = GRPOConfig().num_generations
+    assert samples == RLOOConfig().num_generations  # both at their default group size
+    per_job_training = 2 * BATCH * samples  # 2 steps of 4 prompts
+    per_job_evaluation = 2 * EVAL_PROMPTS  # at steps 0 and 2
+    assert len(rows) == 4 * (per_job_training + per_job_evaluation)
+    report = (tmp_path / "sweep" / "report.md").read_text()
+    assert "grpo" in report and "rloo" in report

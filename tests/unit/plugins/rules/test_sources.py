@@ -83,6 +83,27 @@ def test_python_function_reward_gets_prompt_and_completion(
         PythonFunctionReward(PythonFunctionConfig(function="my_source_rules:nope"))
 
 
+def test_python_function_reward_gets_the_rows_fields_it_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "my_field_rules.py").write_text(
+        "def right(prompt, completion, answer, bonus=0.0):\n"
+        "    return float(completion.strip() == str(answer)) + bonus\n"
+        "def seen(prompt, completion, **fields):\n"
+        "    return float(len(fields))\n"
+    )
+    monkeypatch.syspath_prepend(tmp_path)
+    right = PythonFunctionReward(PythonFunctionConfig(function="my_field_rules:right"))
+    rows = [{"answer": 4, "id": 0}, {"answer": 9, "id": 1}]
+    assert right.score_examples(["2+2", "3*3"], [" 4", "8"], rows).tolist() == [1.0, 0.0]
+    with pytest.raises(
+        ConfigError, match=r"field 'answer', but the prompt's row has only \['id'\]"
+    ):
+        right.score_examples(["p"], ["4"], [{"id": 0}])
+    every = PythonFunctionReward(PythonFunctionConfig(function="my_field_rules:seen"))
+    assert every.score_examples(["p", "q"], ["a", "b"], rows).tolist() == [2.0, 2.0]
+
+
 def test_empty_batch_and_mismatched_lengths() -> None:
     source = LengthReward(LengthConfig())
     empty = source.score([], [])
