@@ -31,6 +31,7 @@ from alignzoo.config.schema import EvalConfig
 from alignzoo.data.records import Fields, LabelledCompletion, PreferencePair, PromptRecord
 from alignzoo.errors import ConfigError
 from alignzoo.models.reference import ReferenceModel
+from alignzoo.models.sampler import PolicySampler, Sampler
 from alignzoo.rewards.source import RewardSource
 
 if TYPE_CHECKING:
@@ -136,10 +137,16 @@ class AlgorithmContext:
     #: the plugins this run loaded (plugin API 1.4): the one way to another plugin's
     #: component, e.g. the algorithm whose step this one takes (``required_algorithm``)
     registry: PluginRegistry | None = None
+    #: the sampling engine (``rollout.engine``; plugin API 1.5): sample through it, never
+    #: with ``generate`` on the policy, so that ``rollout.engine=vllm`` reaches every
+    #: algorithm; default: ``generate`` on ``bare_policy``
+    sampler: Sampler = None  # type: ignore[assignment]  # set in __post_init__
 
     def __post_init__(self) -> None:
         if self.bare_policy is None:
             self.bare_policy = self.policy
+        if self.sampler is None:
+            self.sampler = PolicySampler(lambda: self.bare_policy, self.tokenizer)
 
     def reference_model(self) -> ReferenceModel:
         """``reference``, for an algorithm that needs one (there unless it said it does not)."""

@@ -44,6 +44,27 @@ class MemoryTraits:
     extra_trainable: int = 0
 
 
+def sampled_batch_memory(
+    samples: int,
+    train: TrainConfig,
+    max_new_tokens: int,
+    *,
+    scored_without_grad: bool = True,
+    update_rows: int | None = None,
+) -> MemoryTraits:
+    """The step of a critic-free policy-gradient method (GRPO, RLOO, REINFORCE++): all
+    ``samples`` completions of the batch sampled at once, scored in one forward without
+    gradients when ``scored_without_grad`` (old or reference log-probs), then updated in
+    micro-batches of at most ``update_rows`` (default: every sample)."""
+    rows = update_rows or samples
+    return MemoryTraits(
+        train_rows=min(train.micro_batch_size or rows, rows),
+        no_grad_rows=samples if scored_without_grad else 0,
+        rollout_rows=samples,
+        rollout_new_tokens=max_new_tokens,
+    )
+
+
 class AlgorithmTraits:
     """The class-level facts of an algorithm; :class:`~alignzoo.algorithms.Algorithm` derives
     from this, so an algorithm that overrides nothing here has the defaults."""

@@ -21,11 +21,12 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from alignzoo.compare.leaders import KL_BUDGETS, BudgetRanking, rank_at_budgets
-from alignzoo.compare.report import column_stat, stat_cell, write_report
+from alignzoo.compare.report import REASONING_COLUMNS, column_stat, stat_cell, write_report
 from alignzoo.compare.runs import SUMMARY, RunRecord, find_runs
 from alignzoo.compare.tuning import TUNED, setting_words
 
@@ -35,10 +36,34 @@ GOLDS = ("sentiment", "sentiment_fluency")
 #: reference's gold
 FIGURES = ("eval/gold_reward", "eval/kl", "wall_time_s", "tokens_per_s")
 REFERENCE = "eval/reference_gold_reward"
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A search (``+experiment=<name>``) and the gold objectives it is run for."""
+
+    description: str
+    #: ``data.gold`` values, one search each; empty: the task's own gold, searched once
+    golds: tuple[str, ...] = GOLDS
+    #: the config group whose ``glob(*)`` the search sweeps (``--algorithms`` narrows it)
+    group: str = "tune"
+
+
 PRESETS = {
-    "tune": "9 trials per algorithm (learning rate x0.3, x1, x3 by three strengths), 300 steps",
-    "tune_quick": "4 trials per algorithm (learning rate x1, x3 by the lowest and highest "
-    "strength), 150 steps",
+    "tune": Preset(
+        "9 trials per algorithm (learning rate x0.3, x1, x3 by three strengths), 300 steps"
+    ),
+    "tune_quick": Preset(
+        "4 trials per algorithm (learning rate x1, x3 by the lowest and highest strength), "
+        "150 steps"
+    ),
+    "rlvr_tune": Preset(
+        "the online family on the built-in reasoning task (data=arithmetic, the exact check "
+        "as gold): 3 trials per algorithm (learning rate x1, x3, x10), 400 steps of 128 "
+        "completions, no KL cap on the score",
+        golds=(),
+        group="rlvr",
+    ),
 }
 
 
@@ -46,10 +71,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Search, rerun the choices, write the page."""
     parser = argparse.ArgumentParser(prog="alignzoo-leaderboard", description=__doc__)
     parser.add_argument("--preset", choices=sorted(PRESETS), default="tune")
-    parser.add_argument("--golds", default=",".join(GOLDS), help="data.gold values")
+    parser.add_argument(
+        "--golds", help="data.gold values (default: the preset's; sentiment ones for tune)"
+    )
     parser.add_argument("--seeds", type=int, default=3, help="seeds each choice is rerun with")
     parser.add_argument(
-        "--algorithms", help="only these (comma-separated; default: every conf/tune/<name>.yaml)"
+        "--algorithms",
+        help="only these (comma-separated; default: every conf/tune/<name>.yaml, or "
+        "conf/rlvr/ for rlvr_tune)",
     )
     parser.add_argument("--work", type=Path, default=Path("outputs/leaderboard"))
     parser.add_argument("--out", type=Path, default=Path("docs/results.md"))
@@ -57,9 +86,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     started = time.perf_counter()
     sections = []
-    for gold in args.golds.split(","):
-        folder = args.work / args.preset / gold
-        overrides = [*([f"+tune={args.algorithms}"] if args.algorithms else []), *args.overrides]
+    golds = args.golds.split(",") if args.golds else list(PRESETS[args.preset].golds)
+    for gold in golds or [None]:
+        folder = args.work / args.preset / (gold or "task")
+        group = PRESETS[args.preset].group
+        chosen = [f"+{group}={args.algorithms}"] if args.algorithms else []
+        overrides = [*chosen, *args.overrides]
         search = run_search(args.preset, gold, overrides, folder / "search")
         finals = rerun_choices(search, args.seeds, folder / "final")
         runs = find_runs([folder / "final"]) if finals else []
@@ -73,11 +105,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(f"leaderboard -> {args.out}")
 
 
-def run_search(preset: str, gold: str, overrides: list[str], sweep_dir: Path) -> dict[str, Any]:
-    """The search's ``tuned.json`` (running the sweep unless it has finished already)."""
+def run_search(
+    preset: str, gold: str | None, overrides: list[str], sweep_dir: Path
+) -> dict[str, Any]:
+    """The search's ``tuned.json`` (running the sweep unless it has finished already);
+    ``gold`` None: the task's own."""
     tuned = sweep_dir / TUNED
     if not tuned.is_file():
-        argv = ["-m", f"+experiment={preset}", f"data.gold={gold}", *overrides]
+        golds = [f"data.gold={gold}"] if gold else []
+        argv = ["-m", f"+experiment={preset}", *golds, *overrides]
         _alignzoo([*argv, f"hydra.sweep.dir={sweep_dir}"])
     if not tuned.is_file():
         sys.exit(f"alignzoo-leaderboard: the search in {sweep_dir} chose nothing (its report.md)")
@@ -98,21 +134,28 @@ def rerun_choices(search: dict[str, Any], seeds: int, out_dir: Path) -> list[Pat
     return folders
 
 
-def gold_section(gold: str, search: dict[str, Any], runs: list[RunRecord], folder: Path) -> str:
-    """One gold's leaderboard: a row per method, then the leader at each KL budget."""
+def gold_section(
+    gold: str | None, search: dict[str, Any], runs: list[RunRecord], folder: Path
+) -> str:
+    """One gold's leaderboard: a row per method, then the leader at each KL budget; where the
+    gold checks answers, greedy accuracy and pass@k lead the final figures."""
     rankings = rank_at_budgets(runs)
     by_budget = {r.budget: {s.method: s for s in r.scores} for r in rankings}
     methods = search["methods"]
     order = sorted(methods, key=lambda m: _sort_key(by_budget.get(KL_BUDGETS[1], {}).get(m)))
+    reasoning = [(key, title) for key, title in REASONING_COLUMNS if column_stat(runs, key)]
+    figures = (*(key for key, _ in reasoning), *FIGURES)
+    headers = [f"final {title}" for _, title in reasoning]
     lines = [
-        f"## Gold: `{gold}`",
+        f"## Gold: `{gold}`" if gold else "## Gold: the task's own check",
         "",
         f"Search and reruns: `{folder}` (each with its report.md).",
         "",
         "| algorithm | chosen setting | validation score | sensitivity | "
         + " | ".join(f"gold at KL <= {b:g}" for b in KL_BUDGETS)
+        + "".join(f" | {h}" for h in headers)
         + " | final gold | final KL | wall time (s) | tokens/s |",
-        "|---|---|---|---|" + "---|" * len(KL_BUDGETS) + "---|---|---|---|",
+        "|---|---|---|---|" + "---|" * (len(KL_BUDGETS) + len(headers)) + "---|---|---|---|",
     ]
     for method in order:
         found = methods[method]
@@ -125,7 +168,7 @@ def gold_section(gold: str, search: dict[str, Any], runs: list[RunRecord], folde
             _number(found["score"]),
             f"{spread['std']:.3f} ({spread['low']:.3f} - {spread['high']:.3f})" if spread else "-",
             *(_budget_cell(by_budget.get(b, {}).get(method)) for b in KL_BUDGETS),
-            *(stat_cell(column_stat(mine, key), key) for key in FIGURES),
+            *(stat_cell(column_stat(mine, key), key) for key in figures),
         ]
         lines.append("| " + " | ".join(cells) + " |")
     reference = stat_cell(column_stat(runs, REFERENCE), REFERENCE)
@@ -140,6 +183,7 @@ def results_page(
 ) -> str:
     """The whole page: how it was made and how long it took, then one section per gold."""
     cores = os.cpu_count()
+    preset = PRESETS[args.preset].description
     head = [
         "# Results: every algorithm, tuned on an equal budget",
         "",
@@ -150,7 +194,7 @@ def results_page(
         "```",
         "",
         f"It took {seconds / 60:.0f} min on {cores} CPU cores ({platform.machine()}, "
-        f"{time.strftime('%Y-%m-%d')}). Preset `{args.preset}`: {PRESETS[args.preset]}; "
+        f"{time.strftime('%Y-%m-%d')}). Preset `{args.preset}`: {preset}; "
         f"each algorithm's chosen setting then rerun with {args.seeds} seeds on the held-out "
         "prompts. How the search is scored and what each column means: docs/tuning.md.",
         "",

@@ -11,6 +11,7 @@ stand under other settings too.
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -130,7 +131,7 @@ def tuning_markdown(methods: list[TunedMethod]) -> list[str]:
     lines = [
         "## Tuning (equal budget)",
         "",
-        f"Each trial's score: its best validation gold at sequence KL <= {budget:g}, mean over "
+        f"Each trial's score: its best validation gold {_within(budget)}, mean over "
         "its seeds. Sensitivity: the score's standard deviation (lowest - highest) over the "
         "method's trials. Rerun a choice on the held-out prompts with its command and "
         "`seed=0,1,2` (`alignzoo-leaderboard` does).",
@@ -160,7 +161,7 @@ def tuned_json(methods: list[TunedMethod]) -> dict[str, Any]:
         "methods": {
             tuned.method: {
                 "algorithm": tuned.algorithm,
-                "kl_budget": tuned.kl_budget,
+                "kl_budget": None if math.isinf(tuned.kl_budget) else tuned.kl_budget,
                 "chosen": tuned.chosen.settings if tuned.chosen else None,
                 "score": tuned.chosen.score if tuned.chosen else None,
                 "sensitivity": dict(zip(("std", "low", "high"), tuned.spread or (), strict=False)),
@@ -187,9 +188,17 @@ def _mean_score(runs: list[RunRecord], budget: float) -> float | None:
 
 
 def _kl_budget(run: RunRecord) -> float:
-    budget = config_value(_config(run), "tuning.kl_budget")
-    return 5.0 if budget is None else float(budget)
+    """The trial's cap: its ``tuning.kl_budget``, infinite where set to null, 5 nats in a
+    config from before the setting."""
+    tuning = config_value(_config(run), "tuning") or {}
+    if "kl_budget" not in tuning:
+        return 5.0
+    return math.inf if tuning["kl_budget"] is None else float(tuning["kl_budget"])
 
 
 def _config(run: RunRecord) -> dict[str, Any]:
     return (run.summary or {}).get("config") or run.config
+
+
+def _within(budget: float) -> str:
+    return "at any KL (no cap)" if math.isinf(budget) else f"at sequence KL <= {budget:g}"

@@ -178,6 +178,58 @@ class SamplingConfig:
     }
 
 
+class RolloutEngine(StrEnum):
+    """What samples completions: transformers' ``generate`` on the policy itself (``hf``),
+    or a vLLM engine holding a copy of its weights, synced before every rollout (``vllm``)."""
+
+    hf = "hf"
+    vllm = "vllm"
+
+
+@dataclass
+class VLLMEngineConfig:
+    """``rollout.engine=vllm``: vLLM in the training process (colocated), as TRL's
+    ``vllm_mode=colocate``."""
+
+    #: on a GPU, the share of its memory vLLM takes for weights and KV cache (TRL lowered
+    #: its default to 0.3 after out-of-memory reports)
+    gpu_memory_utilization: float = 0.3
+    #: on CPU, the GiB of KV cache vLLM reserves (its own default takes most of the machine)
+    cpu_kv_cache_gib: int = 1
+    #: on a GPU, put the engine to sleep between rollouts so training gets its memory back
+    sleep: bool = True
+    #: skip CUDA graphs and compilation: a faster start, slightly slower sampling
+    enforce_eager: bool = True
+
+    field_ranges: ClassVar[FieldRanges] = {
+        "gpu_memory_utilization": between(0, 1, low_open=True),
+        "cpu_kv_cache_gib": COUNT,
+    }
+
+
+@dataclass
+class RolloutConfig:
+    """Where every sampling algorithm and evaluation get their completions from."""
+
+    engine: RolloutEngine = RolloutEngine.hf
+    vllm: VLLMEngineConfig = field(default_factory=VLLMEngineConfig)
+    #: truncated importance sampling (Yao et al. 2025): each token's policy-gradient term is
+    #: weighted by min(pi_trainer / pi_engine, importance_cap), correcting for the engine
+    #: sampling from slightly different probabilities than the trainer computes; None: on
+    #: with vllm, off with hf (the same model: the weights would all be 1)
+    importance_correction: bool | None = None
+    importance_cap: float = 2.0
+
+    field_ranges: ClassVar[FieldRanges] = {"importance_cap": at_least(1)}
+
+    @property
+    def corrects_importance(self) -> bool:
+        """Whether rollouts carry truncated importance weights."""
+        if self.importance_correction is None:
+            return self.engine is RolloutEngine.vllm
+        return self.importance_correction
+
+
 class EvalPrompts(StrEnum):
     """Which prompts evaluation samples: the held-out ones every report gives (``heldout``),
     or a validation set to tune on, disjoint from them (``validation``: training-side prompts
@@ -235,13 +287,14 @@ class TuningConfig:
     #: which of ``strengths`` this trial uses; None leaves the algorithm's own value
     strength_index: int | None = None
     #: a trial's score is its best validation gold at sequence KL <= this (nats), so that no
-    #: setting wins by drifting from the reference
-    kl_budget: float = 5.0
+    #: setting wins by drifting from the reference; null: no cap (a gold that cannot be
+    #: over-optimised, such as an exact answer check)
+    kl_budget: float | None = 5.0
 
     field_ranges: ClassVar[FieldRanges] = {
         "lr_scale": POSITIVE,
         "strength_index": optional(NON_NEGATIVE),
-        "kl_budget": POSITIVE,
+        "kl_budget": optional(POSITIVE),
     }
 
 
@@ -330,6 +383,8 @@ class RunConfig:
     guards: GuardsConfig = field(default_factory=GuardsConfig)
     #: a trial of an equal-budget search; its defaults change nothing
     tuning: TuningConfig = field(default_factory=TuningConfig)
+    #: the sampling engine (``rollout.engine=hf|vllm``) and its importance correction
+    rollout: RolloutConfig = field(default_factory=RolloutConfig)
     seed: int = 0
     #: "auto" picks CUDA when present, else CPU
     device: Device = Device.auto

@@ -29,6 +29,7 @@ from alignzoo.data.records import Fields, PreferencePair, with_completion_tokens
 from alignzoo.models.generation import completions_ended, prompt_budget, sample_completions
 from alignzoo.models.logprobs import sequence_logprobs
 from alignzoo.models.reference import ReferenceModel
+from alignzoo.models.sampler import Sampler
 from alignzoo.models.tokenize import TokenizedCompletions, tokenize_completions
 from alignzoo.rewards.source import RewardSource
 
@@ -78,8 +79,12 @@ class HeldoutEvaluator:
         process_index: int = 0,
         num_processes: int = 1,
         fields: Sequence[Fields] | None = None,
+        sampler: Sampler | None = None,
     ) -> None:
+        """``sampler``: the run's sampling engine, which draws the policy's samples (the
+        reference's are always drawn with ``generate``); None: ``generate`` for both."""
         self.prompts = list(prompts[: config.num_prompts])
+        self.sampler = sampler
         #: each prompt's per-example fields (its row's other columns), for the rewards
         self.fields: list[Fields] = list(fields or [{} for _ in prompts])[: config.num_prompts]
         if len(self.fields) != len(self.prompts):
@@ -197,10 +202,21 @@ class HeldoutEvaluator:
         chunk: int,
         offset: int,
         sampling: SamplingConfig | None = None,
+        from_policy: bool = True,
     ) -> tuple[list[str], TokenizedCompletions]:
-        """One completion per prompt of ``chunk``, with that chunk's own seed."""
+        """One completion per prompt of ``chunk``, with that chunk's own seed; the policy's
+        through the run's sampling engine."""
         seed = self.seed + offset + CHUNK_SEED_STRIDE * chunk
         sampling = sampling or self.config.sampling
+        if self.sampler is not None and from_policy:
+            samples = self.sampler.sample(
+                prompts,
+                sampling,
+                batch_size=len(prompts),
+                max_prompt_tokens=prompt_budget(self.max_length, sampling),
+                seed=seed,
+            )
+            return samples.texts, samples.rows
         return sample_completions(
             model,
             self.tokenizer,
@@ -281,7 +297,9 @@ class HeldoutEvaluator:
             ) as reference:
                 mine = []
                 for chunk, prompts in self._my_chunks(self.prompts):
-                    texts, rows = self._sample(reference, prompts, chunk, offset=1)
+                    texts, rows = self._sample(
+                        reference, prompts, chunk, offset=1, from_policy=False
+                    )
                     mine.append((chunk, (texts, rows.completion_mask.sum(-1).cpu())))
             parts = self._gathered(mine)
             texts = [text for part in parts for text in part[0]]

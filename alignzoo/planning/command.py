@@ -28,7 +28,15 @@ from hydra import compose, initialize_config_module
 from omegaconf import DictConfig, OmegaConf
 
 from alignzoo.algorithms.traits import step_memory
-from alignzoo.config.schema import DType, ModelConfig, TrainConfig, optional_dataclass
+from alignzoo.config.schema import (
+    DType,
+    ModelConfig,
+    RolloutConfig,
+    RolloutEngine,
+    TrainConfig,
+    VLLMEngineConfig,
+    optional_dataclass,
+)
 from alignzoo.errors import AlignzooError, ConfigError
 from alignzoo.models.location import adapter_base
 from alignzoo.models.quant_presets import quant_preset
@@ -73,9 +81,10 @@ def plan_run(
     sequence_tokens: int | None = None,
     prompt_tokens: int | None = None,
     sharding: Sharding | None = None,
+    gpu_memory: float | None = None,
 ) -> tuple[MemoryPlan, str]:
     """The memory plan of the composed run ``cfg`` (on one of ``sharding``'s processes), and a
-    line naming what was planned."""
+    line naming what was planned; ``gpu_memory`` sizes a vLLM engine's share."""
     registry = plugins.registry
     model_cfg: ModelConfig = OmegaConf.to_object(cfg.model)  # type: ignore[assignment]
     if model_cfg.name_or_path:
@@ -118,6 +127,9 @@ def plan_run(
     plan = shard_plan(plan_memory(shape, run), sharding, shape, run.weight_bytes)
     if (term := _reward_model(cfg, model_cfg, shape)) is not None:
         plan.persistent.append(term)
+    rollout: RolloutConfig = OmegaConf.to_object(cfg.rollout)  # type: ignore[assignment]
+    if rollout.engine is RolloutEngine.vllm:
+        _add_vllm_engine(plan, rollout.vllm, shape.parameters * run.weight_bytes, gpu_memory)
     weights = "float" if run.quant is None else f"{run.quant.bits}-bit"
     header = (
         f"algorithm={algorithm.name} on {source}: {shape.parameters / 1e6:.1f}M parameters, "
@@ -128,6 +140,33 @@ def plan_run(
     if sharding.processes > 1:
         header += f"; {sharding.describe()}"
     return plan, header
+
+
+def _add_vllm_engine(
+    plan: MemoryPlan, config: VLLMEngineConfig, weight_bytes: float, gpu_memory: float | None
+) -> None:
+    """A colocated vLLM engine takes ``gpu_memory_utilization`` of the device (weights, KV
+    cache; without ``gpu_memory=``, at least a copy of the weights). Asleep between rollouts
+    it holds nothing while training steps (sleep level 1: weights to host memory, KV cache
+    dropped), so it counts only where the run samples (in a rollout in place of generate's
+    KV cache); awake, in every phase."""
+    if gpu_memory is not None:
+        share = config.gpu_memory_utilization * gpu_memory
+        formula = (
+            f"rollout.vllm.gpu_memory_utilization {config.gpu_memory_utilization:g} x gpu_memory"
+        )
+    else:
+        share = weight_bytes
+        formula = "a copy of the weights at least (give gpu_memory= for its whole share)"
+    engine = Term("vLLM engine", share, formula)
+    if not config.sleep:
+        plan.persistent.append(engine)
+        return
+    if "rollout" in plan.phases:  # the engine samples: no generate KV cache
+        kept = [t for t in plan.phases["rollout"] if "KV" not in t.name]
+        plan.phases["rollout"] = [*kept, engine]
+    if "evaluation" in plan.phases:  # the engine, and generate for the reference's samples
+        plan.phases["evaluation"] = [*plan.phases["evaluation"], engine]
 
 
 def _per_process(train: TrainConfig, processes: int) -> TrainConfig:
@@ -199,6 +238,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     options = {a.split("=", 1)[0]: a.split("=", 1)[1] for a in args if a.split("=")[0] in OPTIONS}
     overrides = [a for a in args if a.split("=")[0] not in OPTIONS]
     try:
+        budget = parse_memory(options["gpu_memory"]) if "gpu_memory" in options else None
         plugins = prepare()
         with initialize_config_module("alignzoo.conf", version_base="1.3"):
             cfg = compose("config", overrides=overrides)
@@ -208,8 +248,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             sequence_tokens=_int_option(options, "sequence_tokens"),
             prompt_tokens=_int_option(options, "prompt_tokens"),
             sharding=_sharding(options),
+            gpu_memory=budget,
         )
-        budget = parse_memory(options["gpu_memory"]) if "gpu_memory" in options else None
     except AlignzooError as error:
         sys.exit(f"alignzoo-plan: {error}")
     print(header)

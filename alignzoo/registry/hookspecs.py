@@ -33,8 +33,11 @@ PROJECT = "alignzoo"
 #: it; per-example fields: ``PromptRecord.fields`` (a row's other columns) reach every
 #: sample's reward, a ``RewardSource.score`` that declares ``fields`` receives them (callers
 #: use ``score_examples``), a reward function's parameters without defaults (or ``**kwargs``)
-#: are filled from them, and ``collect_rollout`` takes records. 1.0 to 1.3 plugins still work.
-PLUGIN_API_VERSION = "1.4"
+#: are filled from them, and ``collect_rollout`` takes records. 1.5 adds the sampling engine,
+#: ``AlgorithmContext.sampler`` (``rollout.engine=hf|vllm``: sample through it), a rollout's
+#: ``engine_logprobs`` and ``importance_weights``, and ``Judge.reference_field`` (a judge rating
+#: against each row's reference answer). 1.0 to 1.4 plugins still work.
+PLUGIN_API_VERSION = "1.5"
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
 

@@ -14,8 +14,9 @@ import torch
 from alignzoo.algorithms import AlgorithmContext
 from alignzoo.config.schema import SamplingConfig
 from alignzoo.data.records import Fields, PromptRecord, with_completion_tokens
-from alignzoo.models.generation import completions_ended, prompt_budget, sample_completions
+from alignzoo.models.generation import completions_ended, prompt_budget
 from alignzoo.models.logprobs import token_logprobs
+from alignzoo.rollout.importance import engine_mismatch, importance_weights
 from alignzoo.rollout.record import Rollout
 
 
@@ -45,16 +46,14 @@ def collect_rollout(
     repeated = [record.prompt for record in records for _ in range(samples_per_prompt)]
     group = torch.arange(len(prompts), device=ctx.device).repeat_interleave(samples_per_prompt)
 
-    # --- sample with the current policy (KV cache, stop at EOS) ---
-    texts, rows = sample_completions(
-        ctx.bare_policy,
-        ctx.tokenizer,
+    # --- sample with the current policy (its engine: generate, or vLLM synced first) ---
+    samples = ctx.sampler.sample(
         repeated,
         sampling,
         batch_size=len(repeated),
         max_prompt_tokens=prompt_budget(ctx.max_length, sampling),
     )
-    rows = rows.to(ctx.device)
+    texts, rows = samples.texts, samples.rows.to(ctx.device)
     mask = rows.completion_mask[:, 1:].float()
     ended = completions_ended(rows, ctx.tokenizer.eos_token_id)
 
@@ -71,7 +70,19 @@ def collect_rollout(
 
     # --- per-token log-probs of what was sampled, without gradients ---
     temperature = sampling.temperature
-    policy = token_logprobs(ctx.bare_policy, rows, temperature) if policy_logprobs else None
+    engine = None if samples.logprobs is None else samples.logprobs.to(ctx.device)
+    trainer = (
+        token_logprobs(ctx.bare_policy, rows, temperature)
+        if policy_logprobs or engine is not None
+        else None
+    )
+    weights = None
+    if engine is not None and trainer is not None:
+        weights = importance_weights(trainer, engine, mask, ctx.sampler.importance_cap)
+        ctx.sampler.record(
+            engine_mismatch(trainer, engine, mask, weights, ctx.sampler.importance_cap)
+        )
+    policy = trainer if policy_logprobs else None
     reference = (
         ctx.reference.token_logprobs(rows, temperature)
         if reference_logprobs and ctx.reference is not None
@@ -88,6 +99,8 @@ def collect_rollout(
         group=group,
         policy_logprobs=policy,
         reference_logprobs=reference,
+        engine_logprobs=engine,
+        importance_weights=weights,
         reward_metrics=reward.metrics(),
         source_scores=source_scores,
     )

@@ -37,6 +37,12 @@ class Rollout:
     policy_logprobs: torch.Tensor | None = None
     #: the same under the reference, or None (not asked for, or no reference)
     reference_logprobs: torch.Tensor | None = None
+    #: the same as the sampling engine computed them (``rollout.engine=vllm``), or None
+    engine_logprobs: torch.Tensor | None = None
+    #: truncated importance weights min(pi_trainer / pi_engine, cap) per sampled token
+    #: (``rollout.importance_correction``): a policy-gradient loss multiplies each token's
+    #: term by them; None: no correction (the policy sampled, or it is off)
+    importance_weights: torch.Tensor | None = None
     #: the reward source's own figures about this batch (``rewards/<name>`` per component)
     reward_metrics: dict[str, float] = field(default_factory=dict)
     #: each row's per-example fields (its prompt's row, and ``completion_tokens``), as the
@@ -63,6 +69,10 @@ class Rollout:
             policy_logprobs=None if self.policy_logprobs is None else self.policy_logprobs[rows],
             reference_logprobs=(
                 None if self.reference_logprobs is None else self.reference_logprobs[rows]
+            ),
+            engine_logprobs=None if self.engine_logprobs is None else self.engine_logprobs[rows],
+            importance_weights=(
+                None if self.importance_weights is None else self.importance_weights[rows]
             ),
             reward_metrics=self.reward_metrics,
             fields=[self.fields[i] for i in picked] if self.fields else [],

@@ -158,6 +158,8 @@ def _step(
     started = time.perf_counter()
     metrics = parts.algorithm.train_step(batch, parts.optimization.updater)
     elapsed = time.perf_counter() - started
+    # the sampling engine's figures (how far its log-probs are from the trainer's)
+    metrics |= parts.algorithm.ctx.sampler.take_metrics()
     progress.train_seconds += elapsed
     # counted by the runner; an algorithm that knows better may report perf/tokens
     counted = parts.models.tokens.take()

@@ -25,6 +25,7 @@ from alignzoo.config.schema import (
     EvalPrompts,
     LoraAdapterConfig,
     ModelConfig,
+    RolloutEngine,
     RunConfig,
     typed_run_config,
 )
@@ -37,6 +38,7 @@ from alignzoo.evaluation import HeldoutEvaluator
 from alignzoo.models.loading import load_causal_lm, load_tokenizer
 from alignzoo.models.policy import load_policy_and_reference
 from alignzoo.models.reference import ReferenceModel
+from alignzoo.models.sampler import sampler_for
 from alignzoo.registry import LoadedPlugins, PluginRegistry
 from alignzoo.rewards.source import RewardSource
 from alignzoo.rewards.watch import ConstantRewardWatch
@@ -121,6 +123,13 @@ def build_run(cfg: DictConfig, plugins: LoadedPlugins, run_dir: Path) -> RunPart
         reward=training_reward,
         bare_policy=models.bare_policy,
         registry=registry,
+        sampler=sampler_for(
+            config.rollout,
+            lambda: models.bare_policy,
+            models.tokenizer,
+            models.name_or_path,
+            model.max_length,
+        ),
     )
     algorithm = algorithm_class(algorithm_config, context)
     records = _train_records(
@@ -335,6 +344,8 @@ def _evaluator(
         # every process evaluates its share of the held-out set; only the main one logs
         process_index=accelerator.process_index,
         num_processes=accelerator.num_processes,
+        # the policy's samples from the run's engine where it is not the policy itself
+        sampler=algorithm.ctx.sampler if config.rollout.engine is RolloutEngine.vllm else None,
     )
     return evaluator, load_reference is not None
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from alignzoo.registry import PluginRegistry, hookimpl
 from alignzoo_best_of_n.config import BestOfNConfig, BestOfNTraits
 
-ALIGNZOO_PLUGIN_API = "1.4"
+ALIGNZOO_PLUGIN_API = "1.5"
 
 
 @hookimpl

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from alignzoo.algorithms import Algorithm, Evaluator, Metrics, Updater
 from alignzoo.data.records import PromptRecord
-from alignzoo.models.generation import prompt_budget, sample_completions
+from alignzoo.models.generation import prompt_budget
 from alignzoo.rollout.engine import sample_fields
 from alignzoo.rollout.selection import best_of_groups
 from alignzoo_best_of_n.config import BestOfNTraits
@@ -29,14 +29,13 @@ class BestOfNAlgorithm(BestOfNTraits, Algorithm[PromptRecord]):
         """The held-out metrics of each prompt's best of n reference samples."""
         n, prompts = self.config.n, list(evaluator.prompts)
         repeated = [prompt for prompt in prompts for _ in range(n)]
-        texts, rows = sample_completions(
-            self.ctx.bare_policy,
-            self.ctx.tokenizer,
+        samples = self.ctx.sampler.sample(
             repeated,
             evaluator.config.sampling,
-            evaluator.config.batch_size,
+            batch_size=evaluator.config.batch_size,
             max_prompt_tokens=prompt_budget(self.ctx.max_length, evaluator.config.sampling),
         )
+        texts, rows = samples.texts, samples.rows
         fields = sample_fields(
             [row for row in evaluator.fields for _ in range(n)], rows.completion_mask
         )

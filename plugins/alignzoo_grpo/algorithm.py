@@ -21,6 +21,7 @@ from alignzoo.algorithms.rows import SHARED, RowSliced
 from alignzoo.data.records import PromptRecord
 from alignzoo.models.logprobs import token_logprobs
 from alignzoo.rollout import Rollout, collect_rollout
+from alignzoo.rollout.importance import corrected
 from alignzoo_grpo.advantages import (
     group_advantages,
     informative_groups,
@@ -117,7 +118,8 @@ class GRPOAlgorithm(GRPOTraits, Algorithm[PromptRecord]):
             token = clipped_surrogate(
                 log_ratio, part.advantages.unsqueeze(-1), cfg.epsilon_low, cfg.epsilon_high
             )
-        losses = token.losses
+        # the engine's samples, corrected to the trainer's probabilities (rollout.engine=vllm)
+        losses = corrected(token.losses, part.rollout.importance_weights)
         metrics: dict[str, float | torch.Tensor] = {
             "policy/clipfrac": masked_mean(token.clipped.float(), mask)
         }

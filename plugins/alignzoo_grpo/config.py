@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import ClassVar
 
-from alignzoo.algorithms.traits import AlgorithmTraits, MemoryTraits
+from alignzoo.algorithms.traits import AlgorithmTraits, MemoryTraits, sampled_batch_memory
 from alignzoo.config.ranges import (
     COUNT,
     NON_NEGATIVE,
@@ -142,10 +142,9 @@ class GRPOTraits(AlgorithmTraits):
     ) -> MemoryTraits:
         """G completions of every prompt sampled at once; scored without gradients; updated in
         micro-batches of completions."""
-        rows = train.batch_size * config.num_generations
-        return MemoryTraits(
-            train_rows=min(train.micro_batch_size or rows, rows),
-            no_grad_rows=rows if config.beta or config.num_iterations > 1 else 0,
-            rollout_rows=rows,
-            rollout_new_tokens=config.rollout.max_new_tokens,
+        return sampled_batch_memory(
+            train.batch_size * config.num_generations,
+            train,
+            config.rollout.max_new_tokens,
+            scored_without_grad=bool(config.beta) or config.num_iterations > 1,
         )

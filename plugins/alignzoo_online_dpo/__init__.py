@@ -10,7 +10,7 @@ from __future__ import annotations
 from alignzoo.registry import PluginRegistry, hookimpl
 from alignzoo_online_dpo.config import DPO, OnlineDPOConfig, OnlineDPOTraits
 
-ALIGNZOO_PLUGIN_API = "1.4"  # the context's registry
+ALIGNZOO_PLUGIN_API = "1.5"  # the context's registry
 
 
 @hookimpl

@@ -146,7 +146,13 @@ class PPOAlgorithm(PPOTraits, Algorithm[PromptRecord]):
         mean = part.step.token_mean
         logprobs, values, entropy = self._forward(part.rollout.rows, cfg.rollout.temperature)
         policy = clipped_policy_loss(
-            logprobs, part.old_logprobs, part.advantages, mask, cfg.cliprange, mean
+            logprobs,
+            part.old_logprobs,
+            part.advantages,
+            mask,
+            cfg.cliprange,
+            mean,
+            part.rollout.importance_weights,
         )
         value_loss, value_clipfrac = clipped_value_loss(
             values, part.old_values, part.returns, mask, cfg.cliprange_value, mean

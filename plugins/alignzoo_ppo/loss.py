@@ -9,6 +9,7 @@ import torch
 
 from alignzoo.algorithms.masked import masked_mean
 from alignzoo.algorithms.policy_gradient import clipped_surrogate
+from alignzoo.rollout.importance import corrected
 
 
 @dataclass(frozen=True)
@@ -32,14 +33,16 @@ def clipped_policy_loss(
     mask: torch.Tensor,
     cliprange: float,
     mean: TokenMean = masked_mean,
+    importance_weights: torch.Tensor | None = None,
 ) -> PolicyLossOutput:
     """L = E[max(-A rho, -A clip(rho, 1-eps, 1+eps))], rho = pi/pi_old (Schulman 2017, eq. 7).
 
     ``approxkl`` is 0.5 E[(log rho)^2]; ``clipfrac`` the share of tokens where clipping binds.
+    ``importance_weights`` (a vLLM rollout's truncated correction) weigh each token's term.
     """
     log_ratio = logprobs - old_logprobs
     surrogate = clipped_surrogate(log_ratio, advantages, cliprange)
-    loss = mean(surrogate.losses, mask)
+    loss = mean(corrected(surrogate.losses, importance_weights), mask)
     with torch.no_grad():
         clipfrac = masked_mean(surrogate.clipped.float(), mask)
         approxkl = 0.5 * masked_mean(log_ratio**2, mask)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from alignzoo.registry import PluginRegistry, hookimpl
 from alignzoo_reinforce_pp.config import ReinforcePPConfig, ReinforcePPTraits
 
-ALIGNZOO_PLUGIN_API = "1.4"
+ALIGNZOO_PLUGIN_API = "1.5"
 
 
 @hookimpl

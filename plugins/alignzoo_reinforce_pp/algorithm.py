@@ -25,6 +25,7 @@ from alignzoo.data.records import PromptRecord
 from alignzoo.errors import ConfigError
 from alignzoo.models.logprobs import token_logprobs
 from alignzoo.rollout import Rollout, collect_rollout
+from alignzoo.rollout.importance import corrected
 from alignzoo_reinforce_pp.advantages import global_normalized_advantages
 from alignzoo_reinforce_pp.config import Baseline, ReinforcePPConfig, ReinforcePPTraits
 
@@ -137,6 +138,7 @@ class ReinforcePPAlgorithm(ReinforcePPTraits, Algorithm[PromptRecord]):
         surrogate = clipped_surrogate(
             logprobs - part.old_logprobs, part.advantages, self.config.cliprange
         )
-        return part.step.token_mean(surrogate.losses, mask), {
+        losses = corrected(surrogate.losses, part.rollout.importance_weights)
+        return part.step.token_mean(losses, mask), {
             "policy/clipfrac": masked_mean(surrogate.clipped.float(), mask)
         }

@@ -11,7 +11,7 @@ from enum import StrEnum
 from typing import ClassVar
 
 from alignzoo.algorithms.kl_estimator import KLEstimator
-from alignzoo.algorithms.traits import AlgorithmTraits, MemoryTraits
+from alignzoo.algorithms.traits import AlgorithmTraits, MemoryTraits, sampled_batch_memory
 from alignzoo.config.ranges import (
     COUNT,
     NON_NEGATIVE,
@@ -99,11 +99,10 @@ class ReinforcePPTraits(AlgorithmTraits):
         cls, config: ReinforcePPConfig, train: TrainConfig, hidden_size: int
     ) -> MemoryTraits:
         """The whole batch sampled at once and scored without gradients, then mini-batches."""
-        rows = train.batch_size * config.samples_per_prompt
-        minibatch = max(1, rows // config.num_minibatches)
-        return MemoryTraits(
-            train_rows=min(train.micro_batch_size or minibatch, minibatch),
-            no_grad_rows=rows,
-            rollout_rows=rows,
-            rollout_new_tokens=config.rollout.max_new_tokens,
+        samples = train.batch_size * config.samples_per_prompt
+        return sampled_batch_memory(
+            samples,
+            train,
+            config.rollout.max_new_tokens,
+            update_rows=max(1, samples // config.num_minibatches),
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from alignzoo.registry import PluginRegistry, hookimpl
 from alignzoo_rejection_sampling.config import RejectionSamplingConfig, RejectionSamplingTraits
 
-ALIGNZOO_PLUGIN_API = "1.4"
+ALIGNZOO_PLUGIN_API = "1.5"
 
 
 @hookimpl

@@ -16,6 +16,7 @@ from alignzoo.algorithms.kl import kl_k1, kl_metrics
 from alignzoo.data.records import PromptRecord
 from alignzoo.models.logprobs import token_logprobs
 from alignzoo.rollout import ScoredRollout, collect_rollout
+from alignzoo.rollout.importance import corrected
 from alignzoo_rloo.advantages import leave_one_out_advantages
 from alignzoo_rloo.config import RLOOTraits
 
@@ -72,6 +73,7 @@ class RLOOAlgorithm(RLOOTraits, Algorithm[PromptRecord]):
         """L = -mean_i A_i log pi(y_i | x), log pi(y | x) summed over the completion's tokens."""
         rollout = part.rollout
         logprobs = token_logprobs(self.ctx.policy, rollout.rows, self.config.rollout.temperature)
-        sequence_logprobs = (logprobs * rollout.mask).sum(-1)
+        token_terms = corrected(logprobs * rollout.mask, rollout.importance_weights)
+        sequence_logprobs = token_terms.sum(-1)
         loss = -(part.advantages * sequence_logprobs).mean()
         return loss, {"policy/sequence_logprob": sequence_logprobs.detach().mean()}

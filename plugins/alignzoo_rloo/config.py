@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from alignzoo.algorithms.traits import AlgorithmTraits, MemoryTraits
+from alignzoo.algorithms.traits import AlgorithmTraits, MemoryTraits, sampled_batch_memory
 from alignzoo.config.ranges import NON_NEGATIVE, FieldRanges, at_least, check_config_ranges
 from alignzoo.config.schema import SamplingConfig, TrainConfig
 
@@ -56,10 +56,9 @@ class RLOOTraits(AlgorithmTraits):
     ) -> MemoryTraits:
         """k completions of every prompt sampled at once, scored without gradients (policy and
         reference, for the KL), updated in micro-batches of completions."""
-        rows = train.batch_size * config.num_generations
-        return MemoryTraits(
-            train_rows=min(train.micro_batch_size or rows, rows),
-            no_grad_rows=rows if config.beta else 0,
-            rollout_rows=rows,
-            rollout_new_tokens=config.rollout.max_new_tokens,
+        return sampled_batch_memory(
+            train.batch_size * config.num_generations,
+            train,
+            config.rollout.max_new_tokens,
+            scored_without_grad=bool(config.beta),
         )

@@ -19,7 +19,7 @@ from alignzoo_verifiers.config import (
     OverlongConfig,
 )
 
-ALIGNZOO_PLUGIN_API = "1.4"
+ALIGNZOO_PLUGIN_API = "1.5"
 
 #: (registered name, where its source class lives, config class): import strings, so that
 #: registering imports no torch and no math-verify

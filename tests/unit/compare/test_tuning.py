@@ -111,3 +111,19 @@ def test_the_report_of_a_search_names_each_choice_and_writes_tuned_json(tmp_path
     }
     assert stored["methods"]["dpo"]["sensitivity"]["low"] == pytest.approx(0.35)
     assert [t["seeds"] for t in stored["methods"]["dpo"]["trials"]] == [2, 2]
+
+
+def test_without_a_kl_cap_the_best_validation_gold_at_any_kl_wins() -> None:
+    """``tuning.kl_budget: null`` (an exact answer check, which drifting cannot fool): the
+    drifting dpo setting's 0.95 and 0.99 count; a config from before the setting keeps 5."""
+    runs = _search()
+    for run in runs:
+        run.config["tuning"] = {"strength": "beta", "kl_budget": None}
+    methods = {m.method: m for m in tuned_methods(runs)}
+    assert methods["dpo"].chosen is not None
+    assert methods["dpo"].chosen.settings["train.learning_rate"] == 1e-4
+    assert methods["dpo"].chosen.score == pytest.approx(0.97)
+    assert "at any KL (no cap)" in "\n".join(tuning_markdown(list(methods.values())))
+    for run in runs:
+        del run.config["tuning"]["kl_budget"]
+    assert {m.method: m.kl_budget for m in tuned_methods(runs)} == {"dpo": 5.0, "ppo": 5.0}

@@ -49,6 +49,30 @@ def test_a_config_directory_alone_is_enough_and_too_small_a_gpu_fails(
     assert "6738.4M parameters" in out and "does NOT fit in 24.00 GiB" in out
 
 
+def test_a_vllm_engine_takes_its_share_where_the_run_samples(capsys) -> None:
+    """Colocated vLLM: gpu_memory_utilization of the device in the rollout (in place of
+    generate's KV cache) and in evaluation, asleep while training; awake, all the time."""
+    main(["algorithm=grpo", "reward=gold", "rollout.engine=vllm", "gpu_memory=10GB"])
+    asleep = capsys.readouterr().out
+    assert "vLLM engine" in asleep and "3.00 GiB" in asleep  # 0.3 x 10 GiB
+    rollout = asleep.split("rollout adds", 1)[1].split("adds", 1)[0]
+    assert "vLLM engine" in rollout and "KV cache" not in rollout
+    with pytest.raises(SystemExit):  # awake all the time: all of 10 GiB, plus training
+        main(
+            [
+                "algorithm=grpo",
+                "reward=gold",
+                "rollout.engine=vllm",
+                "rollout.vllm.sleep=false",
+                "rollout.vllm.gpu_memory_utilization=1.0",
+                "gpu_memory=10GB",
+            ]
+        )
+    awake = capsys.readouterr().out
+    assert "held for the whole run" in awake
+    assert "vLLM engine" in awake.split("held for the whole run", 1)[1].split("adds", 1)[0]
+
+
 def test_a_missing_model_is_named(tmp_path: Path) -> None:
     with pytest.raises(SystemExit, match=r"model.name_or_path=.*no model config"):
         main(["model=hf", f"model.name_or_path={tmp_path / 'nothing'}"])

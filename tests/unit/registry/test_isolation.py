@@ -73,24 +73,24 @@ def test_an_incompatible_plugin_api_is_refused_naming_both_versions(install: Ins
     loaded = load_plugins()
     (failure,) = [f for f in loaded.failures if f.plugin == "future"]
     assert failure.reason == (
-        "it declares plugin API 2.0, but this alignzoo provides plugin API 1.4 "
+        "it declares plugin API 2.0, but this alignzoo provides plugin API 1.5 "
         "(the major versions must match)"
     )
     assert "future" not in loaded.registry.names("reward")
 
 
 def test_a_plugin_for_a_newer_minor_api_is_refused(install: Install) -> None:
-    source = 'ALIGNZOO_PLUGIN_API = "1.5"\n' + REGISTERS.format(name="Newer", reward="newer")
+    source = 'ALIGNZOO_PLUGIN_API = "1.6"\n' + REGISTERS.format(name="Newer", reward="newer")
     install("alignzoo-newer", "newer", source)
     loaded = load_plugins()
     (failure,) = [f for f in loaded.failures if f.plugin == "newer"]
     assert failure.reason == (
-        "it declares plugin API 1.5, newer than the plugin API 1.4 this alignzoo provides: "
+        "it declares plugin API 1.6, newer than the plugin API 1.5 this alignzoo provides: "
         "upgrade alignzoo"
     )
 
 
-@pytest.mark.parametrize("declared", ["1.0", "1.1", "1.2", "1.3", "1.4", "1"])
+@pytest.mark.parametrize("declared", ["1.0", "1.1", "1.2", "1.3", "1.4", "1.5", "1"])
 def test_a_plugin_for_this_or_an_older_minor_api_loads_and_is_listed(
     install: Install, declared: str
 ) -> None:

@@ -7,7 +7,7 @@ from alignzoo_orpo.config import ORPOConfig
 from alignzoo_orpo.reward import distinct_words
 
 #: the alignzoo plugin API this package is written for
-ALIGNZOO_PLUGIN_API = "1.4"
+ALIGNZOO_PLUGIN_API = "1.5"
 
 
 @hookimpl

@@ -38,6 +38,20 @@ def test_clipped_policy_loss_on_hand_values() -> None:
     assert out.approxkl.item() == pytest.approx(0.5 * (0.25 + 0.25) / 2)
 
 
+def test_truncated_importance_weights_scale_each_tokens_term() -> None:
+    """A vLLM rollout's weights (min(pi / pi_engine, cap), no gradient) multiply each
+    token's surrogate term before the token mean (Yao et al. 2025; TRL's correction)."""
+    old = torch.zeros(1, 3)
+    new = torch.tensor([[0.5, -0.5, 0.1]])
+    advantages = torch.tensor([[1.0, -2.0, 0.5]])
+    mask = torch.tensor([[1.0, 1.0, 0.0]])
+    weights = torch.tensor([[0.5, 2.0, 0.0]])
+    out = clipped_policy_loss(new, old, advantages, mask, 0.2, importance_weights=weights)
+    assert out.loss.item() == pytest.approx((0.5 * -1.2 + 2.0 * 1.6) / 2, abs=1e-5)
+    ones = clipped_policy_loss(new, old, advantages, mask, 0.2, importance_weights=mask)
+    assert ones.loss.item() == clipped_policy_loss(new, old, advantages, mask, 0.2).loss.item()
+
+
 def test_policy_loss_without_clipping_is_the_plain_surrogate() -> None:
     new = torch.tensor([[0.05, -0.05]])
     advantages = torch.tensor([[1.0, 1.0]])
