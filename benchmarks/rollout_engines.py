@@ -11,7 +11,7 @@ Two figures per engine:
 Not here yet: TRL's GRPO with its own vLLM colocated as a third row (the issue's GPU
 comparison); benchmarks/trl_compare.py compares the ``generate`` engines.
 
-    python benchmarks/rollout_engines.py                       # the built-in reasoning model
+    python benchmarks/rollout_engines.py                       # the built-in task's model
     python benchmarks/rollout_engines.py --model Qwen/Qwen2.5-1.5B --prompts 64 --samples 8 \\
         --new-tokens 256                                        # on a GPU
 
@@ -37,8 +37,8 @@ from transformers import AutoModelForCausalLM, AutoTokenizer
 from alignzoo.config.schema import RolloutConfig, RolloutEngine, SamplingConfig
 from alignzoo.errors import ConfigError
 from alignzoo.models.sampler import sampler_for
-from alignzoo.tasks.arithmetic.config import ArithmeticTaskConfig
-from alignzoo.tasks.arithmetic.task import ArithmeticTask
+from alignzoo.tasks.sentiment.config import SentimentTaskConfig
+from alignzoo.tasks.sentiment.task import SentimentTask
 
 
 def sampling_throughput(
@@ -86,13 +86,13 @@ def grpo_steps(engine: RolloutEngine, args: argparse.Namespace) -> dict[str, Any
             f"train.batch_size={args.prompts}",
             f"algorithm.num_generations={args.samples}",
             f"algorithm.rollout.max_new_tokens={args.new_tokens}",
-            "eval.every=0",
+            f"eval.every={args.steps}",
             "eval.num_prompts=8",
             f"hydra.run.dir={folder}",
             *(
                 ["model=hf", f"model.name_or_path={args.model}", "reward=length"]
                 if args.model
-                else ["data=arithmetic", "reward=arithmetic"]
+                else ["reward=gold"]
             ),
         ]
         done = subprocess.run(words, capture_output=True, text=True, check=False)
@@ -109,7 +109,7 @@ def grpo_steps(engine: RolloutEngine, args: argparse.Namespace) -> dict[str, Any
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--model", help="HF id or directory (default: the reasoning task's)")
+    parser.add_argument("--model", help="HF id or directory (default: the built-in task's)")
     parser.add_argument("--prompts", type=int, default=16)
     parser.add_argument("--samples", type=int, default=8)
     parser.add_argument("--new-tokens", type=int, default=16)
@@ -117,7 +117,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=6)
     parser.add_argument("--gpu-memory-utilization", type=float, default=0.3)
     args = parser.parse_args()
-    task = ArithmeticTask(ArithmeticTaskConfig())
+    task = SentimentTask(SentimentTaskConfig())
     model_dir = args.model or task.base_model()
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
     prompts = [r.prompt for r in task.prompts("heldout", tokenizer)][: args.prompts]

@@ -84,9 +84,13 @@ class VLLMSampler(Sampler):
                 enable_prefix_caching=True,
                 seed=0,
             )
+            # one token now: a model vLLM loads but cannot run (an attention shape its
+            # kernels lack) fails here, at start, not at the first rollout
+            first = [{"prompt_token_ids": [tokenizer.bos_token_id or 0]}]
+            self.llm.generate(first, vllm.SamplingParams(max_tokens=1), use_tqdm=False)
         except Exception as error:  # any load failure ends in one line
             raise ConfigError(
-                f"rollout.engine=vllm: vLLM cannot load {name_or_path} ({type(error).__name__}: "
+                f"rollout.engine=vllm: vLLM cannot run {name_or_path} ({type(error).__name__}: "
                 f"{str(error).splitlines()[0] if str(error) else error!r}); use rollout.engine=hf"
             ) from None
         self._vllm = vllm

@@ -16,7 +16,10 @@ from peft import LoraConfig, get_peft_model
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from alignzoo.config.schema import SamplingConfig, VLLMEngineConfig
+from alignzoo.errors import ConfigError
 from alignzoo.models.logprobs import token_logprobs
+from alignzoo.tasks.arithmetic.config import ArithmeticTaskConfig
+from alignzoo.tasks.arithmetic.task import ArithmeticTask
 from alignzoo.tasks.sentiment.config import SentimentTaskConfig
 from alignzoo.tasks.sentiment.task import SentimentTask
 
@@ -100,3 +103,17 @@ def test_grpo_samples_with_vllm_logs_the_mismatch_and_learns(
     evaluations = [row for row in rows if "eval/gold_reward" in row]
     base, trained = evaluations[0], evaluations[-1]
     assert trained["eval/gold_reward"] > base["eval/gold_reward"] + 0.1, evaluations
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="vLLM's CPU attention is what refuses it")
+def test_a_model_vllm_cannot_run_fails_at_start_in_one_line() -> None:
+    """The reasoning task's model has 16-wide heads, which vLLM's CPU attention lacks: the
+    engine says so when it starts, naming the model, not at the first rollout."""
+    path = ArithmeticTask(ArithmeticTaskConfig()).base_model()
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    policy = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
+    with pytest.raises(
+        ConfigError, match=f"rollout.engine=vllm: vLLM cannot run {path} "
+    ) as caught:
+        VLLMSampler(VLLMEngineConfig(), lambda: policy, tokenizer, path, 64)
+    assert "\n" not in str(caught.value)
