@@ -67,6 +67,10 @@ class Sampler(ABC):
     ) -> Samples:
         """One completion per prompt, in order; ``seed`` makes the draw repeatable."""
 
+    def policy_changed(self) -> None:  # noqa: B027 - optional hook
+        """The policy's weights changed (an optimizer step, a checkpoint restored): an engine
+        holding a copy syncs before its next ``sample``. Default: nothing to sync."""
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Free the engine's memory (default: nothing)."""
 

@@ -95,6 +95,8 @@ class VLLMSampler(Sampler):
             ) from None
         self._vllm = vllm
         self._asleep = False
+        #: the engine's weights are older than the policy's (it loaded them from disk)
+        self._stale = True
         self._sleep()
 
     def sample(
@@ -106,9 +108,11 @@ class VLLMSampler(Sampler):
         max_prompt_tokens: int | None = None,
         seed: int | None = None,
     ) -> Samples:
-        """Sync the policy's weights, then one completion per prompt (a seed per prompt:
-        ``seed + i``, or drawn from torch's generator, so a seeded run repeats)."""
-        self.sync_weights()
+        """Sync the policy's weights if they changed since, then one completion per prompt
+        (a seed per prompt: ``seed + i``, or drawn from torch's generator, so a seeded run
+        repeats). ``batch_size`` is not needed: vLLM schedules the batch itself."""
+        if self._stale:
+            self.sync_weights()
         encoded = self._prompt_ids(prompts, max_prompt_tokens)
         first = seed if seed is not None else int(torch.randint(0, 2**31 - 1, ()).item())
         params = [
@@ -153,6 +157,11 @@ class VLLMSampler(Sampler):
             # weights after loading: a plain load_weights no longer fits them)
             self.llm.collective_rpc("reload_weights", kwargs={"weights_iterator": weights})
         self.llm.reset_prefix_cache()  # cached prefixes were computed with the old weights
+        self._stale = False
+
+    def policy_changed(self) -> None:
+        """Sync before the next rollout (evaluation's chunks and rounds reuse one sync)."""
+        self._stale = True
 
     def close(self) -> None:
         """Free the engine."""

@@ -68,6 +68,7 @@ def restore(parts: RunParts, checkpoint: Path, guards: GuardWatch, log: MetricsL
     optimization.optimizer.load_state_dict(state["optimizer"])
     optimization.scheduler.load_state_dict(state["scheduler"])
     parts.algorithm.load_state_dict(state["algorithm"])
+    parts.algorithm.ctx.sampler.policy_changed()  # the restored weights reach the engine
     if parts.training_reward is not None:
         parts.training_reward.load_state_dict(state["reward"])
     guards.load_state_dict(state.get("guards", {}))  # older checkpoints have none

@@ -236,6 +236,7 @@ def _optimization(
         micro_batch_size=train.micro_batch_size,
         outside_model=_outside(parameters, models.bare_policy),
         model=models.policy,
+        after_step=algorithm.ctx.sampler.policy_changed,
     )
     return Optimization(parameters, optimizer, scheduler, updater, per_step)
 

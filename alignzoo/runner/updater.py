@@ -27,6 +27,7 @@ class OptimizerUpdater:
         micro_batch_size: int | None = None,
         outside_model: list[torch.nn.Parameter] | None = None,
         model: torch.nn.Module | None = None,
+        after_step: Callable[[], None] | None = None,
     ) -> None:
         self.accelerator, self.optimizer, self.scheduler = accelerator, optimizer, scheduler
         self.parameters, self.max_grad_norm = parameters, max_grad_norm
@@ -37,6 +38,8 @@ class OptimizerUpdater:
         #: the process-parallel model: its gradients are synchronised at the last micro-batch
         #: of an update only, not at every one
         self.model = model
+        #: called after every step that changed the weights (a sampling engine's sync)
+        self.after_step = after_step
 
     def update(self, batch: B, loss_fn: Callable[[B], LossAndMetrics]) -> Metrics:
         """Accumulate ``loss_fn`` over the micro-batches of ``batch``, then step once."""
@@ -63,6 +66,8 @@ class OptimizerUpdater:
         if not skipped:
             self.optimizer.step()
             self.scheduler.step()
+            if self.after_step is not None:
+                self.after_step()
         self.optimizer.zero_grad(set_to_none=True)
         return {
             "train/grad_norm": grad_norm,

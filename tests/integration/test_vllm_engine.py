@@ -70,9 +70,16 @@ def test_after_a_step_the_engines_logprobs_are_the_policys(
         VLLMEngineConfig(cpu_kv_cache_gib=1), lambda: policy, tokenizer, base_dir, 64
     )
 
+    syncs = []
+    sync = engine.sync_weights
+    engine.sync_weights = lambda: (syncs.append(1), sync())[1]  # type: ignore[method-assign]
     first = engine.sample(prompts, SAMPLING, batch_size=len(prompts), seed=0)
+    engine.sample(prompts[:2], SAMPLING, batch_size=2, seed=2)
+    assert len(syncs) == 1  # the weights did not change: one sync serves both
     _step(policy, first.rows, lr=3e-2 if adapter == "lora" else 3e-3)
+    engine.policy_changed()  # what the runner's optimizer step says
     after = engine.sample(prompts, SAMPLING, batch_size=len(prompts), seed=1)
+    assert len(syncs) == 2
     mask = after.rows.completion_mask[:, 1:].bool()
     assert after.logprobs is not None and mask.any()
     with torch.no_grad():

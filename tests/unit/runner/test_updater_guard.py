@@ -32,3 +32,17 @@ def test_a_nan_loss_skips_the_update_and_says_so() -> None:
     after = [s["exp_avg"] for s in updater.optimizer.state.values()]
     assert all(torch.equal(a, m) for a, m in zip(after, moments, strict=True))
     assert all(p.grad is None for p in model.parameters())  # nothing carried to the next step
+
+
+def test_after_step_is_told_of_every_step_that_changed_the_weights_only() -> None:
+    """A sampling engine holding a copy of the weights syncs only after a real step."""
+    torch.manual_seed(0)
+    model = torch.nn.Linear(3, 1)
+    updater = updater_of(model)
+    told: list[int] = []
+    updater.after_step = lambda: told.append(1)
+    x = torch.randn(4, 3)
+    updater.update(x, lambda rows: (model(rows).pow(2).mean(), {}))
+    assert told == [1]
+    updater.update(x, lambda rows: (model(rows).mean() * float("nan"), {}))  # skipped
+    assert told == [1]
