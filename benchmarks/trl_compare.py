@@ -69,6 +69,8 @@ class Work:
     #: each side as its user gets it, with only the shapes set: TRL's DPO checkpoints
     #: gradients and scores the reference every step, alignzoo's precomputes it and packs
     defaults: bool = False
+    #: GRPO, RLOO: the rollout engine, ``hf`` (``generate``) or ``vllm`` colocated on both sides
+    engine: str = "hf"
 
 
 ROWS = [
@@ -93,6 +95,14 @@ GPU_ROWS = [
     Work("DPO LoRA + 4-bit, on the fly", "dpo", "1b", True, True, precompute=False),
     Work("GRPO (64 samples/step)", "grpo", "1b"),
     Work("RLOO (64 samples/step)", "rloo", "1b"),
+    Work("GRPO, vLLM colocated (64 samples/step)", "grpo", "1b", engine="vllm"),
+    Work("RLOO, vLLM colocated (64 samples/step)", "rloo", "1b", engine="vllm"),
+]
+#: rows asked for by name only on CPU (``--rows grpo_builtin_vllm``): they need vLLM's CPU build
+#: and TRL in one environment (``scripts/vllm_cpu_venv.sh``, then ``pip install trl==1.16.*``)
+CPU_VLLM_ROWS = [
+    Work("GRPO, vLLM colocated (16 samples/step)", "grpo", "builtin", engine="vllm"),
+    Work("RLOO, vLLM colocated (16 samples/step)", "rloo", "builtin", engine="vllm"),
 ]
 
 
@@ -114,6 +124,7 @@ def row_key(work: Work) -> str:
         + ("_pre" if work.precompute and work.algorithm == "dpo" and not work.defaults else "")
         + "_packed" * work.packing
         + "_defaults" * work.defaults
+        + ("_vllm" if work.engine == "vllm" else "")
     )
 
 
@@ -203,6 +214,7 @@ def run_alignzoo(
             f"train.batch_size={prompts}",
             f"algorithm.num_generations={GENERATIONS}",
             f"algorithm.rollout.max_new_tokens={NEW_TOKENS}",
+            f"rollout.engine={work.engine}",
         ]
     if work.lora:
         overrides += ["peft=lora", f"peft.r={LORA['r']}", f"peft.alpha={LORA['alpha']}"]
@@ -307,6 +319,21 @@ def run_trl(
             from trl import RLOOConfig as Config
             from trl import RLOOTrainer as Trainer
         beta = 0.0 if work.algorithm == "grpo" else 0.05  # both sides' defaults
+        if work.engine == "vllm":
+            # colocated in this process, its share of the GPU as alignzoo's (both default 0.3);
+            # TRL's colocation runs as rank 0 of a one-process group even without a launcher
+            for name, value in {"RANK": "0", "LOCAL_RANK": "0", "WORLD_SIZE": "1"}.items():
+                os.environ.setdefault(name, value)
+            os.environ.setdefault("MASTER_ADDR", "127.0.0.1")
+            os.environ.setdefault("MASTER_PORT", "29533")
+            extra_args = {
+                "use_vllm": True,
+                "vllm_mode": "colocate",
+                "vllm_gpu_memory_utilization": 0.3,
+                "vllm_max_model_length": MAX_LENGTH,
+            }
+        else:
+            extra_args = {}
         args = Config(
             **common,
             per_device_train_batch_size=prompts * GENERATIONS,
@@ -314,6 +341,7 @@ def run_trl(
             max_completion_length=NEW_TOKENS,
             temperature=1.0,
             beta=beta,
+            **extra_args,
         )
         rows, extra = "prompts.jsonl", {"reward_funcs": gold}
     trainer = Trainer(
@@ -338,17 +366,29 @@ def worker(
     device: str,
     checkpointing: bool,
 ) -> None:
-    """One side of one row, in its own process: step times, this process's peak RSS and
-    (on a GPU) its peak allocated GPU memory."""
+    """One side of one row, in its own process: step times, this process's peak RSS, its RSS
+    once the libraries both sides share are imported (the floor: the issue compares the peak
+    above it, and reports both), and (on a GPU) its peak allocated GPU memory."""
+    import datasets  # noqa: F401  the libraries both sides load: their memory is the floor
+    import peft  # noqa: F401
     import torch
+    import transformers  # noqa: F401
 
+    if work.engine == "vllm":
+        import vllm  # noqa: F401
+
+    floor_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     torch.manual_seed(0)
     with tempfile.TemporaryDirectory() as out:
         runner = run_alignzoo if side == "alignzoo" else run_trl
         times = runner(work, workdir, steps, Path(out) / "run", device, checkpointing)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     gpu_mb = torch.cuda.max_memory_allocated() / 2**20 if device == "cuda" else 0.0
-    result.write_text(json.dumps({"times": times, "peak_rss_mb": peak_mb, "gpu_mb": gpu_mb}))
+    result.write_text(
+        json.dumps(
+            {"times": times, "peak_rss_mb": peak_mb, "floor_rss_mb": floor_mb, "gpu_mb": gpu_mb}
+        )
+    )
 
 
 # --------------------------------------------------------------------------- measuring
@@ -413,7 +453,7 @@ def measure(work: Work, workdir: Path, args: argparse.Namespace) -> dict:
     threads = str(args.threads)
     env = os.environ | {"OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads}
     for side in ("trl", "alignzoo"):
-        medians, peaks, gpu = [], [], []
+        medians, peaks, floors, gpu = [], [], [], []
         for _ in range(args.repeats):
             with tempfile.NamedTemporaryFile(suffix=".json") as result:
                 command = [
@@ -441,11 +481,15 @@ def measure(work: Work, workdir: Path, args: argparse.Namespace) -> dict:
             measured = figures["times"][args.warmup :]
             medians.append(statistics.median(measured))
             peaks.append(figures["peak_rss_mb"])
+            floors.append(figures["floor_rss_mb"])
             gpu.append(figures["gpu_mb"])
         sides[side] = {
             "median_step_s": statistics.median(medians),
             "spread_s": [min(medians), max(medians)],
             "peak_rss_mb": statistics.median(peaks),
+            "rss_above_floor_mb": statistics.median(
+                p - f for p, f in zip(peaks, floors, strict=True)
+            ),
             "peak_gpu_mb": statistics.median(gpu),
         }
     return sides
@@ -474,7 +518,7 @@ def main() -> None:
     global batch_scale
     batch_scale = args.batch_scale
     rows = GPU_ROWS if args.device == "cuda" else ROWS
-    by_key = {row_key(w): w for w in rows}
+    by_key = {row_key(w): w for w in rows + CPU_VLLM_ROWS}
     if args.worker:
         worker(
             args.worker,
@@ -495,8 +539,10 @@ def main() -> None:
         for work in chosen:
             sides = measure(work, workdir, args)
             tokens, flops = step_work(work, workdir, args.device)
+            samples = samples_per_step(work, args.device)
             for side in sides.values():
                 side["tokens_per_s"] = tokens / side["median_step_s"]
+                side["samples_per_s"] = samples / side["median_step_s"]
                 side["mfu"] = flops / side["median_step_s"] / peak
             trl, ours = sides["trl"], sides["alignzoo"]
             results.append(
@@ -507,6 +553,8 @@ def main() -> None:
                     "alignzoo": ours,
                     "speed_up": trl["median_step_s"] / ours["median_step_s"],
                     "rss_ratio": ours["peak_rss_mb"] / trl["peak_rss_mb"],
+                    "rss_above_floor_ratio": ours["rss_above_floor_mb"]
+                    / max(trl["rss_above_floor_mb"], 1.0),
                 }
             )
             print(markdown_row(results[-1]), flush=True)
@@ -520,6 +568,9 @@ def main() -> None:
     }
     args.out.with_suffix(".json").write_text(json.dumps(report, indent=2))
     table = "\n".join([HEADER, *map(markdown_row, results)])
+    engines = engine_speed_ups(results)
+    if engines:
+        table += "\n\n" + "\n".join(engines)
     precision = "bf16" if args.device == "cuda" else "fp32"
     args.out.with_suffix(".md").write_text(
         f"{args.device}, {args.threads} threads, {precision} matmul peak "
@@ -528,10 +579,41 @@ def main() -> None:
     print(f"\n{table}\nwritten: {args.out}.md and .json")
 
 
+def samples_per_step(work: Work, device: str) -> int:
+    """Completions trained on per step: pairs x 2 for DPO, prompts x generations else."""
+    pairs, prompts = shapes(device)
+    return 2 * pairs if work.algorithm == "dpo" else prompts * GENERATIONS
+
+
+def engine_speed_ups(results: list[dict]) -> list[str]:
+    """For each vLLM row whose ``generate`` twin was measured too: alignzoo's samples per
+    second with vLLM against with ``generate`` (the issue's 3x) and against TRL's with vLLM
+    (its 1.5x)."""
+    by_row = {result["row"]: result for result in results}
+    lines = []
+    for result in results:
+        if not result["row"].endswith("_vllm"):
+            continue
+        vllm_side = result["alignzoo"]["samples_per_s"]
+        line = (
+            f"- {result['work']['name']} ({result['work']['model']}): alignzoo "
+            f"{vllm_side:.1f} samples/s, {result['speed_up']:.2f}x TRL's "
+            f"{result['trl']['samples_per_s']:.1f}"
+        )
+        twin = by_row.get(result["row"].removesuffix("_vllm"))
+        if twin is not None:
+            generate = twin["alignzoo"]["samples_per_s"]
+            line += f"; {vllm_side / generate:.2f}x alignzoo with generate ({generate:.1f})"
+        lines.append(line)
+    return lines
+
+
 HEADER = (
     "| work | model | TRL s/step | alignzoo s/step | speed-up | tokens/s TRL | tokens/s alignzoo "
-    "| RSS TRL MB | RSS alignzoo MB | RSS ratio | GPU MB TRL | GPU MB alignzoo "
-    "| MFU TRL | MFU alignzoo |\n" + "|---" * 14 + "|"
+    "| RSS TRL MB | RSS alignzoo MB | RSS ratio | above floor TRL MB | above floor alignzoo MB "
+    "| above-floor ratio | GPU MB TRL | GPU MB alignzoo | MFU TRL | MFU alignzoo |\n"
+    + "|---" * 17
+    + "|"
 )
 
 
@@ -543,6 +625,8 @@ def markdown_row(result: dict) -> str:
         f"({ours['spread_s'][0]:.3f}-{ours['spread_s'][1]:.3f}) | {result['speed_up']:.2f}x "
         f"| {trl['tokens_per_s']:.0f} | {ours['tokens_per_s']:.0f} "
         f"| {trl['peak_rss_mb']:.0f} | {ours['peak_rss_mb']:.0f} | {result['rss_ratio']:.2f} "
+        f"| {trl['rss_above_floor_mb']:.0f} | {ours['rss_above_floor_mb']:.0f} "
+        f"| {result['rss_above_floor_ratio']:.2f} "
         f"| {trl['peak_gpu_mb']:.0f} | {ours['peak_gpu_mb']:.0f} "
         f"| {trl['mfu']:.1%} | {ours['mfu']:.1%} |"
     )

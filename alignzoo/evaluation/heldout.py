@@ -26,7 +26,12 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from alignzoo.config.schema import EvalConfig, SamplingConfig
 from alignzoo.data.records import Fields, PreferencePair, with_completion_tokens
-from alignzoo.models.generation import completions_ended, prompt_budget, sample_completions
+from alignzoo.models.generation import (
+    completions_ended,
+    prompt_budget,
+    sample_completions,
+    stop_token_ids,
+)
 from alignzoo.models.logprobs import sequence_logprobs
 from alignzoo.models.reference import ReferenceModel
 from alignzoo.models.sampler import Sampler
@@ -137,7 +142,7 @@ class HeldoutEvaluator:
             texts, rows = self._sample(policy, prompts, chunk, offset=0)
             tokens = rows.completion_mask.sum(-1).float()
             logps, kl = self._logprobs_and_kl(policy, reference_model, rows)
-            ended = completions_ended(rows, self.tokenizer.eos_token_id)
+            ended = completions_ended(rows, stop_token_ids(policy, self.tokenizer))
             mine.append((chunk, (texts, tokens, logps, kl, ended)))
         parts = self._gathered(mine)
         texts = [text for part in parts for text in part[0]]

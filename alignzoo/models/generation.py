@@ -33,6 +33,7 @@ def sample_completions(
     """
     texts: list[str] = []
     rows: list[TokenizedCompletions] = []
+    stops = stop_token_ids(model, tokenizer)
     was_training = model.training
     model.eval()
     device = next(model.parameters()).device
@@ -59,11 +60,11 @@ def sample_completions(
                     top_k=sampling.top_k,
                     top_p=sampling.top_p,
                     pad_token_id=tokenizer.pad_token_id,
-                    eos_token_id=tokenizer.eos_token_id,
+                    eos_token_id=stops or None,
                 )
                 new = output[:, encoded["input_ids"].shape[1] :]
                 texts += tokenizer.batch_decode(new, skip_special_tokens=True)
-                rows.append(_completion_rows(encoded["attention_mask"], output, new, tokenizer))
+                rows.append(_completion_rows(encoded["attention_mask"], output, new, stops))
     finally:
         tokenizer.padding_side = padding_side
         tokenizer.truncation_side = truncation_side
@@ -77,18 +78,28 @@ def prompt_budget(max_length: int, sampling: SamplingConfig) -> int:
     return max(1, max_length - sampling.max_new_tokens)
 
 
-def completions_ended(rows: TokenizedCompletions, eos_token_id: int | None) -> torch.Tensor:
-    """Whether each sampled completion of ``rows`` stopped at EOS (False: cut at
-    ``max_new_tokens``); without an EOS token none ends."""
-    if eos_token_id is None:
-        return torch.zeros(len(rows.input_ids), dtype=torch.bool, device=rows.input_ids.device)
-    return ((rows.input_ids == eos_token_id) & (rows.completion_mask > 0)).any(-1)
+def stop_token_ids(model: Any, tokenizer: PreTrainedTokenizerBase) -> list[int]:
+    """The tokens that end a completion: the tokenizer's EOS, then any other the model's
+    generation config names (chat models such as Llama 3's and Qwen's end a turn with a token
+    that is not the tokenizer's EOS). Both engines stop at, and mask after, the same set."""
+    ids = [] if tokenizer.eos_token_id is None else [int(tokenizer.eos_token_id)]
+    extra = getattr(getattr(model, "generation_config", None), "eos_token_id", None)
+    for token in [extra] if isinstance(extra, int) else list(extra or []):
+        if int(token) not in ids:
+            ids.append(int(token))
+    return ids
 
 
-def _completion_rows(prompt_mask, output, new, tokenizer) -> TokenizedCompletions:
-    # a sampled token counts until (and including) the first EOS; later ones are padding
-    eos = tokenizer.eos_token_id
-    is_eos = new == eos if eos is not None else torch.zeros_like(new, dtype=torch.bool)
+def completions_ended(rows: TokenizedCompletions, stops: Sequence[int]) -> torch.Tensor:
+    """Whether each sampled completion of ``rows`` stopped at a stop token (False: cut at
+    ``max_new_tokens``); without stop tokens none ends."""
+    stop = torch.tensor(list(stops), dtype=rows.input_ids.dtype, device=rows.input_ids.device)
+    return (torch.isin(rows.input_ids, stop) & (rows.completion_mask > 0)).any(-1)
+
+
+def _completion_rows(prompt_mask, output, new, stops: Sequence[int]) -> TokenizedCompletions:
+    # a sampled token counts until (and including) the first stop token; later ones are padding
+    is_eos = torch.isin(new, torch.tensor(list(stops), dtype=new.dtype, device=new.device))
     after_eos = (is_eos.cumsum(-1) - is_eos.long()) > 0
     new_mask = (~after_eos).long()
     completion_mask = torch.cat([torch.zeros_like(prompt_mask), new_mask], dim=1)

@@ -26,6 +26,7 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from alignzoo.config.schema import SamplingConfig, VLLMEngineConfig
 from alignzoo.errors import ConfigError
+from alignzoo.models.generation import stop_token_ids
 from alignzoo.models.sampler import Sampler, Samples
 from alignzoo.models.tokenize import TokenizedCompletions
 
@@ -114,6 +115,7 @@ class VLLMSampler(Sampler):
         if self._stale:
             self.sync_weights()
         encoded = self._prompt_ids(prompts, max_prompt_tokens)
+        stops = stop_token_ids(self.policy(), self.tokenizer)
         first = seed if seed is not None else int(torch.randint(0, 2**31 - 1, ()).item())
         params = [
             self._vllm.SamplingParams(
@@ -124,6 +126,7 @@ class VLLMSampler(Sampler):
                 max_tokens=sampling.max_new_tokens,
                 logprobs=0,
                 seed=first + i,
+                stop_token_ids=stops,
             )
             for i in range(len(encoded))
         ]
@@ -144,7 +147,7 @@ class VLLMSampler(Sampler):
             completions,
             logprobs,
             self.tokenizer.pad_token_id or 0,
-            self.tokenizer.eos_token_id,
+            stops,
         )
         return Samples(texts, rows, token_logprobs)
 
@@ -220,13 +223,13 @@ def completion_rows(
     completions: Sequence[Sequence[int]],
     logprobs: Sequence[Sequence[float]],
     pad_id: int,
-    eos_id: int | None,
+    stops: Sequence[int],
 ) -> tuple[TokenizedCompletions, torch.Tensor]:
     """The engine's samples as the rows ``sample_completions`` gives (left-padded prompt, then
-    the sampled tokens up to and including EOS, padding after), and their log-probs over
+    the sampled tokens up to and including the first stop token, padding after), and their log-probs over
     next-token positions ([N, T-1], 0 off the sampled tokens)."""
     prompt_width = max(len(p) for p in prompts)
-    kept = [_until_eos(list(c), eos_id) for c in completions]
+    kept = [_until_stop(list(c), stops) for c in completions]
     width = prompt_width + max(1, max(len(c) for c in kept))
     count = len(prompts)
     input_ids = torch.full((count, width), pad_id, dtype=torch.long)
@@ -248,8 +251,9 @@ def completion_rows(
     return TokenizedCompletions(input_ids, attention, completion), token_logprobs
 
 
-def _until_eos(tokens: list[int], eos_id: int | None) -> list[int]:
-    """The sampled tokens up to and including the first EOS."""
-    if eos_id is not None and eos_id in tokens:
-        return tokens[: tokens.index(eos_id) + 1]
+def _until_stop(tokens: list[int], stops: Sequence[int]) -> list[int]:
+    """The sampled tokens up to and including the first stop token."""
+    for position, token in enumerate(tokens):
+        if token in stops:
+            return tokens[: position + 1]
     return tokens

@@ -14,7 +14,7 @@ import torch
 from alignzoo.algorithms import AlgorithmContext
 from alignzoo.config.schema import SamplingConfig
 from alignzoo.data.records import Fields, PromptRecord, with_completion_tokens
-from alignzoo.models.generation import completions_ended, prompt_budget
+from alignzoo.models.generation import completions_ended, prompt_budget, stop_token_ids
 from alignzoo.models.logprobs import token_logprobs
 from alignzoo.rollout.importance import engine_mismatch, importance_weights
 from alignzoo.rollout.record import Rollout
@@ -55,7 +55,7 @@ def collect_rollout(
     )
     texts, rows = samples.texts, samples.rows.to(ctx.device)
     mask = rows.completion_mask[:, 1:].float()
-    ended = completions_ended(rows, ctx.tokenizer.eos_token_id)
+    ended = completions_ended(rows, stop_token_ids(ctx.bare_policy, ctx.tokenizer))
 
     # --- scores from the training reward, one call for the whole batch ---
     fields = sample_fields(

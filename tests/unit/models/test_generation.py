@@ -8,7 +8,12 @@ import pytest
 import torch
 
 from alignzoo.config.schema import SamplingConfig
-from alignzoo.models.generation import _completion_rows, sample_completions
+from alignzoo.models.generation import (
+    _completion_rows,
+    completions_ended,
+    sample_completions,
+    stop_token_ids,
+)
 
 PROMPTS = ["yesterday i watched the movie and", "i", "last week we checked in :", "we", "i saw"]
 SAMPLING = SamplingConfig(max_new_tokens=6)
@@ -119,16 +124,37 @@ def test_completion_mask_covers_tokens_up_to_first_eos(eos_prone_model, tok):
 
 
 def test_completion_rows_hand_made():
-    class Tok:
-        eos_token_id = 2
-
     prompt_mask = torch.tensor([[0, 1, 1], [1, 1, 1], [1, 1, 1], [0, 0, 1]])
     new = torch.tensor([[5, 2, 0, 0], [5, 6, 7, 8], [2, 0, 0, 0], [5, 2, 5, 2]])
     output = torch.cat([torch.full((4, 3), 9), new], dim=1)
-    rows = _completion_rows(prompt_mask, output, new, Tok())
+    rows = _completion_rows(prompt_mask, output, new, [2])
     new_mask = [[1, 1, 0, 0], [1, 1, 1, 1], [1, 0, 0, 0], [1, 1, 0, 0]]
     assert rows.completion_mask.tolist() == [[0, 0, 0, *m] for m in new_mask]
     assert rows.attention_mask.tolist() == [
         [*p, *m] for p, m in zip(prompt_mask.tolist(), new_mask, strict=True)
     ]
     assert torch.equal(rows.input_ids, output)
+
+
+def test_a_stop_token_of_the_generation_config_ends_a_completion(model, tok):
+    """A chat model's end-of-turn token, named only by its generation config, stops sampling
+    and masks what follows, as the tokenizer's EOS does (generate was told the EOS only)."""
+    turn_end = tok.convert_tokens_to_ids("movie")
+    head = torch.nn.Linear(model.config.hidden_size, len(tok), bias=True)
+    with torch.no_grad():
+        head.weight.zero_()
+        head.bias.zero_()
+        head.bias[turn_end] = math.log(0.4 / 0.6 * (len(tok) - 1))  # p = 0.4
+        head.bias[tok.eos_token_id] = -1e4  # only the config's token can end a completion
+    model.lm_head = head
+    model.generation_config.eos_token_id = [tok.eos_token_id, turn_end]
+    assert stop_token_ids(model, tok) == [tok.eos_token_id, turn_end]
+    texts, rows = sample(model, tok, seed=0, batch_size=5)
+    ended = completions_ended(rows, stop_token_ids(model, tok))
+    for i in range(len(PROMPTS)):
+        sampled = rows.input_ids[i][rows.completion_mask[i] > 0].tolist()
+        assert turn_end not in sampled[:-1]  # nothing kept after it
+        assert bool(ended[i]) == (sampled[-1] == turn_end)
+        if not ended[i]:
+            assert len(sampled) == SAMPLING.max_new_tokens
+    assert ended.sum() > 0

@@ -128,7 +128,7 @@ def test_vllm_samples_are_laid_out_as_generates(tok, tiny_llama) -> None:
     mask = rows.completion_mask[:, 1:].float()
     per_token = [trainer[i][mask[i] > 0].tolist() for i in range(len(sampled))]
     rebuilt, logprobs = completion_rows(
-        prompt_ids, sampled, per_token, tok.pad_token_id, tok.eos_token_id
+        prompt_ids, sampled, per_token, tok.pad_token_id, [tok.eos_token_id]
     )
     width = rebuilt.input_ids.shape[1]
     assert width <= rows.input_ids.shape[1]  # generate pads to the longest sample it drew
@@ -140,7 +140,7 @@ def test_vllm_samples_are_laid_out_as_generates(tok, tiny_llama) -> None:
 
 def test_tokens_after_eos_are_not_kept() -> None:
     rows, logprobs = completion_rows(
-        [[5, 6], [7]], [[8, 2, 9], [10]], [[-1.0, -2.0, -3.0], [-4.0]], 0, 2
+        [[5, 6], [7]], [[8, 2, 9], [10]], [[-1.0, -2.0, -3.0], [-4.0]], 0, [2]
     )
     assert rows.input_ids.tolist() == [[5, 6, 8, 2], [0, 7, 10, 0]]
     assert rows.completion_mask.tolist() == [[0, 0, 1, 1], [0, 0, 1, 0]]
