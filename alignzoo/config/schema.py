@@ -178,6 +178,26 @@ class SamplingConfig:
     }
 
 
+class Sharding(StrEnum):
+    """How several processes hold the model: each a whole copy, gradients averaged (``none``:
+    DDP), or each a shard of every parameter, gradient and optimizer state, gathered one
+    decoder layer at a time (``fsdp2``: torch's ``fully_shard``)."""
+
+    none = "none"
+    fsdp2 = "fsdp2"
+
+
+@dataclass
+class ShardingConfig:
+    """``sharding.strategy=fsdp2`` under any multi-process launch (``launch/ddp.yaml``)."""
+
+    strategy: Sharding = Sharding.none
+    #: free each layer's gathered weights after its forward and gather them again for the
+    #: backward (ZeRO-3); false keeps them until the backward (ZeRO-2: more memory, less
+    #: communication)
+    reshard_after_forward: bool = True
+
+
 class RolloutEngine(StrEnum):
     """What samples completions: transformers' ``generate`` on the policy itself (``hf``),
     or a vLLM engine holding a copy of its weights, synced before every rollout (``vllm``)."""
@@ -385,6 +405,8 @@ class RunConfig:
     tuning: TuningConfig = field(default_factory=TuningConfig)
     #: the sampling engine (``rollout.engine=hf|vllm``) and its importance correction
     rollout: RolloutConfig = field(default_factory=RolloutConfig)
+    #: how several processes hold the model (``sharding.strategy=fsdp2``)
+    sharding: ShardingConfig = field(default_factory=ShardingConfig)
     seed: int = 0
     #: "auto" picks CUDA when present, else CPU
     device: Device = Device.auto

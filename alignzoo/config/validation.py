@@ -35,6 +35,7 @@ def validate_run_config(cfg: DictConfig) -> None:
     problems = [_missing_problem(cfg, key) for key in sorted(OmegaConf.missing_keys(cfg))]
     problems += config_problems(cfg)
     problems += _quant_problems(cfg)
+    problems += _sharding_problems(cfg)
     problems += _model_path_problems(cfg)
     for group in PLUGIN_GROUPS:
         # a group already at fault is not built: its __post_init__ would repeat the problem
@@ -79,6 +80,30 @@ def _quant_problems(cfg: DictConfig) -> list[str]:
     if bits is None or bits in QUANT_BITS:
         return []
     return [f"quant.bits must be 4 or 8, got {bits!r}"]
+
+
+def _sharding_problems(cfg: DictConfig) -> list[str]:
+    """What FSDP2 is not built for: a bitsandbytes base, the vLLM engine (its weight sync
+    reads whole tensors), and merging a LoRA adapter at the end (peft merges whole tensors)."""
+    if OmegaConf.select(cfg, "sharding.strategy", throw_on_missing=False) != "fsdp2":
+        return []
+    problems = []
+    if OmegaConf.select(cfg, "quant", throw_on_missing=False) is not None:
+        problems.append(
+            "sharding.strategy=fsdp2 with quant=4bit|8bit: a bitsandbytes base is not "
+            "sharded here; use quant=none (LoRA on a sharded base needs no quantization)"
+        )
+    if OmegaConf.select(cfg, "rollout.engine", throw_on_missing=False) == "vllm":
+        problems.append(
+            "sharding.strategy=fsdp2 with rollout.engine=vllm: the engine's weight sync reads "
+            "whole tensors; use rollout.engine=hf"
+        )
+    if OmegaConf.select(cfg, "peft.merge_at_end", throw_on_missing=False):
+        problems.append(
+            "sharding.strategy=fsdp2 with peft.merge_at_end=true: peft merges whole tensors; "
+            "merge the saved adapter afterwards (peft's merge_and_unload on one process)"
+        )
+    return problems
 
 
 def _post_init_problems(cfg: DictConfig, group: str) -> list[str]:

@@ -41,6 +41,9 @@ from alignzoo.rewards.source import RewardSource
 T = TypeVar("T")
 #: seeds of successive chunks lie this far apart (policy and reference draws start 1 apart)
 CHUNK_SEED_STRIDE = 7919
+#: the index of a chunk a process runs only to keep in step with the others (its results are
+#: dropped): a sharded model's forward passes are collective
+PADDING_CHUNK = -1
 
 
 @dataclass
@@ -85,9 +88,11 @@ class HeldoutEvaluator:
         num_processes: int = 1,
         fields: Sequence[Fields] | None = None,
         sampler: Sampler | None = None,
+        lockstep: bool = False,
     ) -> None:
         """``sampler``: the run's sampling engine, which draws the policy's samples (the
-        reference's are always drawn with ``generate``); None: ``generate`` for both."""
+        reference's are always drawn with ``generate``); None: ``generate`` for both.
+        ``lockstep``: every process runs the same number of chunks (a sharded model)."""
         self.prompts = list(prompts[: config.num_prompts])
         self.sampler = sampler
         #: each prompt's per-example fields (its row's other columns), for the rewards
@@ -102,6 +107,7 @@ class HeldoutEvaluator:
         self.config, self.max_length, self.seed = config, max_length, seed
         #: this process's place among those sharing the work (every one must evaluate)
         self.process_index, self.num_processes = process_index, num_processes
+        self.lockstep = lockstep
         self._reference: _ReferenceSamples | None = None
         self._pair_directions = self._gold_directions() if self.pairs else None
 
@@ -190,15 +196,20 @@ class HeldoutEvaluator:
         """(index, items) of the ``eval.batch_size`` chunks of ``items`` this process takes."""
         size = self.config.batch_size
         count = math.ceil(len(items) / size)
-        return [
+        mine = [
             (chunk, list(items[chunk * size : (chunk + 1) * size]))
             for chunk in range(self.process_index, count, self.num_processes)
         ]
+        if self.lockstep:  # a sharded model: every process runs as many chunks as the first
+            last = list(items[(count - 1) * size :])
+            mine += [(PADDING_CHUNK, last)] * (math.ceil(count / self.num_processes) - len(mine))
+        return mine
 
     def _gathered(self, mine: list[tuple[int, Any]]) -> list[Any]:
         """Every process's (chunk, result) pairs, as results in chunk order."""
         everything = gather_object(mine) if self.num_processes > 1 else mine
-        return [result for _, result in sorted(everything, key=lambda pair: pair[0])]
+        kept = [pair for pair in everything if pair[0] != PADDING_CHUNK]
+        return [result for _, result in sorted(kept, key=lambda pair: pair[0])]
 
     def _sample(
         self,

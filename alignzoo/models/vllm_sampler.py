@@ -226,8 +226,8 @@ def completion_rows(
     stops: Sequence[int],
 ) -> tuple[TokenizedCompletions, torch.Tensor]:
     """The engine's samples as the rows ``sample_completions`` gives (left-padded prompt, then
-    the sampled tokens up to and including the first stop token, padding after), and their log-probs over
-    next-token positions ([N, T-1], 0 off the sampled tokens)."""
+    the sampled tokens up to and including the first stop token, padding after), and their
+    log-probs over next-token positions ([N, T-1], 0 off the sampled tokens)."""
     prompt_width = max(len(p) for p in prompts)
     kept = [_until_stop(list(c), stops) for c in completions]
     width = prompt_width + max(1, max(len(c) for c in kept))

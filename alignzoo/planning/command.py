@@ -105,7 +105,7 @@ def plan_run(
         shape = model_shape(config, model_cfg.trust_remote_code)
     algorithm = registry.for_config("algorithm", cfg.algorithm)
     train: TrainConfig = OmegaConf.to_object(cfg.train)  # type: ignore[assignment]
-    sharding = sharding or Sharding()
+    sharding = _run_sharding(cfg, sharding or Sharding())
     train = _per_process(train, sharding.processes)
     algorithm_config = OmegaConf.to_object(cfg.algorithm)
     traits = step_memory(algorithm.traits, algorithm_config, train, shape.hidden, registry)
@@ -256,6 +256,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(format_plan(plan, budget))
     if budget is not None and plan.peak_bytes > budget:
         sys.exit(1)
+
+
+def _run_sharding(cfg: DictConfig, sharding: Sharding) -> Sharding:
+    """``sharding.strategy=fsdp2`` on a data-parallel launch is the runner's own FSDP2: ZeRO-3
+    (ZeRO-2 with ``sharding.reshard_after_forward=false``), a frozen reference copy sharded
+    as the policy is."""
+    if OmegaConf.select(cfg, "sharding.strategy") != "fsdp2" or sharding.stage != 0:
+        return sharding
+    stage = 3 if OmegaConf.select(cfg, "sharding.reshard_after_forward") else 2
+    source = " and ".join(s for s in (sharding.source, "sharding.strategy=fsdp2") if s)
+    return Sharding(sharding.processes, stage, source, reference_divided=stage == 3)
 
 
 def _sharding(options: dict[str, str]) -> Sharding:

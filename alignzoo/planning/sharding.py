@@ -37,6 +37,9 @@ class Sharding:
     stage: int = 0
     #: where the figures came from (a launch file, or the command line)
     source: str = ""
+    #: a frozen reference copy is sharded too (the runner's FSDP2 shards it; accelerate's
+    #: engines wrap only the trained model)
+    reference_divided: bool = False
 
     def describe(self) -> str:
         engine = ENGINES[self.stage]
@@ -96,8 +99,10 @@ def shard_plan(
     if n == 1 or sharding.stage == 0:
         return plan
 
+    divided_at = DIVIDED_AT_STAGE | ({"reference": 3} if sharding.reference_divided else {})
+
     def divide(term: Term) -> Term:
-        if sharding.stage < DIVIDED_AT_STAGE.get(term.name, 4):
+        if sharding.stage < divided_at.get(term.name, 4):
             return term
         return replace(term, bytes=term.bytes / n, formula=f"({term.formula}) / {n} processes")
 

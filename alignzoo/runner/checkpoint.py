@@ -28,6 +28,7 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from alignzoo.errors import ConfigError
 from alignzoo.models.peft_check import is_peft_model
+from alignzoo.models.sharding import like
 
 #: where a run keeps its training checkpoints
 from alignzoo.run_layout import CHECKPOINTS, CONFIG, OVERRIDES, STATE, TENSORS
@@ -66,10 +67,13 @@ def save_policy(
     tokenizer: PreTrainedTokenizerBase,
     target: Path,
     extras: Callable[[Path], None] | None = None,
+    state_dict: dict[str, torch.Tensor] | None = None,
 ) -> Path:
     """``save_pretrained`` (safetensors) into ``target``, replacing any previous one.
 
     ``extras(directory)`` may add files; it writes into the new folder before the swap.
+    ``state_dict``: the weights to write instead of the model's own (a sharded model's,
+    gathered whole).
     """
 
     def fill(staging: Path) -> None:
@@ -77,6 +81,8 @@ def save_policy(
         adapters: dict[str, Any] = (
             {"selected_adapters": [model.active_adapter]} if is_peft_model(model) else {}
         )
+        if state_dict is not None:
+            adapters["state_dict"] = state_dict
         model.save_pretrained(staging, safe_serialization=True, **adapters)
         tokenizer.save_pretrained(staging)
         if extras is not None:
@@ -88,7 +94,7 @@ def save_policy(
 def save_checkpoint(
     run_dir: Path,
     step: int,
-    trained: Sequence[torch.nn.Parameter],
+    trained: Sequence[torch.Tensor],
     names: Sequence[str],
     state: dict[str, Any],
     config_yaml: str,
@@ -102,7 +108,7 @@ def save_checkpoint(
     """
 
     def fill(staging: Path) -> None:
-        tensors = {f"{i:06d}": p.detach().cpu().contiguous() for i, p in enumerate(trained)}
+        tensors = {f"{i:06d}": t.detach().cpu().contiguous() for i, t in enumerate(trained)}
         save_file(tensors, staging / TENSORS, metadata={"names": json.dumps(list(names))})
         torch.save(state, staging / STATE)
         (staging / CONFIG).write_text(config_yaml, encoding="utf-8")
@@ -195,7 +201,7 @@ def _load_checkpoint(
             )
         with torch.no_grad():
             for i, parameter in enumerate(trained):
-                parameter.copy_(saved.get_tensor(f"{i:06d}"))
+                parameter.copy_(like(saved.get_tensor(f"{i:06d}"), parameter))
     return torch.load(directory / STATE, weights_only=True, map_location="cpu")
 
 

@@ -16,6 +16,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from alignzoo.models.peft_check import is_peft_model
 from alignzoo.models.reference import ReferenceModel
+from alignzoo.models.sharding import full_state_dict, is_sharded
 from alignzoo.runner.checkpoint import save_policy
 from alignzoo.runner.guards import GuardWatch
 from alignzoo.runner.loop import Progress
@@ -29,12 +30,16 @@ if TYPE_CHECKING:
 def save_trained(parts: RunParts, run_dir: Path, guards: GuardWatch) -> str | None:
     """Save what the run trained (not when a guard stopped it); the folder, or None."""
     algorithm, models = parts.algorithm, parts.models
-    if not (
-        parts.config.save_policy and parts.main and algorithm.trains and guards.stopped is None
-    ):
+    if not (parts.config.save_policy and algorithm.trains and guards.stopped is None):
+        return None
+    # a sharded policy's weights are gathered whole first, by every process together
+    whole = full_state_dict(models.bare_policy) if is_sharded(models.bare_policy) else None
+    if not parts.main:
         return None
     name = "reward_model" if algorithm.model_kind == "reward_model" else "policy"
-    saved = save_policy(models.bare_policy, models.tokenizer, run_dir / name, algorithm.save_extras)
+    saved = save_policy(
+        models.bare_policy, models.tokenizer, run_dir / name, algorithm.save_extras, whole
+    )
     if models.lora is not None and models.lora.merge_at_end:  # the adapter above, then merged
         merged = cast("PeftModel", models.bare_policy).merge_and_unload()
         save_policy(merged, models.tokenizer, run_dir / f"{name}_merged")

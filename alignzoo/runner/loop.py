@@ -26,6 +26,7 @@ from tqdm.auto import tqdm
 
 from alignzoo.algorithms import Metrics
 from alignzoo.errors import ConfigError, RunInterrupted, TrainingDiverged
+from alignzoo.models.sharding import optimizer_state_sharded, optimizer_state_whole, whole
 from alignzoo.runner.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 from alignzoo.runner.guards import GuardWatch
 from alignzoo.runner.metrics_log import MetricsLog
@@ -65,7 +66,10 @@ def restore(parts: RunParts, checkpoint: Path, guards: GuardWatch, log: MetricsL
     counters from ``checkpoint``; the log loses what was written after it."""
     optimization = parts.optimization
     state = load_checkpoint(checkpoint, optimization.parameters, trained_names(parts))
-    optimization.optimizer.load_state_dict(state["optimizer"])
+    optimizer_state = state["optimizer"]
+    if optimization.updater.sharded:  # saved whole: this process takes its shards
+        optimizer_state = optimizer_state_sharded(optimizer_state, optimization.optimizer)
+    optimization.optimizer.load_state_dict(optimizer_state)
     optimization.scheduler.load_state_dict(state["scheduler"])
     parts.algorithm.load_state_dict(state["algorithm"])
     parts.algorithm.ctx.sampler.policy_changed()  # the restored weights reach the engine
@@ -202,11 +206,17 @@ def _save_checkpoint(
     random_states = [capture_rng()]
     if accelerator.num_processes > 1:
         random_states = gather_object(random_states)
+    # a sharded model's tensors and moments are gathered whole, by every process together:
+    # the checkpoint is the same file as an unsharded run's, and resumes on any count
+    trained = [whole(p.detach()) for p in optimization.parameters]
+    optimizer_state = optimization.optimizer.state_dict()
+    if optimization.updater.sharded:
+        optimizer_state = optimizer_state_whole(optimizer_state)
     if parts.main:
         training_reward = parts.training_reward
         training_state = {
             "step": step,
-            "optimizer": optimization.optimizer.state_dict(),
+            "optimizer": optimizer_state,
             "scheduler": optimization.scheduler.state_dict(),
             "algorithm": parts.algorithm.state_dict(),
             "reward": training_reward.state_dict() if training_reward is not None else {},
@@ -221,7 +231,7 @@ def _save_checkpoint(
         save_checkpoint(
             run_dir,
             step,
-            optimization.parameters,
+            trained,
             trained_names(parts),
             training_state,
             OmegaConf.to_yaml(OmegaConf.merge(cfg, {"resume": None})),  # as composed again

@@ -27,6 +27,7 @@ from alignzoo.config.schema import (
     ModelConfig,
     RolloutEngine,
     RunConfig,
+    Sharding,
     typed_run_config,
 )
 from alignzoo.data.identical_pairs import refuse_when_no_pair_teaches
@@ -39,6 +40,7 @@ from alignzoo.models.loading import load_causal_lm, load_tokenizer
 from alignzoo.models.policy import load_policy_and_reference
 from alignzoo.models.reference import ReferenceModel
 from alignzoo.models.sampler import sampler_for
+from alignzoo.models.sharding import is_sharded, shard
 from alignzoo.registry import LoadedPlugins, PluginRegistry
 from alignzoo.rewards.source import RewardSource
 from alignzoo.rewards.watch import ConstantRewardWatch
@@ -206,7 +208,20 @@ def _models(
         pad_token_id=tokenizer.pad_token_id,
         with_reference=algorithm_class.needs_reference_for(config.algorithm),
     )
-    policy = accelerator.prepare_model(bare_policy)
+    if config.sharding.strategy is Sharding.fsdp2 and algorithm_class.model_kind != "causal_lm":
+        raise ConfigError(
+            "sharding.strategy=fsdp2 shards causal language models; a reward model's "
+            "training is not sharded here (launch it without sharding)"
+        )
+    if config.sharding.strategy is Sharding.fsdp2 and accelerator.num_processes > 1:
+        # each process a shard of every weight (one process holds the whole model anyway)
+        reshard = config.sharding.reshard_after_forward
+        shard(bare_policy, reshard)
+        if reference is not None and not reference.shares_policy_weights:
+            shard(reference.model, reshard)
+        policy: Any = bare_policy  # trained as it is: the shards reduce their own gradients
+    else:
+        policy = accelerator.prepare_model(bare_policy)  # DDP with several processes
     tokens = TokenCounter(bare_policy)
     return Models(model, name_or_path, tokenizer, lora, bare_policy, policy, reference, tokens)
 
@@ -347,6 +362,7 @@ def _evaluator(
         num_processes=accelerator.num_processes,
         # the policy's samples from the run's engine where it is not the policy itself
         sampler=algorithm.ctx.sampler if config.rollout.engine is RolloutEngine.vllm else None,
+        lockstep=is_sharded(models.bare_policy),
     )
     return evaluator, load_reference is not None
 

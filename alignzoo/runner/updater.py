@@ -11,6 +11,7 @@ from accelerate import Accelerator
 
 from alignzoo.algorithms import LossAndMetrics, Metrics
 from alignzoo.algorithms.batching import B, accumulate
+from alignzoo.models.sharding import clip_grad_norm, gradient_sync_held, is_sharded
 
 
 class OptimizerUpdater:
@@ -38,6 +39,8 @@ class OptimizerUpdater:
         #: the process-parallel model: its gradients are synchronised at the last micro-batch
         #: of an update only, not at every one
         self.model = model
+        #: the model is sharded (FSDP2): its gradients are DTensor shards
+        self.sharded = model is not None and is_sharded(model)
         #: called after every step that changed the weights (a sampling engine's sync)
         self.after_step = after_step
 
@@ -45,7 +48,10 @@ class OptimizerUpdater:
         """Accumulate ``loss_fn`` over the micro-batches of ``batch``, then step once."""
         hold_sync = None
         if self.model is not None and self.accelerator.num_processes > 1:
-            hold_sync = partial(self.accelerator.no_sync, self.model)
+            if self.sharded:
+                hold_sync = partial(gradient_sync_held, self.model)
+            else:
+                hold_sync = partial(self.accelerator.no_sync, self.model)
         metrics = accumulate(batch, self.micro_batch_size, loss_fn, self.backward, hold_sync)
         return metrics | self.step()
 
@@ -61,7 +67,10 @@ class OptimizerUpdater:
         so; the runner stops after ``train.max_bad_steps`` such steps in a row.
         """
         self._average_outside_model()
-        grad_norm = float(self.accelerator.clip_grad_norm_(self.parameters, self.max_grad_norm))
+        if self.sharded:
+            grad_norm = clip_grad_norm(self.parameters, self.max_grad_norm)
+        else:
+            grad_norm = float(self.accelerator.clip_grad_norm_(self.parameters, self.max_grad_norm))
         skipped = not math.isfinite(grad_norm)
         if not skipped:
             self.optimizer.step()

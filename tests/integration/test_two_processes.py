@@ -1,6 +1,7 @@
-"""Two processes on CPU (gloo DDP, launched with ``accelerate launch``) follow the one-process
-trajectory with the same global batch and evaluate alike; only the main process writes; a
-SIGTERM stops both at one step; a checkpoint saved by two processes resumes on one."""
+"""Two processes on CPU (gloo, launched with ``accelerate launch``) follow the one-process
+trajectory with the same global batch and evaluate alike, holding the model whole (DDP) or
+sharded (``sharding.strategy=fsdp2``); only the main process writes; a SIGTERM stops both at
+one step; kill -9 mid-run resumes; a checkpoint saved by two processes resumes on one."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+import torch
 
 pytestmark = pytest.mark.slow
 
@@ -53,9 +55,11 @@ def alignzoo(processes: int, run_dir: Path, *overrides: str) -> list[dict]:
     return rows_of(run_dir)
 
 
-def resume_on_one_process(run_dir: Path, elsewhere: Path) -> list[dict]:
-    """``alignzoo resume=run_dir`` on one process; the run's metric rows after it."""
-    command = [sys.executable, "-m", "alignzoo", f"resume={run_dir}", f"hydra.run.dir={elsewhere}"]
+def resume_on_one_process(run_dir: Path, elsewhere: Path, processes: int = 1) -> list[dict]:
+    """``alignzoo resume=run_dir`` on one process (or ``processes``); the run's metric rows
+    after it."""
+    module = ["-m", "alignzoo", f"resume={run_dir}", f"hydra.run.dir={elsewhere}"]
+    command = [*LAUNCH_TWO, *module] if processes == 2 else [sys.executable, *module]
     done = subprocess.run(
         command, capture_output=True, text=True, env=os.environ | ONE_THREAD, timeout=600
     )
@@ -136,5 +140,116 @@ def test_sigterm_to_the_launcher_stops_both_processes_at_one_step_with_one_check
 
     one = alignzoo(1, tmp_path / "one", *run)
     rows = resume_on_one_process(tmp_path / "two", tmp_path / "x")
+    assert [r["step"] for r in rows] == [r["step"] for r in one]
+    assert column(rows, "loss") == pytest.approx(column(one, "loss"), rel=1e-5)
+
+
+FSDP2 = ["sharding.strategy=fsdp2"]
+
+
+def launch_killed_after_first_checkpoint(run_dir: Path, *overrides: str) -> None:
+    """Two processes, slowed per step; ``kill -9`` to the whole launch once the step-2
+    checkpoint is in place."""
+    driver = str(Path(__file__).with_name("interruptible_alignzoo.py"))
+    env = os.environ | ONE_THREAD | {"ALIGNZOO_TEST_STEP_DELAY": "0.4"}
+    launched = subprocess.Popen(
+        [*LAUNCH_TWO, driver, *overrides, f"hydra.run.dir={run_dir}"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        start_new_session=True,  # its own process group: the launcher and both workers
+    )
+    first = run_dir / "checkpoints" / "step_000002"
+    deadline = time.monotonic() + 300
+    while not first.exists():
+        assert launched.poll() is None and time.monotonic() < deadline, launched.communicate()[1]
+        time.sleep(0.05)
+    os.killpg(launched.pid, signal.SIGKILL)
+    launched.wait(timeout=60)
+    assert not (run_dir / "summary.json").exists()  # it did stop mid-run
+
+
+def test_dpo_sharded_follows_one_process_saves_whole_and_resumes_on_one_and_on_two(
+    tmp_path: Path, task: list[str]
+) -> None:
+    one = alignzoo(1, tmp_path / "one", *task)
+    # in micro-batches of 2: each shard's gradients are reduced once per update
+    two = alignzoo(
+        2, tmp_path / "two", *task, *FSDP2, "train.checkpoint_every=3", "train.micro_batch_size=2"
+    )
+    assert [r["step"] for r in two] == [r["step"] for r in one]
+    assert column(two, "train/grad_norm") == pytest.approx(column(one, "train/grad_norm"), 1e-5)
+    assert column(two, "loss") == pytest.approx(column(one, "loss"), rel=1e-5)
+    for name in ("eval/kl", "eval/gold_reward", "eval/win_rate", "eval/preference_accuracy"):
+        assert column(two, name) == pytest.approx(column(one, name), rel=1e-4, abs=1e-5), name
+
+    # the shards were gathered into one safetensors file that plain transformers loads
+    from transformers import AutoModelForCausalLM
+
+    whole = AutoModelForCausalLM.from_pretrained(tmp_path / "two" / "policy").state_dict()
+    alone = AutoModelForCausalLM.from_pretrained(tmp_path / "one" / "policy").state_dict()
+    assert whole.keys() == alone.keys()
+    for name, tensor in alone.items():
+        assert torch.allclose(whole[name], tensor, atol=1e-6), name
+
+    # the sharded checkpoint at step 3 resumes on one process (unsharded) and on two (sharded)
+    for processes in (1, 2):
+        resumed = tmp_path / f"resumed_on_{processes}"
+        shutil.copytree(tmp_path / "two", resumed)
+        (resumed / "summary.json").unlink()
+        shutil.rmtree(resumed / "checkpoints" / "step_000006")
+        rows = resume_on_one_process(resumed, tmp_path / f"x{processes}", processes)
+        assert column(rows, "loss") == pytest.approx(column(one, "loss"), rel=1e-5), processes
+
+
+def test_lora_dpo_sharded_follows_one_process_and_saves_its_adapter(
+    tmp_path: Path, task: list[str]
+) -> None:
+    one = alignzoo(1, tmp_path / "one", *task, "peft=lora")
+    two = alignzoo(2, tmp_path / "two", *task, "peft=lora", *FSDP2)
+    assert column(two, "loss") == pytest.approx(column(one, "loss"), rel=1e-5)
+    assert column(two, "eval/kl") == pytest.approx(column(one, "eval/kl"), rel=1e-3, abs=1e-6)
+    from safetensors.torch import load_file
+
+    adapter = load_file(tmp_path / "two" / "policy" / "adapter_model.safetensors")
+    alone = load_file(tmp_path / "one" / "policy" / "adapter_model.safetensors")
+    assert adapter.keys() == alone.keys() and adapter  # the adapter alone, named as peft's
+    for name, tensor in alone.items():
+        assert torch.allclose(adapter[name], tensor, atol=1e-6), name
+
+
+def test_ppo_sharded_follows_one_process_within_a_tolerance(
+    tmp_path: Path, task: list[str]
+) -> None:
+    one = alignzoo(1, tmp_path / "one", *task, *PPO)
+    two = alignzoo(2, tmp_path / "two", *task, *PPO, *FSDP2)  # the value head stays whole
+    assert column(two, "objective/scores") == pytest.approx(column(one, "objective/scores"))
+    assert column(two, "loss") == pytest.approx(column(one, "loss"), abs=0.01)
+    assert column(two, "eval/kl") == pytest.approx(column(one, "eval/kl"), rel=0.02)
+
+
+def test_grpo_sharded_samples_and_trains_as_ddp_on_the_same_processes(
+    tmp_path: Path, task: list[str]
+) -> None:
+    """Sampled rollouts (each process draws from its own generator, so not one process's
+    draws): sharded, the samples, losses and evaluation are DDP's on the same two."""
+    grpo = [*task, "algorithm=grpo", "reward=gold", "algorithm.rollout.max_new_tokens=8"]
+    ddp = alignzoo(2, tmp_path / "ddp", *grpo, "train.steps=4", "eval.every=4")
+    sharded = alignzoo(2, tmp_path / "fsdp2", *grpo, "train.steps=4", "eval.every=4", *FSDP2)
+    assert column(sharded, "objective/scores") == pytest.approx(column(ddp, "objective/scores"))
+    assert any(column(ddp, "loss"))  # the groups' samples differ: there is something to learn
+    assert column(sharded, "loss") == pytest.approx(column(ddp, "loss"), rel=1e-4, abs=1e-6)
+    for name in ("eval/kl", "eval/gold_reward"):
+        assert column(sharded, name) == pytest.approx(column(ddp, name), rel=1e-4, abs=1e-6)
+
+
+def test_kill_9_of_a_sharded_run_resumes_to_the_uninterrupted_metrics(
+    tmp_path: Path, task: list[str]
+) -> None:
+    run = [*task, "train.steps=6", "train.checkpoint_every=2", *FSDP2]
+    launch_killed_after_first_checkpoint(tmp_path / "two", *run)
+    rows = resume_on_one_process(tmp_path / "two", tmp_path / "x", processes=2)
+    one = alignzoo(1, tmp_path / "one", *task, "train.steps=6")
     assert [r["step"] for r in rows] == [r["step"] for r in one]
     assert column(rows, "loss") == pytest.approx(column(one, "loss"), rel=1e-5)

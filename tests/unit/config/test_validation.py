@@ -241,3 +241,23 @@ def test_ranges_say_what_they_allow(
     )
     assert allowed.problem("k", "12") == f"k must be a number {expected}, got '12'"
     assert allowed.problem("k", True) is not None  # a bool is not a count
+
+
+def test_what_fsdp2_does_not_shard_is_named_at_start() -> None:
+    from alignzoo.config.schema import RolloutConfig, RolloutEngine, Sharding, ShardingConfig
+
+    sharded = ShardingConfig(strategy=Sharding.fsdp2)
+    validate_run_config(run_config(sharding=sharded, peft=LoraAdapterConfig()))
+    message = problems_of(
+        run_config(
+            sharding=sharded,
+            peft=LoraAdapterConfig(merge_at_end=True),
+            quant=QuantConfig(),
+            rollout=RolloutConfig(engine=RolloutEngine.vllm),
+        )
+    )
+    for words in ("quant=4bit|8bit", "rollout.engine=vllm", "peft.merge_at_end=true"):
+        assert f"sharding.strategy=fsdp2 with {words}" in message
+    # unsharded, the same settings are not its problems
+    plain = run_config(rollout=RolloutConfig(engine=RolloutEngine.vllm), quant=QuantConfig())
+    validate_run_config(plain)

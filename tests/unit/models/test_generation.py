@@ -149,7 +149,7 @@ def test_a_stop_token_of_the_generation_config_ends_a_completion(model, tok):
     model.lm_head = head
     model.generation_config.eos_token_id = [tok.eos_token_id, turn_end]
     assert stop_token_ids(model, tok) == [tok.eos_token_id, turn_end]
-    texts, rows = sample(model, tok, seed=0, batch_size=5)
+    _, rows = sample(model, tok, seed=0, batch_size=5)
     ended = completions_ended(rows, stop_token_ids(model, tok))
     for i in range(len(PROMPTS)):
         sampled = rows.input_ids[i][rows.completion_mask[i] > 0].tolist()

@@ -108,3 +108,24 @@ def test_the_planner_divides_the_batch_and_the_launch_files_state(capsys) -> Non
     assert zero3["optimizer"].endswith("/ 2 processes") and "gathered" in zero3
     with pytest.raises(SystemExit, match="zero_stage=5: expected 0 \\(DDP\\), 1, 2 or 3"):
         main(["algorithm=dpo", "processes=2", "zero_stage=5"])
+
+
+def test_the_runners_fsdp2_plans_as_zero_3_with_its_reference_divided(capsys) -> None:
+    def lines(*options: str) -> dict[str, str]:
+        main(["algorithm=ppo", "reward=gold", "train.batch_size=8", *options])
+        out = capsys.readouterr().out
+        return {line.split()[0]: line for line in out.splitlines() if line.startswith("  ")}
+
+    ddp = lines(f"launch={LAUNCH / 'ddp.yaml'}")
+    sharded = lines(f"launch={LAUNCH / 'ddp.yaml'}", "sharding.strategy=fsdp2")
+    zero2 = lines(
+        f"launch={LAUNCH / 'ddp.yaml'}",
+        "sharding.strategy=fsdp2",
+        "sharding.reshard_after_forward=false",
+    )
+    for name in ("weights", "optimizer", "reference"):
+        assert not ddp[name].endswith("processes"), name
+        assert sharded[name].endswith("/ 2 processes"), name
+    assert "gathered" in sharded and "gathered" not in zero2
+    assert not zero2["weights"].endswith("processes")
+    assert zero2["optimizer"].endswith("/ 2 processes")
