@@ -253,3 +253,52 @@ def test_kill_9_of_a_sharded_run_resumes_to_the_uninterrupted_metrics(
     one = alignzoo(1, tmp_path / "one", *task, "train.steps=6")
     assert [r["step"] for r in rows] == [r["step"] for r in one]
     assert column(rows, "loss") == pytest.approx(column(one, "loss"), rel=1e-5)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_two_nodes_of_one_process_each_on_loopback_follow_one_process(
+    tmp_path: Path, task: list[str]
+) -> None:
+    """The documented multi-node launch: accelerate's machine rank, main address and port,
+    here two "nodes" on this machine's loopback, sharded."""
+    port = str(free_port())
+    nodes = [
+        [
+            *LAUNCH_TWO,
+            "--num_machines=2",
+            "--num_processes=2",
+            f"--machine_rank={rank}",
+            "--main_process_ip=127.0.0.1",
+            f"--main_process_port={port}",
+            "-m",
+            "alignzoo",
+            *task,
+            *FSDP2,
+            f"hydra.run.dir={tmp_path / f'node{rank}'}",
+        ]
+        for rank in (0, 1)
+    ]
+    launched = [
+        subprocess.Popen(
+            command,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=os.environ | ONE_THREAD,
+        )
+        for command in nodes
+    ]
+    errors = [process.communicate(timeout=600)[1] for process in launched]
+    assert all(process.returncode == 0 for process in launched), errors[0][-3000:]
+    two = rows_of(tmp_path / "node0")  # the main process's node writes; the other does not
+    assert not (tmp_path / "node1" / "metrics.jsonl").exists()
+    one = alignzoo(1, tmp_path / "one", *task)
+    assert column(two, "loss") == pytest.approx(column(one, "loss"), rel=1e-5)
+    assert column(two, "eval/kl") == pytest.approx(column(one, "eval/kl"), rel=1e-4, abs=1e-5)
