@@ -40,6 +40,10 @@ def main() -> None:
 def _hydra_main(cfg: DictConfig) -> None:
     hydra_config = HydraConfig.get()
     run_dir = Path(hydra_config.runtime.output_dir)
+    if hydra_config.mode == RunMode.MULTIRUN:
+        from alignzoo.runner.job_budget import share_the_machine
+
+        share_the_machine(hydra_config.launcher, int(hydra_config.job.num))
     if cfg.pipeline is not None:  # a chain of runs, each stage in its own directory
         _run_pipeline(cfg, list(hydra_config.overrides.task), run_dir)
         return

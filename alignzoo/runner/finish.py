@@ -73,6 +73,8 @@ def summarize(
         "wall_time_s": time.perf_counter() - started,
         "train_time_s": seconds,
         "tokens_per_s": progress.trained_tokens / seconds if seconds else 0.0,
+        # the CPU threads torch ran on (a parallel sweep's job takes its share)
+        "threads": torch.get_num_threads(),
         "peak_memory_mb": peak_mb,
         "memory": {
             "peak_mb": peak_mb,
