@@ -26,3 +26,6 @@ CHECKPOINTS = "checkpoints"
 #: in each checkpoint: trained tensors, training state, and how the run was configured
 TENSORS, STATE = "trainable.safetensors", "state.pt"
 CONFIG, OVERRIDES = "config.yaml", "overrides.json"
+#: a sharded (FSDP2) run's trained tensors and optimizer state instead of TENSORS: one file per
+#: process, written by torch.distributed.checkpoint
+SHARDS = "shards"

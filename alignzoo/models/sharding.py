@@ -92,58 +92,6 @@ def clip_grad_norm(parameters: Iterable[torch.nn.Parameter], max_norm: float) ->
     return total
 
 
-def whole(tensor: torch.Tensor) -> torch.Tensor:
-    """A sharded tensor gathered whole (every process must call it), a plain one as it is."""
-    return tensor.full_tensor() if isinstance(tensor, DTensor) else tensor
-
-
-def optimizer_state_whole(state: dict[str, Any]) -> dict[str, Any]:
-    """An optimizer's ``state_dict()`` with every sharded moment gathered whole: the same
-    file whatever the process count, so a checkpoint resumes on any count (every process
-    must call it, in the same order)."""
-    return {
-        **state,
-        "state": {
-            index: {name: whole(value) for name, value in moments.items()}
-            for index, moments in state["state"].items()
-        },
-    }
-
-
-def optimizer_state_sharded(
-    state: dict[str, Any], optimizer: torch.optim.Optimizer
-) -> dict[str, Any]:
-    """``optimizer_state_whole``'s result cut back to this process's shards of
-    ``optimizer``'s parameters, for its ``load_state_dict``."""
-    # the state's keys number the parameters of every group, in order
-    parameters = [p for group in optimizer.param_groups for p in group["params"]]
-    moments_of = state["state"]
-    return {
-        **state,
-        "state": {
-            index: {name: like(value, parameters[int(index)]) for name, value in moments.items()}
-            for index, moments in moments_of.items()
-        },
-    }
-
-
-def like(tensor: torch.Tensor, parameter: torch.Tensor) -> torch.Tensor:
-    """A whole ``tensor`` as this process's shard of ``parameter``'s layout (a plain tensor,
-    a scalar such as Adam's step, or a tensor for a plain parameter is kept as it is). Every
-    process holds the whole tensor already, so each cuts its own shard, with no
-    communication."""
-    from torch.distributed.tensor import distribute_tensor
-
-    if not isinstance(parameter, DTensor) or tensor.shape != parameter.shape:
-        return tensor
-    return distribute_tensor(
-        tensor.to(parameter.device_mesh.device_type),
-        parameter.device_mesh,
-        parameter.placements,
-        src_data_rank=None,
-    )
-
-
 def _root(model: torch.nn.Module) -> Any:
     """The transformers model: ``model`` itself, or under peft the model it wraps."""
     return model.get_base_model() if is_peft_model(model) else model

@@ -28,10 +28,9 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from alignzoo.errors import ConfigError
 from alignzoo.models.peft_check import is_peft_model
-from alignzoo.models.sharding import like
 
 #: where a run keeps its training checkpoints
-from alignzoo.run_layout import CHECKPOINTS, CONFIG, OVERRIDES, STATE, TENSORS
+from alignzoo.run_layout import CHECKPOINTS, CONFIG, OVERRIDES, SHARDS, STATE, TENSORS
 
 _STEP_DIR = re.compile(r"step_(\d+)")
 
@@ -42,18 +41,34 @@ def write_atomically(target: Path, fill: Callable[[Path], None]) -> Path:
     The new folder is complete on disk before the old one is moved aside, and the old one is
     deleted only after the swap; a failure while filling leaves the old one untouched.
     """
-    target = Path(target)
-    staging = target.with_name(f".{target.name}.new")
-    retired = target.with_name(f".{target.name}.old")
-    for leftover in (staging, retired):
-        shutil.rmtree(leftover, ignore_errors=True)
+    staging = fresh_staging(Path(target))
     try:
-        staging.mkdir(parents=True)
         fill(staging)
         _flush_to_disk(staging)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)  # the old folder was never touched
         raise
+    return swap_in(staging, Path(target))
+
+
+def staging_for(target: Path) -> Path:
+    """Where ``target``'s next version is written before it is swapped in."""
+    return target.with_name(f".{target.name}.new")
+
+
+def fresh_staging(target: Path) -> Path:
+    """An empty staging folder for ``target`` (leftovers of a crash removed)."""
+    staging, retired = staging_for(target), target.with_name(f".{target.name}.old")
+    for leftover in (staging, retired):
+        shutil.rmtree(leftover, ignore_errors=True)
+    staging.mkdir(parents=True)
+    return staging
+
+
+def swap_in(staging: Path, target: Path) -> Path:
+    """Put the complete, flushed ``staging`` folder in ``target``'s place, then delete the
+    old one."""
+    retired = target.with_name(f".{target.name}.old")
     if target.exists():
         os.replace(target, retired)
     os.replace(staging, target)
@@ -115,11 +130,106 @@ def save_checkpoint(
         (staging / OVERRIDES).write_text(json.dumps(list(overrides)), encoding="utf-8")
 
     target = write_atomically(run_dir / CHECKPOINTS / f"step_{step:06d}", fill)
+    _keep_newest(run_dir, target, keep)
+    return target
+
+
+def save_sharded_checkpoint(
+    run_dir: Path,
+    step: int,
+    trained: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    state: dict[str, Any] | None,
+    config_yaml: str,
+    overrides: Sequence[str],
+    keep: int,
+    barrier: Callable[[], None],
+) -> Path:
+    """A sharded run's ``checkpoints/step_<step>``: every process writes its shards of the
+    trained tensors and the optimizer's moments (``torch.distributed.checkpoint``, into
+    ``shards/``), then the main process (the one given ``state``) adds the rest and swaps
+    the folder in, as atomically as an unsharded checkpoint. Every process must call it."""
+    import torch.distributed.checkpoint as dcp
+
+    target = run_dir / CHECKPOINTS / f"step_{step:06d}"
+    main = state is not None
+    staging = fresh_staging(target) if main else staging_for(target)
+    barrier()  # the staging folder exists for everyone
+    try:
+        dcp.save(sharded_state(trained, optimizer), checkpoint_id=staging / SHARDS)
+        if main:
+            torch.save(state, staging / STATE)
+            (staging / CONFIG).write_text(config_yaml, encoding="utf-8")
+            (staging / OVERRIDES).write_text(json.dumps(list(overrides)), encoding="utf-8")
+            _flush_to_disk(staging)
+    except BaseException:
+        if main:
+            shutil.rmtree(staging, ignore_errors=True)
+        raise
+    if main:
+        swap_in(staging, target)
+        _keep_newest(run_dir, target, keep)
+    barrier()
+    return target
+
+
+def sharded_state(trained: torch.nn.Module, optimizer: torch.optim.Optimizer) -> dict[str, Any]:
+    """What a sharded checkpoint holds, keyed by parameter name (so any process count can
+    read it back): the trained tensors of ``trained`` and ``optimizer``'s state."""
+    from torch.distributed.checkpoint.state_dict import (
+        StateDictOptions,
+        get_model_state_dict,
+        get_optimizer_state_dict,
+    )
+
+    return {
+        "model": get_model_state_dict(
+            trained, options=StateDictOptions(ignore_frozen_params=True)
+        ),
+        "optimizer": get_optimizer_state_dict(
+            trained, optimizer, options=StateDictOptions(flatten_optimizer_state_dict=True)
+        ),
+    }
+
+
+def load_sharded_checkpoint(
+    directory: Path, trained: torch.nn.Module, optimizer: torch.optim.Optimizer
+) -> dict[str, Any]:
+    """Read ``shards/`` into ``trained`` and ``optimizer``, on any number of processes,
+    sharded or not (each takes its own part of every tensor), and return the state."""
+    import torch.distributed.checkpoint as dcp
+    from torch.distributed.checkpoint.state_dict import (
+        StateDictOptions,
+        set_model_state_dict,
+        set_optimizer_state_dict,
+    )
+
+    try:
+        saved = sharded_state(trained, optimizer)
+        dcp.load(saved, checkpoint_id=directory / SHARDS)
+        set_model_state_dict(
+            trained, saved["model"], options=StateDictOptions(ignore_frozen_params=True)
+        )
+        set_optimizer_state_dict(
+            trained,
+            optimizer,
+            saved["optimizer"],
+            options=StateDictOptions(flatten_optimizer_state_dict=True),
+        )
+        return torch.load(directory / STATE, weights_only=True, map_location="cpu")
+    except Exception as error:  # a missing shard, a tensor of another shape, ...
+        raise ConfigError(
+            f"resume: checkpoint {directory} cannot be read ({type(error).__name__}: "
+            f"{str(error).strip().splitlines()[0] if str(error).strip() else error!r}); "
+            "resume it with the config it was saved with, or from an earlier checkpoint"
+        ) from None
+
+
+def _keep_newest(run_dir: Path, target: Path, keep: int) -> None:
     # the one just written counts as the newest: a run resumed from before a damaged later
     # checkpoint must not prune its own new one in favour of that
     for old in [*(path for path in checkpoints(run_dir) if path != target), target][:-keep]:
         shutil.rmtree(old, ignore_errors=True)
-    return target
 
 
 def checkpoints(run_dir: Path) -> list[Path]:
@@ -145,14 +255,21 @@ def checkpoint_problem(directory: Path) -> str | None:
     """Why the checkpoint ``directory`` cannot be resumed from (a damaged or missing file), or
     None. Reads headers only, not the tensors: the safetensors header, which also checks the
     file is as long as it says, the zip directory of ``state.pt``, and the config files."""
-    for name in (TENSORS, STATE, CONFIG, OVERRIDES):
+    sharded = (directory / SHARDS).is_dir()
+    tensors = f"{SHARDS}/.metadata" if sharded else TENSORS
+    for name in (tensors, STATE, CONFIG, OVERRIDES):
         if not (directory / name).is_file():
             return f"{name} is missing"
     try:
-        with safe_open(str(directory / TENSORS), framework="pt") as saved:
-            json.loads((saved.metadata() or {}).get("names", "[]"))
+        if sharded:  # the index of every process's shard file
+            from torch.distributed.checkpoint import FileSystemReader
+
+            FileSystemReader(str(directory / SHARDS)).read_metadata()
+        else:
+            with safe_open(str(directory / TENSORS), framework="pt") as saved:
+                json.loads((saved.metadata() or {}).get("names", "[]"))
     except Exception as error:  # safetensors raises its own SafetensorError, not exported
-        return f"{TENSORS} cannot be read ({type(error).__name__}: {error})"
+        return f"{tensors} cannot be read ({type(error).__name__}: {error})"
     try:
         with zipfile.ZipFile(directory / STATE) as archive:  # what torch.save writes
             archive.namelist()
@@ -201,7 +318,7 @@ def _load_checkpoint(
             )
         with torch.no_grad():
             for i, parameter in enumerate(trained):
-                parameter.copy_(like(saved.get_tensor(f"{i:06d}"), parameter))
+                parameter.copy_(saved.get_tensor(f"{i:06d}"))
     return torch.load(directory / STATE, weights_only=True, map_location="cpu")
 
 

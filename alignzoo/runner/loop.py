@@ -26,8 +26,14 @@ from tqdm.auto import tqdm
 
 from alignzoo.algorithms import Metrics
 from alignzoo.errors import ConfigError, RunInterrupted, TrainingDiverged
-from alignzoo.models.sharding import optimizer_state_sharded, optimizer_state_whole, whole
-from alignzoo.runner.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
+from alignzoo.run_layout import SHARDS
+from alignzoo.runner.checkpoint import (
+    latest_checkpoint,
+    load_checkpoint,
+    load_sharded_checkpoint,
+    save_checkpoint,
+    save_sharded_checkpoint,
+)
 from alignzoo.runner.guards import GuardWatch
 from alignzoo.runner.metrics_log import MetricsLog
 from alignzoo.runner.parts import RunParts
@@ -65,11 +71,13 @@ def restore(parts: RunParts, checkpoint: Path, guards: GuardWatch, log: MetricsL
     """Trained tensors, optimizer, schedule, algorithm and reward state, the guards and the
     counters from ``checkpoint``; the log loses what was written after it."""
     optimization = parts.optimization
-    state = load_checkpoint(checkpoint, optimization.parameters, trained_names(parts))
-    optimizer_state = state["optimizer"]
-    if optimization.updater.sharded:  # saved whole: this process takes its shards
-        optimizer_state = optimizer_state_sharded(optimizer_state, optimization.optimizer)
-    optimization.optimizer.load_state_dict(optimizer_state)
+    if (checkpoint / SHARDS).is_dir():  # a sharded run's: read on any count, sharded or not
+        state = load_sharded_checkpoint(
+            checkpoint, trained_module(parts), _torch_optimizer(optimization.optimizer)
+        )
+    else:
+        state = load_checkpoint(checkpoint, optimization.parameters, trained_names(parts))
+        optimization.optimizer.load_state_dict(state["optimizer"])
     optimization.scheduler.load_state_dict(state["scheduler"])
     parts.algorithm.load_state_dict(state["algorithm"])
     parts.algorithm.ctx.sampler.policy_changed()  # the restored weights reach the engine
@@ -206,17 +214,12 @@ def _save_checkpoint(
     random_states = [capture_rng()]
     if accelerator.num_processes > 1:
         random_states = gather_object(random_states)
-    # a sharded model's tensors and moments are gathered whole, by every process together:
-    # the checkpoint is the same file as an unsharded run's, and resumes on any count
-    trained = [whole(p.detach()) for p in optimization.parameters]
-    optimizer_state = optimization.optimizer.state_dict()
-    if optimization.updater.sharded:
-        optimizer_state = optimizer_state_whole(optimizer_state)
+    sharded = optimization.updater.sharded
+    training_state: dict[str, Any] | None = None
     if parts.main:
         training_reward = parts.training_reward
         training_state = {
             "step": step,
-            "optimizer": optimizer_state,
             "scheduler": optimization.scheduler.state_dict(),
             "algorithm": parts.algorithm.state_dict(),
             "reward": training_reward.state_dict() if training_reward is not None else {},
@@ -228,17 +231,57 @@ def _save_checkpoint(
             "bad_steps": progress.bad_steps,
             "guards": guards.state_dict(),
         }
+        if not sharded:  # a sharded run's moments are in its shards
+            training_state["optimizer"] = optimization.optimizer.state_dict()
+    config_yaml = OmegaConf.to_yaml(OmegaConf.merge(cfg, {"resume": None}))  # as composed again
+    keep = parts.config.train.keep_checkpoints
+    if sharded:  # every process writes its own shards
+        save_sharded_checkpoint(
+            run_dir,
+            step,
+            trained_module(parts),
+            _torch_optimizer(optimization.optimizer),
+            training_state,
+            config_yaml,
+            overrides,
+            keep,
+            accelerator.wait_for_everyone,
+        )
+    elif training_state is not None:
         save_checkpoint(
             run_dir,
             step,
-            trained,
+            optimization.parameters,
             trained_names(parts),
             training_state,
-            OmegaConf.to_yaml(OmegaConf.merge(cfg, {"resume": None})),  # as composed again
+            config_yaml,
             overrides,
-            parts.config.train.keep_checkpoints,
+            keep,
         )
     accelerator.wait_for_everyone()
+
+
+class TrainedTensors(torch.nn.Module):
+    """The policy and an algorithm's own trained parameters (PPO's value head) under one
+    module, so torch's state-dict functions name every trained tensor and its moments."""
+
+    def __init__(self, policy: torch.nn.Module, own: list[torch.nn.Parameter]) -> None:
+        super().__init__()
+        self.policy = policy
+        self.own = torch.nn.ParameterList(own)
+
+
+def trained_module(parts: RunParts) -> TrainedTensors:
+    """What a sharded checkpoint holds the trained tensors of."""
+    policy = parts.models.bare_policy
+    held = {id(p) for p in policy.parameters()}
+    own = [p for p in parts.optimization.parameters if id(p) not in held]
+    return TrainedTensors(policy, own)
+
+
+def _torch_optimizer(optimizer: Any) -> torch.optim.Optimizer:
+    """torch's optimizer inside accelerate's wrapper."""
+    return getattr(optimizer, "optimizer", optimizer)
 
 
 def last_checkpoint_words(run_dir: Path) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import torch
 
-from alignzoo.models.sharding import clip_grad_norm, like, optimizer_state_whole, whole
+from alignzoo.models.sharding import clip_grad_norm
 
 
 def test_clipping_plain_parameters_is_torchs() -> None:
@@ -28,18 +28,3 @@ def test_a_non_finite_norm_is_returned_and_nothing_is_clipped() -> None:
     parameter.grad = torch.tensor([float("nan"), 1.0])
     assert clip_grad_norm([parameter], 1.0) != clip_grad_norm([parameter], 1.0)  # NaN
     assert parameter.grad[1] == 1.0
-
-
-def test_plain_tensors_and_optimizer_states_pass_through_unchanged() -> None:
-    tensor = torch.randn(2, 3)
-    assert whole(tensor) is tensor
-    assert like(tensor, torch.nn.Parameter(torch.zeros(2, 3))) is tensor
-    parameter = torch.nn.Parameter(torch.randn(4))
-    optimizer = torch.optim.AdamW([parameter])
-    parameter.grad = torch.randn(4)
-    optimizer.step()
-    state = optimizer.state_dict()
-    gathered = optimizer_state_whole(state)
-    assert gathered["param_groups"] == state["param_groups"]
-    for name, value in state["state"][0].items():
-        assert torch.equal(gathered["state"][0][name], value)

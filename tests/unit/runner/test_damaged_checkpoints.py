@@ -90,3 +90,19 @@ def test_a_checkpoint_written_after_resuming_before_a_damaged_one_is_kept(
     cut_short(damaged / TENSORS)
     resumed = save(tmp_path, 3, [], keep=1)  # the run went on from step 2
     assert checkpoints(tmp_path) == [resumed]
+
+
+def test_a_sharded_checkpoint_without_its_index_is_named(tmp_path: Path) -> None:
+    from alignzoo.run_layout import CONFIG, OVERRIDES, SHARDS, STATE
+    from alignzoo.runner.checkpoint import checkpoint_problem
+
+    checkpoint = tmp_path / "step_000002"
+    (checkpoint / SHARDS).mkdir(parents=True)
+    (checkpoint / SHARDS / "__0_0.distcp").write_bytes(b"shard")
+    torch.save({"step": 2}, checkpoint / STATE)
+    (checkpoint / CONFIG).write_text("seed: 0\n")
+    (checkpoint / OVERRIDES).write_text("[]")
+    assert checkpoint_problem(checkpoint) == f"{SHARDS}/.metadata is missing"
+    (checkpoint / SHARDS / ".metadata").write_bytes(b"not an index")
+    problem = checkpoint_problem(checkpoint)
+    assert problem is not None and problem.startswith(f"{SHARDS}/.metadata cannot be read")
