@@ -183,9 +183,7 @@ def sharded_state(trained: torch.nn.Module, optimizer: torch.optim.Optimizer) ->
     )
 
     return {
-        "model": get_model_state_dict(
-            trained, options=StateDictOptions(ignore_frozen_params=True)
-        ),
+        "model": get_model_state_dict(trained, options=StateDictOptions(ignore_frozen_params=True)),
         "optimizer": get_optimizer_state_dict(
             trained, optimizer, options=StateDictOptions(flatten_optimizer_state_dict=True)
         ),
