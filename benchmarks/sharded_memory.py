@@ -1,0 +1,205 @@
+"""Per-process peak memory of a sharded (FSDP2) training step against ``alignzoo-plan``'s.
+
+DPO and PPO with full fine-tuning on a ~20M-parameter Llama (the built-in architecture scaled
+up), run on 1 process and on N processes sharded with ``sharding.strategy=fsdp2``'s code
+(each decoder layer, then the model, through ``fully_shard``; the frozen reference copy too),
+over gloo on CPU or nccl on GPUs, with the same global batch. Each process measures its own
+peak as ``peak_memory.py`` does (the tensors it holds after a warm-up step, plus the largest
+rise the profiler records during the next steps; on CUDA the allocator's peak) and prints it
+beside the planner's per-process figure for the same run (``processes=N`` at ZeRO-3, the
+reference divided, evaluation left out).
+
+    python benchmarks/sharded_memory.py [--processes 2] [--steps 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import torch
+from peak_memory import (
+    BATCH,
+    NEW_TOKENS,
+    PROMPT,
+    SEQUENCE,
+    peak_of_steps,
+    text_of,
+    twenty_million,
+)
+from torch.distributed.tensor import DTensor
+from transformers import LlamaForCausalLM
+
+from alignzoo.algorithms import AlgorithmContext
+from alignzoo.config.schema import ModelConfig, SamplingConfig, TrainConfig
+from alignzoo.data.records import PreferencePair, PromptRecord
+from alignzoo.models.policy import load_policy_and_reference
+from alignzoo.models.sharding import shard
+from alignzoo.planning.memory import RunShape, plan_memory
+from alignzoo.planning.model_shape import model_shape
+from alignzoo.planning.sharding import Sharding, shard_plan
+from alignzoo.runner.optimizer import build_optimizer
+from alignzoo.runner.updater import OptimizerUpdater
+from alignzoo.tasks.sentiment.base_model import build_tokenizer
+from alignzoo.tasks.sentiment.gold_reward import GoldSentimentReward
+from alignzoo_dpo.algorithm import DPOAlgorithm
+from alignzoo_dpo.config import DPOConfig
+from alignzoo_ppo.algorithm import PPOAlgorithm
+from alignzoo_ppo.config import PPOConfig
+
+ALGORITHMS: dict[str, tuple[Any, Any]] = {
+    "DPO": (DPOAlgorithm, DPOConfig(precompute_reference=False)),
+    "PPO": (PPOAlgorithm, PPOConfig(rollout=SamplingConfig(max_new_tokens=NEW_TOKENS))),
+}
+
+
+def held_bytes(*objects: Any) -> int:
+    """Distinct storage this process holds for modules and optimizers: a sharded tensor
+    counts its local shard only."""
+    seen: dict[int, int] = {}
+    for obj in objects:
+        if isinstance(obj, torch.nn.Module):
+            tensors = [*obj.parameters(), *obj.buffers()]
+        else:
+            tensors = [v for s in obj.state.values() for v in s.values() if torch.is_tensor(v)]
+        for tensor in tensors:
+            local = tensor.to_local() if isinstance(tensor, DTensor) else tensor
+            storage = local.untyped_storage()
+            seen[storage.data_ptr()] = storage.nbytes()
+    return sum(seen.values())
+
+
+def worker(base: Path, algorithm: str, processes: int, steps: int) -> float:
+    """This process's peak over ``steps`` training steps after a warm-up."""
+    from accelerate import Accelerator
+
+    accelerator = Accelerator(cpu=not torch.cuda.is_available())
+    device = accelerator.device
+    policy, reference = load_policy_and_reference(
+        str(base), ModelConfig(max_length=SEQUENCE), "causal_lm", device, None, None
+    )
+    if processes > 1:
+        shard(policy)
+        shard(reference.model)
+    algorithm_class, config = ALGORITHMS[algorithm]
+    context = AlgorithmContext(
+        policy=policy,
+        reference=reference,
+        tokenizer=build_tokenizer(),
+        device=device,
+        max_length=SEQUENCE,
+        reward=GoldSentimentReward(),
+        bare_policy=policy,
+    )
+    instance = algorithm_class(config, context)
+    share = BATCH // processes  # the global batch, divided
+    batch: list[Any]
+    if instance.consumes == "pairs":
+        batch = [
+            PreferencePair(text_of(PROMPT), " " + text_of(SEQUENCE), " " + text_of(SEQUENCE + 1))
+            for _ in range(share)
+        ]
+    else:
+        batch = [PromptRecord(text_of(PROMPT - 1)) for _ in range(share)]
+    instance.prepare(batch)
+    parameters = list(instance.trainable_parameters())
+    optimizer = build_optimizer(parameters, 1e-4, 0.0)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda _: 1.0)
+    updater = OptimizerUpdater(accelerator, optimizer, scheduler, parameters, 1.0, model=policy)
+    policy.train()
+    instance.train_step(batch, updater)  # warm-up: the optimizer state now exists
+    extra = [m for m in vars(instance).values() if isinstance(m, torch.nn.Module)]
+    held = held_bytes(policy, reference.model, optimizer, *extra)
+    return peak_of_steps(lambda: instance.train_step(batch, updater), steps, device, held)
+
+
+def planned(algorithm: str, processes: int) -> float:
+    """The planner's per-process peak for the same steps (evaluation left out)."""
+    algorithm_class, config = ALGORITHMS[algorithm]
+    shape = model_shape(twenty_million())
+    train = TrainConfig(batch_size=BATCH // processes)
+    sequence = SEQUENCE if algorithm == "DPO" else PROMPT + NEW_TOKENS
+    run = RunShape(
+        kind="causal_lm",
+        weight_bytes=4,
+        traits=algorithm_class.memory_traits(config, train, shape.hidden),
+        sequence_tokens=sequence,
+        prompt_tokens=PROMPT,
+        eval_rows=0,
+        eval_new_tokens=0,
+        lora=None,
+        quant=None,
+    )
+    sharding = Sharding(processes, 3 if processes > 1 else 0, reference_divided=True)
+    return shard_plan(plan_memory(shape, run), sharding, shape, 4).peak_bytes
+
+
+def launch(base: Path, algorithm: str, processes: int, steps: int) -> list[float]:
+    """Each process's peak, from ``processes`` fresh processes (torchrun)."""
+    with tempfile.TemporaryDirectory() as results:
+        command = [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            f"--nproc_per_node={processes}",
+            __file__,
+            "--worker",
+            algorithm,
+            "--base",
+            str(base),
+            "--processes",
+            str(processes),
+            "--steps",
+            str(steps),
+            "--results",
+            results,
+        ]
+        env = os.environ | {"OMP_NUM_THREADS": "1"}
+        done = subprocess.run(command, capture_output=True, text=True, env=env)
+        if done.returncode != 0:
+            raise RuntimeError(done.stderr[-3000:])
+        return [json.loads(p.read_text()) for p in sorted(Path(results).glob("*.json"))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--steps", type=int, default=2)
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--base", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--results", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        peak = worker(args.base, args.worker, args.processes, args.steps)
+        rank = int(os.environ.get("RANK", "0"))
+        (args.results / f"{rank}.json").write_text(json.dumps(peak))
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp) / "20m"
+        torch.manual_seed(0)
+        LlamaForCausalLM(twenty_million()).save_pretrained(base)
+        build_tokenizer().save_pretrained(base)
+        print(
+            f"per-process peak of a training step, 20M model, fp32, global batch {BATCH}, "
+            f"rows of {SEQUENCE} tokens (PPO: {PROMPT} prompt + {NEW_TOKENS} sampled)"
+        )
+        print(f"  {'algo':<5}{'processes':>10}{'measured':>14}{'planner':>12}{'error':>8}")
+        for algorithm in ALGORITHMS:
+            for processes in sorted({1, args.processes}):
+                peaks = launch(base, algorithm, processes, args.steps)
+                estimate = planned(algorithm, processes)
+                for peak in peaks:
+                    print(
+                        f"  {algorithm:<5}{processes:>10}{peak / 2**20:>10.1f} MiB"
+                        f"{estimate / 2**20:>8.1f} MiB{(estimate - peak) / peak:>+8.0%}"
+                    )
+
+
+if __name__ == "__main__":
+    main()
