@@ -19,6 +19,7 @@ import torch
 from torch.distributed.checkpoint.state_dict import StateDictOptions, get_model_state_dict
 from torch.distributed.tensor import DTensor
 
+from alignzoo.errors import ConfigError
 from alignzoo.models.peft_check import is_peft_model
 
 
@@ -35,8 +36,9 @@ def shard(model: torch.nn.Module, reshard_after_forward: bool = True) -> None:
     layer_classes = set(getattr(root, "_no_split_modules", None) or [])
     layers = [module for module in root.modules() if type(module).__name__ in layer_classes]
     if not layers:
-        raise ValueError(
-            f"{type(root).__name__} names no decoder layer class (_no_split_modules) to shard"
+        raise ConfigError(
+            f"sharding.strategy=fsdp2: {type(root).__name__} names no decoder layer class "
+            "(_no_split_modules) to shard by; train it without sharding"
         )
     for layer in layers:
         fully_shard(layer, mesh=mesh, reshard_after_forward=reshard_after_forward)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -75,3 +78,21 @@ def train() -> Callable[..., RunResult]:
         return summary, [json.loads(line) for line in lines]
 
     return run_in_process
+
+
+@pytest.fixture
+def multirun() -> Callable[..., subprocess.CompletedProcess]:
+    """``alignzoo -m <overrides>`` in a fresh process, its sweep in ``sweep`` (run from
+    ``cwd``); it must exit 0 and end with its comparison report."""
+
+    def sweep_into(sweep: Path, cwd: Path, *overrides: str) -> subprocess.CompletedProcess:
+        command = [sys.executable, "-m", "alignzoo", "-m", *overrides]
+        command.append(f"hydra.sweep.dir={sweep}")
+        done = subprocess.run(
+            command, cwd=cwd, capture_output=True, text=True, env=os.environ.copy(), timeout=600
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+        assert f"comparison report: {sweep / 'report.md'}" in done.stdout
+        return done
+
+    return sweep_into

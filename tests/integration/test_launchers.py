@@ -5,10 +5,8 @@ ends the sweep and lists a failed job; ``resume=auto`` continues a sweep under a
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,27 +15,9 @@ from alignzoo.runner.job_budget import available_cores
 pytestmark = pytest.mark.slow
 
 
-def sweep(directory: Path, cwd: Path, *overrides: str) -> subprocess.CompletedProcess:
-    """``alignzoo -m`` over DPO and KTO by two seeds, one of them invalid:
-    4 jobs, 2 of which fail at start."""
-    command = [
-        sys.executable,
-        "-m",
-        "alignzoo",
-        "-m",
-        "algorithm=dpo,kto",
-        "seed=0,-1",  # a seed below 0 is refused: that job fails, the sweep goes on
-        "train.steps=2",
-        "eval.every=2",
-        f"hydra.sweep.dir={directory}",
-        *overrides,
-    ]
-    done = subprocess.run(
-        command, cwd=cwd, capture_output=True, text=True, env=os.environ.copy(), timeout=600
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert f"comparison report: {directory / 'report.md'}" in done.stdout
-    return done
+#: DPO and KTO by two seeds, one of them invalid: 4 jobs, 2 of which fail at start (a seed
+#: below 0 is refused), and the sweep goes on
+SWEEP = ["algorithm=dpo,kto", "seed=0,-1", "train.steps=2", "eval.every=2"]
 
 
 def summaries(directory: Path) -> list[dict]:
@@ -54,29 +34,30 @@ def check_report(directory: Path) -> None:
 
 
 def test_joblib_runs_jobs_side_by_side_each_on_its_share_of_the_cores_and_resumes(
-    tmp_path: Path, tiny_task: list[str]
+    tmp_path: Path, tiny_task: list[str], multirun: Any
 ) -> None:
     directory = tmp_path / "sweep"
-    joblib = ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2", *tiny_task]
-    sweep(directory, tmp_path, *joblib)
+    joblib = [*SWEEP, "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", *tiny_task]
+    multirun(directory, tmp_path, *joblib)
     check_report(directory)
     finished = summaries(directory)
     assert len(finished) == 2
     assert {s["threads"] for s in finished} == {max(1, available_cores() // 2)}
 
     # the same sweep with resume=auto: finished jobs are not run again, the report is rebuilt
-    again = sweep(tmp_path / "again", tmp_path, *joblib, "resume=auto")
+    again = multirun(tmp_path / "again", tmp_path, *joblib, "resume=auto")
     assert again.stdout.count("has finished already; it is not run again") == 2
     check_report(tmp_path / "again")
 
 
 def test_submitit_local_runs_each_job_as_its_own_with_its_cpus(
-    tmp_path: Path, tiny_task: list[str]
+    tmp_path: Path, tiny_task: list[str], multirun: Any
 ) -> None:
     directory = tmp_path / "sweep"
-    sweep(
+    multirun(
         directory,
         tmp_path,
+        *SWEEP,
         "hydra/launcher=submitit_local",
         "hydra.launcher.cpus_per_task=1",
         "hydra.launcher.timeout_min=10",

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
@@ -117,20 +118,7 @@ def test_sigterm_to_the_launcher_stops_both_processes_at_one_step_with_one_check
     tmp_path: Path, task: list[str]
 ) -> None:
     run = [*task, "train.steps=8", "eval.every=4", "train.checkpoint_every=2"]
-    driver = str(Path(__file__).with_name("interruptible_alignzoo.py"))
-    env = os.environ | ONE_THREAD | {"ALIGNZOO_TEST_STEP_DELAY": "0.4"}
-    two = subprocess.Popen(
-        [*LAUNCH_TWO, driver, *run, f"hydra.run.dir={tmp_path / 'two'}"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    first = tmp_path / "two" / "checkpoints" / "step_000002"
-    deadline = time.monotonic() + 300
-    while not first.exists():
-        assert two.poll() is None and time.monotonic() < deadline, two.communicate()[1][-3000:]
-        time.sleep(0.05)
+    two = launched_until_first_checkpoint(tmp_path / "two", run, stdout=subprocess.PIPE)
     two.send_signal(signal.SIGTERM)  # torch's launcher passes it on to both workers
     _, err = two.communicate(timeout=300)
     stops = [line for line in err.splitlines() if " at step " in line and "alignzoo:" in line]
@@ -147,24 +135,35 @@ def test_sigterm_to_the_launcher_stops_both_processes_at_one_step_with_one_check
 FSDP2 = ["sharding.strategy=fsdp2"]
 
 
-def launch_killed_after_first_checkpoint(run_dir: Path, *overrides: str) -> None:
-    """Two processes, slowed per step; ``kill -9`` to the whole launch once the step-2
-    checkpoint is in place."""
+def launched_until_first_checkpoint(
+    run_dir: Path, overrides: list[str], **popen: Any
+) -> subprocess.Popen:
+    """Two processes, slowed per step, left running once their step-2 checkpoint is in
+    place."""
     driver = str(Path(__file__).with_name("interruptible_alignzoo.py"))
-    env = os.environ | ONE_THREAD | {"ALIGNZOO_TEST_STEP_DELAY": "0.4"}
     launched = subprocess.Popen(
         [*LAUNCH_TWO, driver, *overrides, f"hydra.run.dir={run_dir}"],
-        stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
-        env=env,
-        start_new_session=True,  # its own process group: the launcher and both workers
+        env=os.environ | ONE_THREAD | {"ALIGNZOO_TEST_STEP_DELAY": "0.4"},
+        **popen,
     )
     first = run_dir / "checkpoints" / "step_000002"
     deadline = time.monotonic() + 300
     while not first.exists():
         assert launched.poll() is None and time.monotonic() < deadline, launched.communicate()[1]
         time.sleep(0.05)
+    return launched
+
+
+def launch_killed_after_first_checkpoint(run_dir: Path, *overrides: str) -> None:
+    """``kill -9`` to the whole two-process launch once its step-2 checkpoint is in place."""
+    launched = launched_until_first_checkpoint(
+        run_dir,
+        list(overrides),
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,  # its own process group: the launcher and both workers
+    )
     os.killpg(launched.pid, signal.SIGKILL)
     launched.wait(timeout=60)
     assert not (run_dir / "summary.json").exists()  # it did stop mid-run
@@ -302,3 +301,32 @@ def test_two_nodes_of_one_process_each_on_loopback_follow_one_process(
     one = alignzoo(1, tmp_path / "one", *task)
     assert column(two, "loss") == pytest.approx(column(one, "loss"), rel=1e-5)
     assert column(two, "eval/kl") == pytest.approx(column(one, "eval/kl"), rel=1e-4, abs=1e-5)
+
+
+@pytest.mark.parametrize(
+    "algorithm",
+    [
+        ["algorithm=sft"],
+        ["algorithm=kto"],
+        ["algorithm=simpo"],
+        ["algorithm=rlaif"],
+        ["algorithm=rloo", "reward=gold"],
+        ["algorithm=reinforce_pp", "reward=gold"],
+        ["algorithm=online_dpo", "reward=gold"],
+        ["algorithm=rejection_sampling", "reward=gold"],
+        ["algorithm=best_of_n", "reward=gold"],
+    ],
+    ids=lambda overrides: overrides[0].removeprefix("algorithm="),
+)
+def test_every_other_algorithm_trains_sharded_evaluates_and_saves(
+    tmp_path: Path, task: list[str], algorithm: list[str]
+) -> None:
+    """Each algorithm's own step, its evaluation and its saved policy on two sharded
+    processes (DPO, PPO and GRPO are compared with one process and with DDP above)."""
+    rows = alignzoo(2, tmp_path / "two", *task, *algorithm, *FSDP2, "train.steps=2")
+    summary = json.loads((tmp_path / "two" / "summary.json").read_text())
+    assert summary["final"]["eval/kl"] == summary["final"]["eval/kl"]  # evaluated, finite
+    if summary["steps"]:  # best-of-n trains nothing
+        assert [r["step"] for r in rows if "loss" in r] == [1, 2]
+        assert all(abs(r["loss"]) < 1e3 for r in rows if "loss" in r)
+        assert (tmp_path / "two" / "policy" / "model.safetensors").is_file()
