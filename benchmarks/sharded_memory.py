@@ -4,10 +4,15 @@ DPO and PPO with full fine-tuning on a ~20M-parameter Llama (the built-in archit
 up), run on 1 process and on N processes sharded with ``sharding.strategy=fsdp2``'s code
 (each decoder layer, then the model, through ``fully_shard``; the frozen reference copy too),
 over gloo on CPU or nccl on GPUs, with the same global batch. Each process measures its own
-peak as ``peak_memory.py`` does (the tensors it holds after a warm-up step, plus the largest
-rise the profiler records during the next steps; on CUDA the allocator's peak) and prints it
-beside the planner's per-process figure for the same run (``processes=N`` at ZeRO-3, the
-reference divided, evaluation left out).
+peak: on CUDA the allocator's; on the CPU the tensors it holds after a warm-up step plus the
+rise of the kernel's high-water mark of its resident memory over the next steps (reset
+through ``/proc/self/clear_refs``; glibc is told to hand every block of 64 KiB or more back
+when freed, so resident memory follows the live tensors). The profiler's running sum of
+allocations, which ``peak_memory.py`` uses, does not serve here: FSDP2 frees its gathered
+weights by resizing their storage, and under sharding that sum drifted upwards by about the
+held memory in two steps while the resident memory stayed flat. Each process's figure is
+printed beside the planner's per-process one for the same run (``processes=N`` at ZeRO-3,
+the reference divided, evaluation left out).
 
     python benchmarks/sharded_memory.py [--processes 2] [--steps 2]
 """
@@ -15,6 +20,7 @@ reference divided, evaluation left out).
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import subprocess
@@ -29,7 +35,6 @@ from peak_memory import (
     NEW_TOKENS,
     PROMPT,
     SEQUENCE,
-    peak_of_steps,
     text_of,
     twenty_million,
 )
@@ -75,6 +80,31 @@ def held_bytes(*objects: Any) -> int:
     return sum(seen.values())
 
 
+def resident_bytes(field: str) -> int:
+    """``VmRSS`` (now) or ``VmHWM`` (the high-water mark) of this process, in bytes."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) * 1024
+    raise RuntimeError(f"/proc/self/status has no {field} (Linux only)")
+
+
+def peak_during(step: Any, steps: int, device: torch.device, held: int) -> float:
+    """Peak bytes while running ``step`` ``steps`` times; ``held`` is what is live before."""
+    gc.collect()
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+        torch.cuda.reset_peak_memory_stats(device)
+        for _ in range(steps):
+            step()
+        torch.cuda.synchronize()
+        return float(torch.cuda.max_memory_allocated(device))
+    before = resident_bytes("VmRSS")
+    Path("/proc/self/clear_refs").write_text("5")  # the high-water mark starts again here
+    for _ in range(steps):
+        step()
+    return float(held + resident_bytes("VmHWM") - before)
+
+
 def worker(base: Path, algorithm: str, processes: int, steps: int) -> float:
     """This process's peak over ``steps`` training steps after a warm-up."""
     from accelerate import Accelerator
@@ -116,7 +146,7 @@ def worker(base: Path, algorithm: str, processes: int, steps: int) -> float:
     instance.train_step(batch, updater)  # warm-up: the optimizer state now exists
     extra = [m for m in vars(instance).values() if isinstance(m, torch.nn.Module)]
     held = held_bytes(policy, reference.model, optimizer, *extra)
-    return peak_of_steps(lambda: instance.train_step(batch, updater), steps, device, held)
+    return peak_during(lambda: instance.train_step(batch, updater), steps, device, held)
 
 
 def planned(algorithm: str, processes: int) -> float:
@@ -160,7 +190,9 @@ def launch(base: Path, algorithm: str, processes: int, steps: int) -> list[float
             "--results",
             results,
         ]
-        env = os.environ | {"OMP_NUM_THREADS": "1"}
+        # freed blocks of 64 KiB or more go back to the kernel: resident memory follows the
+        # live tensors
+        env = os.environ | {"OMP_NUM_THREADS": "1", "MALLOC_MMAP_THRESHOLD_": "65536"}
         done = subprocess.run(command, capture_output=True, text=True, env=env)
         if done.returncode != 0:
             raise RuntimeError(done.stderr[-3000:])
