@@ -41,6 +41,8 @@ from alignzoo.runner.stop_signals import StopSignals
 from alignzoo.runner.training_state import capture_rng, restore_rng
 
 T = TypeVar("T")
+#: a step's trained tokens on one process, summed over processes before it is logged
+STEP_TOKENS = "perf/step_tokens"
 
 
 @dataclass
@@ -176,14 +178,15 @@ def _step(
     progress.train_seconds += elapsed
     # counted by the runner; an algorithm that knows better may report perf/tokens
     counted = parts.models.tokens.take()
-    progress.trained_tokens += int(metrics.pop("perf/tokens", counted))
-    metrics |= {
-        "perf/step_s": elapsed,
-        "perf/tokens_per_s": progress.trained_tokens / progress.train_seconds,
-    }
+    metrics[STEP_TOKENS] = float(metrics.pop("perf/tokens", counted))
+    metrics["perf/step_s"] = elapsed
     # every process logs, guards and stops on the same figures, at the same step
     metrics |= watch.guards.reward_count()
     metrics, stopping = _agree(parts.accelerator, metrics, stop_requested is not None)
+    # the processes' mean of this step's tokens, times their count: every process's tokens
+    processes = parts.accelerator.num_processes
+    progress.trained_tokens += round(metrics.pop(STEP_TOKENS) * processes)
+    metrics["perf/tokens_per_s"] = progress.trained_tokens / progress.train_seconds
     watch.guards.check(step, metrics)  # takes the reward count back out
     progress.metrics, progress.step = metrics, step
     progress.bad_steps = progress.bad_steps + 1 if _non_finite(metrics) else 0

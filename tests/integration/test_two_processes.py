@@ -68,6 +68,11 @@ def resume_on_one_process(run_dir: Path, elsewhere: Path, processes: int = 1) ->
     return rows_of(run_dir)
 
 
+def trained_tokens(run_dir: Path) -> int:
+    summary = json.loads((run_dir / "summary.json").read_text())
+    return round(summary["tokens_per_s"] * summary["train_time_s"])
+
+
 def column(rows: list[dict], name: str) -> list[float]:
     return [r[name] for r in rows if name in r]
 
@@ -88,6 +93,8 @@ def test_dpo_on_two_processes_follows_one_process_and_resumes_on_one(
     assert [r["step"] for r in two] == [r["step"] for r in one]  # main writes, once per step
     assert column(two, "train/lr") == column(one, "train/lr")  # one schedule step per step
     assert column(two, "loss") == pytest.approx(column(one, "loss"), rel=1e-5)
+    # the tokens trained are every process's, not the main one's alone
+    assert trained_tokens(tmp_path / "two") == trained_tokens(tmp_path / "one")
     # evaluation, shared between the processes and gathered, gives the same figures
     for name in ("eval/kl", "eval/gold_reward", "eval/win_rate", "eval/preference_accuracy"):
         assert column(two, name) == pytest.approx(column(one, name), rel=1e-4, abs=1e-5), name
