@@ -35,6 +35,7 @@ from peak_memory import (
     NEW_TOKENS,
     PROMPT,
     SEQUENCE,
+    peak_of_steps,
     text_of,
     twenty_million,
 )
@@ -90,14 +91,9 @@ def resident_bytes(field: str) -> int:
 
 def peak_during(step: Any, steps: int, device: torch.device, held: int) -> float:
     """Peak bytes while running ``step`` ``steps`` times; ``held`` is what is live before."""
+    if device.type == "cuda":  # the allocator's own peak
+        return peak_of_steps(step, steps, device, held)
     gc.collect()
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-        torch.cuda.reset_peak_memory_stats(device)
-        for _ in range(steps):
-            step()
-        torch.cuda.synchronize()
-        return float(torch.cuda.max_memory_allocated(device))
     before = resident_bytes("VmRSS")
     Path("/proc/self/clear_refs").write_text("5")  # the high-water mark starts again here
     for _ in range(steps):

@@ -9,9 +9,10 @@ Options: ``gpu_memory=`` (24GB, 80GiB, 16000MB; GB and GiB both mean 2^30 bytes,
 memory is sold), ``sequence_tokens=`` (tokens of a training row; default ``model.max_length``)
 and ``prompt_tokens=`` (tokens of a prompt before sampling; default: ``model.max_length`` less
 the sampled tokens); for several processes, ``launch=launch/fsdp.yaml`` (an ``accelerate
-launch`` config file: its process count and what its engine divides) or ``processes=`` and
-``zero_stage=`` (0 for DDP, 1-3). Only the model's config is read (config.json), never its
-weights.
+launch`` config file: its process count and what its engine divides; with
+``sharding.strategy=fsdp2`` a data-parallel file plans the runner's own FSDP2) or
+``processes=`` and ``zero_stage=`` (0 for DDP, 1-3). Only the model's config is read
+(config.json), never its weights.
 """
 
 from __future__ import annotations
