@@ -15,6 +15,7 @@ printed beside the planner's per-process one for the same run (``processes=N`` a
 the reference divided, evaluation left out).
 
     python benchmarks/sharded_memory.py [--processes 2] [--steps 2]
+    python benchmarks/sharded_memory.py --processes 8 --model 1b --dtype bfloat16   # 8 GPUs
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from peak_memory import (
     NEW_TOKENS,
     PROMPT,
     SEQUENCE,
+    one_billion,
     peak_of_steps,
     text_of,
     twenty_million,
@@ -43,10 +45,11 @@ from torch.distributed.tensor import DTensor
 from transformers import LlamaForCausalLM
 
 from alignzoo.algorithms import AlgorithmContext
-from alignzoo.config.schema import ModelConfig, SamplingConfig, TrainConfig
+from alignzoo.config.schema import DType, ModelConfig, SamplingConfig, TrainConfig
 from alignzoo.data.records import PreferencePair, PromptRecord
 from alignzoo.models.policy import load_policy_and_reference
 from alignzoo.models.sharding import shard
+from alignzoo.planning.command import DTYPE_BYTES
 from alignzoo.planning.memory import RunShape, plan_memory
 from alignzoo.planning.model_shape import model_shape
 from alignzoo.planning.sharding import Sharding, shard_plan
@@ -101,14 +104,18 @@ def peak_during(step: Any, steps: int, device: torch.device, held: int) -> float
     return float(held + resident_bytes("VmHWM") - before)
 
 
-def worker(base: Path, algorithm: str, processes: int, steps: int) -> float:
+#: ``--model``: the built-in architecture at ~20M or ~1B parameters
+MODELS = {"20m": twenty_million, "1b": one_billion}
+
+
+def worker(base: Path, algorithm: str, processes: int, steps: int, dtype: DType) -> float:
     """This process's peak over ``steps`` training steps after a warm-up."""
     from accelerate import Accelerator
 
     accelerator = Accelerator(cpu=not torch.cuda.is_available())
     device = accelerator.device
     policy, reference = load_policy_and_reference(
-        str(base), ModelConfig(max_length=SEQUENCE), "causal_lm", device, None, None
+        str(base), ModelConfig(max_length=SEQUENCE, dtype=dtype), "causal_lm", device, None, None
     )
     if processes > 1:
         shard(policy)
@@ -145,15 +152,16 @@ def worker(base: Path, algorithm: str, processes: int, steps: int) -> float:
     return peak_during(lambda: instance.train_step(batch, updater), steps, device, held)
 
 
-def planned(algorithm: str, processes: int) -> float:
+def planned(algorithm: str, processes: int, model: str, dtype: DType) -> float:
     """The planner's per-process peak for the same steps (evaluation left out)."""
     algorithm_class, config = ALGORITHMS[algorithm]
-    shape = model_shape(twenty_million())
+    shape = model_shape(MODELS[model]())
+    weight_bytes = DTYPE_BYTES[dtype]
     train = TrainConfig(batch_size=BATCH // processes)
     sequence = SEQUENCE if algorithm == "DPO" else PROMPT + NEW_TOKENS
     run = RunShape(
         kind="causal_lm",
-        weight_bytes=4,
+        weight_bytes=weight_bytes,
         traits=algorithm_class.memory_traits(config, train, shape.hidden),
         sequence_tokens=sequence,
         prompt_tokens=PROMPT,
@@ -163,10 +171,10 @@ def planned(algorithm: str, processes: int) -> float:
         quant=None,
     )
     sharding = Sharding(processes, 3 if processes > 1 else 0, reference_divided=True)
-    return shard_plan(plan_memory(shape, run), sharding, shape, 4).peak_bytes
+    return shard_plan(plan_memory(shape, run), sharding, shape, weight_bytes).peak_bytes
 
 
-def launch(base: Path, algorithm: str, processes: int, steps: int) -> list[float]:
+def launch(base: Path, algorithm: str, processes: int, steps: int, dtype: DType) -> list[float]:
     """Each process's peak, from ``processes`` fresh processes (torchrun)."""
     with tempfile.TemporaryDirectory() as results:
         command = [
@@ -183,6 +191,8 @@ def launch(base: Path, algorithm: str, processes: int, steps: int) -> list[float
             str(processes),
             "--steps",
             str(steps),
+            "--dtype",
+            dtype.value,
             "--results",
             results,
         ]
@@ -199,29 +209,36 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--steps", type=int, default=2)
+    parser.add_argument("--model", choices=sorted(MODELS), default="20m")
+    parser.add_argument("--dtype", type=DType, default=DType.float32, choices=list(DType))
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--base", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--results", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        peak = worker(args.base, args.worker, args.processes, args.steps)
+        peak = worker(args.base, args.worker, args.processes, args.steps, args.dtype)
         rank = int(os.environ.get("RANK", "0"))
         (args.results / f"{rank}.json").write_text(json.dumps(peak))
         return
     with tempfile.TemporaryDirectory() as tmp:
-        base = Path(tmp) / "20m"
+        base = Path(tmp) / args.model
         torch.manual_seed(0)
-        LlamaForCausalLM(twenty_million()).save_pretrained(base)
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+        with torch.device(device):  # a 1B model initialises in seconds on a GPU
+            model = LlamaForCausalLM(MODELS[args.model]())
+        model.to(getattr(torch, args.dtype.value)).save_pretrained(base)
+        del model
         build_tokenizer().save_pretrained(base)
         print(
-            f"per-process peak of a training step, 20M model, fp32, global batch {BATCH}, "
-            f"rows of {SEQUENCE} tokens (PPO: {PROMPT} prompt + {NEW_TOKENS} sampled)"
+            f"per-process peak of a training step, {args.model} model, {args.dtype.value}, "
+            f"global batch {BATCH}, rows of {SEQUENCE} tokens (PPO: {PROMPT} prompt + "
+            f"{NEW_TOKENS} sampled)"
         )
         print(f"  {'algo':<5}{'processes':>10}{'measured':>14}{'planner':>12}{'error':>8}")
         for algorithm in ALGORITHMS:
             for processes in sorted({1, args.processes}):
-                peaks = launch(base, algorithm, processes, args.steps)
-                estimate = planned(algorithm, processes)
+                peaks = launch(base, algorithm, processes, args.steps, args.dtype)
+                estimate = planned(algorithm, processes, args.model, args.dtype)
                 for peak in peaks:
                     print(
                         f"  {algorithm:<5}{processes:>10}{peak / 2**20:>10.1f} MiB"
