@@ -5,7 +5,7 @@ compiler behind it, about 3 s) in a run that never used it: a model can only be 
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, TypeGuard
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 if TYPE_CHECKING:
     from peft import PeftModel
@@ -15,3 +15,8 @@ def is_peft_model(model: object) -> TypeGuard[PeftModel]:
     """``isinstance(model, peft.PeftModel)``, False at once when peft was never imported."""
     peft = sys.modules.get("peft")
     return peft is not None and isinstance(model, peft.PeftModel)
+
+
+def transformers_model(model: Any) -> Any:
+    """The transformers model under a peft wrapper, or ``model`` itself."""
+    return model.get_base_model() if is_peft_model(model) else model

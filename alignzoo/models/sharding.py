@@ -20,7 +20,7 @@ from torch.distributed.checkpoint.state_dict import StateDictOptions, get_model_
 from torch.distributed.tensor import DTensor
 
 from alignzoo.errors import ConfigError
-from alignzoo.models.peft_check import is_peft_model
+from alignzoo.models.peft_check import transformers_model
 
 
 def shard(model: torch.nn.Module, reshard_after_forward: bool = True) -> None:
@@ -31,7 +31,7 @@ def shard(model: torch.nn.Module, reshard_after_forward: bool = True) -> None:
     from torch.distributed.device_mesh import init_device_mesh
     from torch.distributed.fsdp import fully_shard
 
-    root = _root(model)
+    root = transformers_model(model)
     mesh = init_device_mesh(_device_type(model), (torch.distributed.get_world_size(),))
     layer_classes = set(getattr(root, "_no_split_modules", None) or [])
     layers = [module for module in root.modules() if type(module).__name__ in layer_classes]
@@ -48,7 +48,7 @@ def shard(model: torch.nn.Module, reshard_after_forward: bool = True) -> None:
 
 def is_sharded(model: torch.nn.Module) -> bool:
     """Whether ``model`` (or, under peft, its transformers model) was sharded by :func:`shard`."""
-    return bool(getattr(_root(model), "_is_fsdp_managed_module", False))
+    return bool(getattr(transformers_model(model), "_is_fsdp_managed_module", False))
 
 
 def full_state_dict(model: torch.nn.Module) -> dict[str, torch.Tensor]:
@@ -64,7 +64,7 @@ def gradient_sync_held(model: torch.nn.Module) -> Iterator[None]:
     """Accumulate gradients locally, unreduced, until the last micro-batch of an update (as
     DDP's ``no_sync``): one reduce-scatter per optimizer step instead of one per
     micro-batch."""
-    root = _root(model)
+    root = transformers_model(model)
     root.set_requires_gradient_sync(False)
     try:
         yield
@@ -92,11 +92,6 @@ def clip_grad_norm(parameters: Iterable[torch.nn.Parameter], max_norm: float) ->
             if kind:
                 torch.nn.utils.clip_grads_with_norm_(kind, max_norm, torch.tensor(total))
     return total
-
-
-def _root(model: torch.nn.Module) -> Any:
-    """The transformers model: ``model`` itself, or under peft the model it wraps."""
-    return model.get_base_model() if is_peft_model(model) else model
 
 
 def _device_type(model: Any) -> str:

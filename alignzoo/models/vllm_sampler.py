@@ -27,6 +27,7 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase
 from alignzoo.config.schema import SamplingConfig, VLLMEngineConfig
 from alignzoo.errors import ConfigError
 from alignzoo.models.generation import stop_token_ids
+from alignzoo.models.peft_check import transformers_model
 from alignzoo.models.sampler import Sampler, Samples
 from alignzoo.models.tokenize import TokenizedCompletions
 
@@ -72,7 +73,7 @@ class VLLMSampler(Sampler):
         os.environ.setdefault("VLLM_ENABLE_V1_MULTIPROCESSING", "0")
         if not self.on_gpu:  # its CPU default reserves most of the machine's memory
             os.environ["VLLM_CPU_KVCACHE_SPACE"] = str(config.cpu_kv_cache_gib)
-        dtype = str(_base(model).dtype).removeprefix("torch.")
+        dtype = str(transformers_model(model).dtype).removeprefix("torch.")
         try:
             self.llm = vllm.LLM(
                 model=name_or_path,
@@ -192,12 +193,6 @@ class VLLMSampler(Sampler):
             self._asleep = False
 
 
-def _base(model: PreTrainedModel) -> PreTrainedModel:
-    """The transformers model under a peft wrapper (or the model itself)."""
-    get_base = getattr(model, "get_base_model", None)
-    return get_base() if callable(get_base) else model
-
-
 @contextmanager
 def merged_weights(model: PreTrainedModel) -> Iterator[list[tuple[str, torch.Tensor]]]:
     """The policy's weights under transformers' names: a LoRA policy's adapters merged into
@@ -209,7 +204,7 @@ def merged_weights(model: PreTrainedModel) -> Iterator[list[tuple[str, torch.Ten
     merge()
     try:
         weights = []
-        for name, tensor in _base(model).state_dict().items():
+        for name, tensor in transformers_model(model).state_dict().items():
             if "lora_" in name or "modules_to_save" in name:
                 continue
             weights.append((name.replace(".base_layer", ""), tensor))

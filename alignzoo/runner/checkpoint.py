@@ -109,7 +109,7 @@ def save_policy(
 def save_checkpoint(
     run_dir: Path,
     step: int,
-    trained: Sequence[torch.Tensor],
+    trained: Sequence[torch.nn.Parameter],
     names: Sequence[str],
     state: dict[str, Any],
     config_yaml: str,
@@ -123,7 +123,7 @@ def save_checkpoint(
     """
 
     def fill(staging: Path) -> None:
-        tensors = {f"{i:06d}": t.detach().cpu().contiguous() for i, t in enumerate(trained)}
+        tensors = {f"{i:06d}": p.detach().cpu().contiguous() for i, p in enumerate(trained)}
         save_file(tensors, staging / TENSORS, metadata={"names": json.dumps(list(names))})
         torch.save(state, staging / STATE)
         (staging / CONFIG).write_text(config_yaml, encoding="utf-8")

@@ -276,10 +276,7 @@ class TrainedTensors(torch.nn.Module):
 
 def trained_module(parts: RunParts) -> TrainedTensors:
     """What a sharded checkpoint holds the trained tensors of."""
-    policy = parts.models.bare_policy
-    held = {id(p) for p in policy.parameters()}
-    own = [p for p in parts.optimization.parameters if id(p) not in held]
-    return TrainedTensors(policy, own)
+    return TrainedTensors(parts.models.bare_policy, parts.optimization.updater.outside_model)
 
 
 def _torch_optimizer(optimizer: Any) -> torch.optim.Optimizer:
